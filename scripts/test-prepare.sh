@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs before `npm test`: services up (replicas included), then the test database migrated and
+# freshly seeded at small scale, so every run starts from the same data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/services.sh up
+export NODE_ENV=test
+npx tsx scripts/db/migrate.ts
+npx tsx scripts/db/seed.ts --scale small

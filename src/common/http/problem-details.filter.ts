@@ -1,0 +1,65 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem-details.js';
+import { ProblemException } from './problem.exception.js';
+
+const PROBLEM_BASE = 'https://store-api.dev/problems/';
+
+/**
+ * Renders every error as `application/problem+json`. Unexpected errors become a bare 500 with no
+ * message or stack (those go to the log); Fastify's own 4xx errors (bad JSON, body too large,
+ * wrong content type) keep their status.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = this.toProblem(exception);
+    problem.instance = request.url.split('?')[0];
+    if (problem.status >= 500) {
+      this.logger.error(`${request.method} ${request.url} failed`, exception instanceof Error ? exception.stack : exception);
+    }
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  private toProblem(exception: unknown): ProblemDetails {
+    if (exception instanceof ProblemException) {
+      return this.problem(exception.getStatus(), exception.slug, exception.message, exception.errors);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return this.problem(status, slugOf(status), this.detailOf(exception));
+    }
+    const status = (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return this.problem(status, slugOf(status), (exception as Error).message);
+    }
+    return this.problem(500, 'internal-error', 'An unexpected error occurred.');
+  }
+
+  private detailOf(exception: HttpException): string {
+    const response = exception.getResponse();
+    if (typeof response === 'string') return response;
+    const message = (response as { message?: unknown }).message;
+    return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+  }
+
+  private problem(status: number, slug: string, detail: string, errors?: ProblemDetails['errors']): ProblemDetails {
+    return {
+      type: `${PROBLEM_BASE}${slug}`,
+      title: STATUS_CODES[status] ?? 'Error',
+      status,
+      detail,
+      ...(errors?.length ? { errors } : {}),
+    };
+  }
+}
+
+function slugOf(status: number): string {
+  return (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '-');
+}

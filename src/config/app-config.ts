@@ -1,0 +1,13 @@
+import type { AppConfigValues } from './app-config.schema.js';
+
+/**
+ * The validated configuration, injectable by type. Modules take their slice of it through their
+ * own `forRootAsync` options rather than reading it (or `process.env`) directly.
+ */
+export abstract class AppConfig {
+  static of(values: AppConfigValues): AppConfig {
+    return Object.freeze({ ...values }) as AppConfig;
+  }
+}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface AppConfig extends Readonly<AppConfigValues> {}

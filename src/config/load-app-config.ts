@@ -1,0 +1,58 @@
+import { appConfigSchema, LOCAL_DEFAULTS, type AppConfigValues } from './app-config.schema.js';
+
+export class InvalidConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+/**
+ * Reads and validates the whole configuration once. Development and test get local defaults for
+ * connection URLs; production must set every one of them.
+ * @throws InvalidConfigError naming each bad key and why.
+ */
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfigValues {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const defaults = LOCAL_DEFAULTS[nodeEnv as keyof typeof LOCAL_DEFAULTS] ?? {};
+  const input = { ...defaults, ...withoutEmpty(env) };
+  const result = appConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidConfigError(
+    result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '(root)');
+      const given = input[key as keyof typeof input];
+      const message = given === undefined ? requiredMessage(nodeEnv) : issue.message;
+      return `${key}: ${message}${given === undefined ? '' : ` (got ${JSON.stringify(redact(key, given))})`}`;
+    }),
+  );
+}
+
+function requiredMessage(nodeEnv: string): string {
+  return nodeEnv === 'production' ? 'required in production (no local default)' : 'required';
+}
+
+/** An empty variable means "not set", as in most shells' `FOO= cmd` usage. */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')) as Record<
+    string,
+    string
+  >;
+}
+
+/** Connection URLs may carry passwords; error messages must not. */
+function redact(key: string, value: string): string {
+  if (!key.endsWith('_URL') && !key.endsWith('_URLS')) return value;
+  return value.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
+}
+
+/** Only the primary's URL, for tools (migrate, seed) that need nothing else. */
+export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  const fallback = LOCAL_DEFAULTS[nodeEnv as keyof typeof LOCAL_DEFAULTS]?.DATABASE_URL;
+  const result = appConfigSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL || fallback);
+  if (result.success) return result.data;
+  throw new InvalidConfigError([
+    `DATABASE_URL: ${env.DATABASE_URL ? result.error.issues[0].message : requiredMessage(nodeEnv)}`,
+  ]);
+}
