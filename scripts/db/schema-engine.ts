@@ -57,12 +57,14 @@ const PG_TEXT_OID = 25;
 const CHAR_COLUMNS = Symbol('charColumns');
 
 type Field = { dataTypeID: number };
-type QueryResultLike = { fields?: Field[]; rows?: unknown[] } | QueryResultLike[] | undefined;
+type SingleResult = { fields?: Field[]; rows?: unknown[] } | undefined;
+type QueryResultLike = SingleResult | SingleResult[];
 type RowsWithChar = unknown[] & { [CHAR_COLUMNS]?: number[] };
 
 /** Relabels `"char"` columns as text (pg already returns them as strings) and remembers where. */
 function relabelCharColumns(result: QueryResultLike): QueryResultLike {
-  for (const part of Array.isArray(result) ? result : [result]) {
+  const parts: SingleResult[] = Array.isArray(result) ? result : [result];
+  for (const part of parts) {
     const charColumns: number[] = [];
     part?.fields?.forEach((field, index) => {
       if (field.dataTypeID !== PG_CHAR_OID) return;
@@ -137,11 +139,13 @@ function adaptForSchemaEngine<T extends Queryable>(queryable: T): T {
 
 class CatalogAwarePrismaPg extends PrismaPg {
   constructor(private readonly settings: pg.PoolConfig) {
-    super({ ...settings, Client: CatalogFriendlyClient });
+    super({ ...settings, Client: CatalogFriendlyClient as unknown as typeof pg.Client });
   }
 
-  override async connect() {
-    return adaptForSchemaEngine((await super.connect()) as unknown as Queryable) as never;
+  override async connect(): ReturnType<PrismaPg['connect']> {
+    const adapter = await super.connect();
+    adaptForSchemaEngine(adapter as unknown as Queryable);
+    return adapter;
   }
 
   /** Prisma's own version drops the shadow database while its pool still holds it open. */

@@ -20,7 +20,7 @@ function scaleOf(counts: Omit<SeedScale, 'expectedRows'>): SeedScale {
 const AVERAGE_ITEMS = 3;
 
 export const SEED_SCALES = {
-  small: scaleOf({ categories: 12, users: 500, products: 5_000, orders: 20_000, reviews: 10_000 }),
+  small: scaleOf({ categories: 12, users: 1_000, products: 20_000, orders: 20_000, reviews: 10_000 }),
   bench: scaleOf({ categories: 40, users: 10_000, products: 100_000, orders: 1_000_000, reviews: 500_000 }),
 } as const;
 

@@ -9,5 +9,5 @@ export abstract class AppConfig {
     return Object.freeze({ ...values }) as AppConfig;
   }
 }
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// oxlint-disable-next-line typescript/no-unsafe-declaration-merging -- typed fields on a DI token class
 export interface AppConfig extends Readonly<AppConfigValues> {}

@@ -1,0 +1,97 @@
+import { InvalidConfigError, loadAppConfig, loadDatabaseUrl } from './load-app-config.js';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://app:secret@db:5432/store',
+  REDIS_CACHE_URL: 'redis://cache:6379',
+  REDIS_QUEUE_URL: 'redis://queue:6379',
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    return (error as InvalidConfigError).problems;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loadAppConfig', () => {
+  it('gives development the local services and defaults', () => {
+    const config = loadAppConfig({});
+    expect(config).toMatchObject({
+      NODE_ENV: 'development',
+      HOST: '0.0.0.0',
+      PORT: 3000,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/store',
+      REDIS_CACHE_URL: 'redis://127.0.0.1:6380',
+      REDIS_QUEUE_URL: 'redis://127.0.0.1:6379',
+    });
+    expect(config.DATABASE_REPLICA_URLS).toEqual([
+      'postgresql://postgres@127.0.0.1:5433/store',
+      'postgresql://postgres@127.0.0.1:5434/store',
+    ]);
+  });
+
+  it('points tests at their own database', () => {
+    expect(loadAppConfig({ NODE_ENV: 'test' }).DATABASE_URL).toMatch(/\/store_test$/);
+  });
+
+  it('parses replica lists, trimming blanks, and allows none', () => {
+    expect(loadAppConfig({ ...PRODUCTION }).DATABASE_REPLICA_URLS).toEqual([]);
+    expect(
+      loadAppConfig({ ...PRODUCTION, DATABASE_REPLICA_URLS: ' postgres://r1/store , ,postgresql://r2/store' })
+        .DATABASE_REPLICA_URLS,
+    ).toEqual(['postgres://r1/store', 'postgresql://r2/store']);
+  });
+
+  it('requires every connection URL in production, naming each', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toHaveLength(3);
+    for (const key of ['DATABASE_URL', 'REDIS_CACHE_URL', 'REDIS_QUEUE_URL']) {
+      expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${key}: required in production`)));
+    }
+  });
+
+  it('names each bad key with the reason and the value given', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      NODE_ENV: 'staging',
+      REDIS_CACHE_URL: 'http://cache',
+      DATABASE_REPLICA_URLS: 'postgresql://ok/db,mysql://nope/db',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: .*"eighty"/),
+        expect.stringMatching(/^LOG_LEVEL: .*"loud"/),
+        expect.stringMatching(/^NODE_ENV: .*"staging"/),
+        expect.stringMatching(/^REDIS_CACHE_URL: must be a redis:\/\/ or rediss:\/\/ URL/),
+        expect.stringMatching(/^DATABASE_REPLICA_URLS: must be a postgresql:\/\/ URL/),
+      ]),
+    );
+  });
+
+  it('rejects out-of-range ports', () => {
+    expect(problemsOf({ PORT: '70000' })).toEqual([expect.stringMatching(/^PORT: /)]);
+  });
+
+  it('never repeats a password from a bad URL', () => {
+    const [problem] = problemsOf({ ...PRODUCTION, DATABASE_URL: 'mysql://app:hunter2@db/store' });
+    expect(problem).toContain('DATABASE_URL');
+    expect(problem).not.toContain('hunter2');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadAppConfig({ PORT: '' }).PORT).toBe(3000);
+  });
+});
+
+describe('loadDatabaseUrl', () => {
+  it('needs only the database URL', () => {
+    expect(loadDatabaseUrl({ NODE_ENV: 'production', DATABASE_URL: PRODUCTION.DATABASE_URL })).toBe(PRODUCTION.DATABASE_URL);
+    expect(() => loadDatabaseUrl({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: required in production/);
+  });
+});

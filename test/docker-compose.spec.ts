@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { appConfigSchema } from '../src/config/app-config.schema.js';
+import { loadAppConfig } from '../src/config/load-app-config.js';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] | string };
+  depends_on?: Record<string, { condition: string }>;
+}
+
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const commandOf = (service: Service) => [service.command ?? []].flat().join(' ');
+
+describe('docker-compose.yml', () => {
+  it('has the primary, two replicas, both Redis roles and the api', () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['postgres-primary', 'postgres-replica-1', 'postgres-replica-2', 'redis-cache', 'redis-queue', 'api']),
+    );
+  });
+
+  it('gives every service an image (or a build) and a healthcheck', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.image ?? service.build, `${name} image`).toBeTruthy();
+      expect([service.healthcheck?.test ?? []].flat().length, `${name} healthcheck`).toBeGreaterThan(0);
+    }
+    expect(services['postgres-primary'].image).toMatch(/^postgres:15/);
+    expect(services['redis-cache'].image).toMatch(/^redis:/);
+  });
+
+  it('makes the replicas real streaming replicas of the primary', () => {
+    for (const name of ['postgres-replica-1', 'postgres-replica-2']) {
+      const replica = services[name];
+      expect(replica.environment?.PRIMARY_HOST).toBe('postgres-primary');
+      expect(replica.depends_on?.['postgres-primary']?.condition).toBe('service_healthy');
+      expect([replica.healthcheck?.test].flat().join(' ')).toContain('pg_is_in_recovery');
+    }
+    const entrypoint = readFileSync('docker/postgres/replica-entrypoint.sh', 'utf8');
+    expect(entrypoint).toMatch(/pg_basebackup .*-R .*-X stream/);
+  });
+
+  it('lets the cache evict and never the queue', () => {
+    expect(commandOf(services['redis-cache'])).toMatch(/--maxmemory \S+/);
+    expect(commandOf(services['redis-cache'])).toContain('--maxmemory-policy allkeys-lru');
+    expect(commandOf(services['redis-queue'])).toContain('--maxmemory-policy noeviction');
+    expect(commandOf(services['redis-queue'])).toContain('--appendonly yes');
+  });
+
+  it("gives the api exactly the config schema's keys, and values the schema accepts in production", () => {
+    const environment = services.api.environment ?? {};
+    expect(Object.keys(environment).sort()).toEqual(Object.keys(appConfigSchema.shape).sort());
+    const config = loadAppConfig(environment);
+    expect(config.NODE_ENV).toBe('production');
+    expect(config.DATABASE_REPLICA_URLS).toHaveLength(2);
+    for (const dependency of ['postgres-primary', 'postgres-replica-1', 'postgres-replica-2', 'redis-cache', 'redis-queue']) {
+      expect(services.api.depends_on?.[dependency]?.condition, dependency).toBe('service_healthy');
+    }
+  });
+});
