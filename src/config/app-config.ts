@@ -1,3 +1,4 @@
+/* oxlint-disable typescript/no-unsafe-declaration-merging -- a DI token class typed by its interface */
 import type { AppConfigValues } from './app-config.schema.js';
 
 /**
@@ -9,5 +10,4 @@ export abstract class AppConfig {
     return Object.freeze({ ...values }) as AppConfig;
   }
 }
-// oxlint-disable-next-line typescript/no-unsafe-declaration-merging -- typed fields on a DI token class
 export interface AppConfig extends Readonly<AppConfigValues> {}
