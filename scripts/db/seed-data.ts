@@ -90,7 +90,7 @@ export function seedRows(scale: SeedScale) {
         const noun = pick(NOUNS, random);
         const name = `${pick(ADJECTIVES, random)} ${pick(MATERIALS, random)} ${noun}`;
         const description = `${name}. ${pick(PHRASES, random)} ${pick(PHRASES, random)}`;
-        const price = Math.round(199 + Math.exp(random() * 9.2));
+        const price = Math.round(Math.exp(5.3 + random() * 5.3)); // log-uniform, $2 to $400
         prices[id] = price;
         const status = random() < 0.97 ? 'active' : 'archived';
         active[id] = status === 'active' ? 1 : 0;
