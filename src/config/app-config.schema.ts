@@ -8,6 +8,15 @@ const postgresUrl = z.url({
 });
 const redisUrl = z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' });
 
+/** An integer setting from the environment, within bounds. */
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be an integer' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` })
+    .default(fallback);
+
 /** Local defaults, so that `npm start` works on a machine prepared by `npm run services:up`. */
 const localDefaults = (database: string) => ({
   DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${database}`,
@@ -26,7 +35,7 @@ export const LOCAL_DEFAULTS = {
 export const appConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: z.coerce.number({ error: 'must be a number' }).int().min(0).max(65535).default(3000),
+  PORT: int(0, 65_535, 3000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DATABASE_URL: postgresUrl,
   DATABASE_REPLICA_URLS: z
@@ -39,6 +48,22 @@ export const appConfigSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(postgresUrl)),
+  // Pools, per process: about cores × 2 + 1 (5 on the 2-core machines here), for each role.
+  DB_POOL_MAX: int(1, 1_000, 5),
+  DB_POOL_MIN: int(0, 1_000, 1),
+  DB_POOL_IDLE_TIMEOUT_MS: int(1_000, 3_600_000, 10_000),
+  DB_POOL_ACQUIRE_TIMEOUT_MS: int(1, 60_000, 2_000),
+  DB_POOL_MAX_LIFETIME_S: int(0, 86_400, 1_800),
+  DB_STATEMENT_TIMEOUT_MS: int(0, 3_600_000, 5_000),
+  DB_REPLICA_POOL_MAX: int(1, 1_000, 5),
+  DB_REPLICA_PROBE_INTERVAL_MS: int(50, 60_000, 1_000),
+  DB_REPLICA_PROBE_TIMEOUT_MS: int(10, 60_000, 300),
+  DB_REPLICA_MAX_LAG_MS: int(0, 3_600_000, 1_000),
+  DB_REPLICA_MAX_LAG_BYTES: int(0, 2 ** 40, 64 * 1024 * 1024),
+  DB_REPLICA_REJOIN_AFTER: int(1, 100, 2),
+  DB_SLOW_QUERY_MS: int(1, 3_600_000, 200),
+  DB_LEAK_WARNING_MS: int(10, 3_600_000, 5_000),
+  DB_LAST_WRITE_TTL_MS: int(100, 3_600_000, 30_000),
   REDIS_CACHE_URL: redisUrl,
   REDIS_QUEUE_URL: redisUrl,
 });

@@ -1,12 +1,58 @@
+/** Pool settings for one role (primary or replicas). */
+export interface PoolOptions {
+  /**
+   * Connections per process. Rule of thumb: cores × 2 + 1, divided by how many processes share
+   * the database's connection budget.
+   * @default 5
+   */
+  max?: number;
+  /** Idle connections kept open (and opened at start). @default 1 */
+  min?: number;
+  /** Close idle connections after this long. @default 10_000 */
+  idleTimeoutMillis?: number;
+  /** How long a query may wait for a free connection (0 would wait forever). @default 2_000 */
+  connectionTimeoutMillis?: number;
+  /** Recycle connections after this many seconds (0 = never). @default 1_800 */
+  maxLifetimeSeconds?: number;
+  /** Server-side `statement_timeout`. @default 5_000 */
+  statementTimeoutMillis?: number;
+}
+
+export interface ReplicaRoutingOptions {
+  /** How often each replica is probed. @default 1_000 */
+  probeIntervalMs?: number;
+  /** A probe slower than this fails. @default 300 */
+  probeTimeoutMs?: number;
+  /** A replica further behind than this (time since the oldest primary position it has not replayed) leaves the rotation. @default 1_000 */
+  maxLagMs?: number;
+  /** A replica further behind than this many WAL bytes leaves the rotation. @default 64 MiB */
+  maxLagBytes?: number;
+  /** Good probes in a row before a replica rejoins. @default 2 */
+  rejoinAfter?: number;
+  /** A replica whose probe or query latency is this many times its peers' (and above 20 ms) counts as unhealthy. @default 4 */
+  slowFactor?: number;
+}
+
 /** Options of {@link DatabaseModule}. */
 export interface DatabaseModuleOptions {
   /** Connection URL of the primary (writes, transactions, strong reads). */
   primaryUrl: string;
   /** Connection URLs of the read replicas; may be empty. */
   replicaUrls: string[];
-  /**
-   * `application_name` prefix, shown in `pg_stat_activity` as `<prefix>:primary`, `<prefix>:replica-1`…
-   * @default 'store-api'
-   */
+  /** `application_name` prefix: `<prefix>:primary`, `<prefix>:replica-1`… @default 'store-api' */
   applicationName?: string;
+  primaryPool?: PoolOptions;
+  replicaPool?: PoolOptions;
+  routing?: ReplicaRoutingOptions;
+  /** Queries slower than this are logged with their SQL (parameters never). @default 200 */
+  slowQueryMs?: number;
+  /** A connection held longer than this is reported with the stack that took it. @default 5_000 */
+  leakWarningMs?: number;
+  /**
+   * Redis URL for the per-user "last write" positions (read-your-writes for clients that ignore
+   * the consistency token). Without it, only the header token and in-request tracking apply.
+   */
+  lastWriteStoreUrl?: string;
+  /** How long a user's last write position is kept. @default 30_000 */
+  lastWriteTtlMs?: number;
 }

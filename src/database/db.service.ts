@@ -1,48 +1,190 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { Inject, Injectable, Logger, ServiceUnavailableException, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { requestConsistency } from './consistency/request-consistency.js';
+import { isConnectionError, isRetryableTransactionError, isStatementTimeout } from './database-errors.js';
+import { DatabaseStats, type DatabaseStatsSnapshot, type RoutingDecision } from './database-stats.js';
 import { DATABASE_MODULE_OPTIONS } from './database.module-definition.js';
 import type { DatabaseModuleOptions } from './database.options.js';
-import { createPooledClient, type PooledClient } from './prisma-client.factory.js';
+import { DatabasePool } from './pools/database-pool.js';
+import { formatLsn, parseLsn, type Lsn } from './routing/lsn.js';
+import { ReplicaMonitor } from './routing/replica-monitor.js';
+import { ReplicaRouter } from './routing/replica-router.js';
+
+const WRITE_OPERATIONS = new Set([
+  'create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn',
+  'upsert', 'delete', 'deleteMany', '$executeRaw', '$executeRawUnsafe',
+]);
+
+export interface TransactionOptions {
+  isolationLevel?: Prisma.TransactionIsolationLevel;
+  /** Attempts in all, for serialization failures (40001) and deadlocks (40P01). @default 3 */
+  maxAttempts?: number;
+  /** Longest the transaction may run. @default 5_000 */
+  timeoutMs?: number;
+}
+
+type OperationCall = { model?: string; operation: string; args: unknown; query: (args: unknown) => Promise<unknown> };
 
 /**
- * The one way to the database: `primary` for writes and transactions, `reader()` for reads that
- * may be served by a replica.
+ * The one way to the database.
+ * - `primary`: writes, transactions, reads that must be fresh;
+ * - `reader()`: a client for a read, chosen per call: a healthy replica that has replayed what
+ *   this request (or this client's token, or this user's last write) needs, else the primary;
+ * - `transaction()`: always on the primary, retried on serialization failures and deadlocks.
  */
 @Injectable()
-export class Db implements OnApplicationShutdown {
-  private readonly primaryPool: PooledClient;
-  private readonly replicaPools: PooledClient[];
-  private next = 0;
+export class Db implements OnModuleInit, OnApplicationShutdown {
+  readonly stats = new DatabaseStats();
+  private readonly logger = new Logger('Database');
+  private readonly primaryPool: DatabasePool;
+  private readonly replicaPools: DatabasePool[];
+  private readonly primaryClient: PrismaClient;
+  private readonly replicaClients: PrismaClient[];
+  private readonly monitor: ReplicaMonitor;
+  private readonly router: ReplicaRouter;
 
   constructor(@Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions) {
     const prefix = options.applicationName ?? 'store-api';
-    this.primaryPool = createPooledClient({
-      url: options.primaryUrl,
-      applicationName: `${prefix}:primary`,
-      readOnly: false,
-    });
-    this.replicaPools = options.replicaUrls.map((url, index) =>
-      createPooledClient({ url, applicationName: `${prefix}:replica-${index + 1}`, readOnly: true }),
+    const common = { slowQueryMs: options.slowQueryMs ?? 200, leakWarningMs: options.leakWarningMs ?? 5_000 };
+    this.primaryPool = new DatabasePool(
+      { ...common, name: 'primary', url: options.primaryUrl, applicationName: `${prefix}:primary`, readOnly: false, pool: options.primaryPool },
+      this.stats,
     );
+    this.replicaPools = options.replicaUrls.map(
+      (url, index) =>
+        new DatabasePool(
+          { ...common, name: `replica-${index + 1}`, url, applicationName: `${prefix}:replica-${index + 1}`, readOnly: true, pool: options.replicaPool },
+          this.stats,
+        ),
+    );
+    this.monitor = new ReplicaMonitor(options.primaryUrl, options.replicaUrls, options.routing);
+    this.router = new ReplicaRouter(this.monitor.states);
+    this.primaryClient = this.observe(this.primaryPool, undefined);
+    this.replicaClients = this.replicaPools.map((pool, index) => this.observe(pool, index));
   }
 
-  get primary(): PrismaClient {
-    return this.primaryPool.client;
-  }
-
-  /** A client for a read; round-robin over the replicas, the primary when there are none. */
-  reader(): PrismaClient {
-    if (this.replicaPools.length === 0) return this.primary;
-    this.next = (this.next + 1) % this.replicaPools.length;
-    return this.replicaPools[this.next].client;
+  async onModuleInit(): Promise<void> {
+    // Replicas failing here must not block the start; the probe decides when they serve.
+    await Promise.all([this.primaryPool, ...this.replicaPools].map((pool) => pool.warmUp()));
+    await this.monitor.probe();
+    this.monitor.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled(
-      [this.primaryPool, ...this.replicaPools].map(async ({ client, pool }) => {
-        await client.$disconnect();
-        await pool.end();
-      }),
-    );
+    await this.monitor.stop();
+    await Promise.all([this.primaryPool, ...this.replicaPools].map((pool) => pool.close()));
+  }
+
+  /** Writes, transactions, and reads that must see the latest data. */
+  get primary(): PrismaClient {
+    return this.primaryClient;
+  }
+
+  /** A client for one read. Call it per query: the choice depends on the moment and the request. */
+  reader(): PrismaClient {
+    const { client, decision } = this.route();
+    this.stats.routing[decision]++;
+    return client;
+  }
+
+  /** Runs `fn` in a primary transaction, again on serialization failures and deadlocks (bounded, with backoff). */
+  async transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const maxAttempts = options.maxAttempts ?? 3;
+    requestConsistency.markWrite();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.primaryClient.$transaction(fn, {
+          isolationLevel: options.isolationLevel,
+          maxWait: this.primaryPool.settings.connectionTimeoutMillis,
+          timeout: options.timeoutMs ?? 5_000,
+        });
+      } catch (error) {
+        if (attempt >= maxAttempts || !isRetryableTransactionError(error)) throw error;
+        const backoff = Math.min(200, 10 * 2 ** attempt) * (0.5 + Math.random());
+        this.logger.debug(`transaction conflict (attempt ${attempt}/${maxAttempts}); retrying in ${Math.round(backoff)} ms`);
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    }
+  }
+
+  /** The primary's current WAL position: the consistency token after a write. */
+  async currentLsn(): Promise<string> {
+    const rows = await this.primaryClient.$queryRaw<{ lsn: string }[]>`SELECT pg_current_wal_lsn()::text AS lsn`;
+    return formatLsn(parseLsn(rows[0].lsn));
+  }
+
+  snapshot(): DatabaseStatsSnapshot {
+    return {
+      pools: [this.primaryPool, ...this.replicaPools].map((pool) => pool.snapshot()),
+      replicas: this.monitor.states.map((state) => ({ ...state })),
+      routing: { ...this.stats.routing },
+      queries: this.stats.queryRows(),
+      slowQueries: { ...this.stats.slowQueries },
+      leaksReported: Object.fromEntries([this.primaryPool, ...this.replicaPools].map((pool) => [pool.name, pool.leaksReported])),
+      fallbackRetries: this.stats.fallbackRetries,
+    };
+  }
+
+  /** Runs one probe round now (tests, readiness checks). */
+  probeReplicas(): Promise<void> {
+    return this.monitor.probe();
+  }
+
+  private route(exclude?: number): { client: PrismaClient; decision: RoutingDecision; replica?: number } {
+    const context = requestConsistency.current();
+    if (context?.primaryOnly) return { client: this.primaryClient, decision: 'primary-requested' };
+    if (context?.wrote) return { client: this.primaryClient, decision: 'after-write' };
+    const { replica, decision } = this.router.pick(context?.minLsn as Lsn | undefined, exclude);
+    return replica === undefined
+      ? { client: this.primaryClient, decision }
+      : { client: this.replicaClients[replica], decision, replica };
+  }
+
+  /** Times every operation; on replicas, retries a read that failed to connect once elsewhere. */
+  private observe(pool: DatabasePool, replica: number | undefined): PrismaClient {
+    const db = this;
+    return pool.client.$extends({
+      query: {
+        async $allOperations({ model, operation, args, query }: OperationCall) {
+          if (replica === undefined && WRITE_OPERATIONS.has(operation)) requestConsistency.markWrite();
+          const started = performance.now();
+          let failed = false;
+          try {
+            return await query(args);
+          } catch (error) {
+            failed = true;
+            if (replica !== undefined && isConnectionError(error)) return db.retryElsewhere(replica, error, { model, operation, args });
+            throw db.translate(error, pool);
+          } finally {
+            const durationMs = performance.now() - started;
+            db.stats.recordQuery({ pool: pool.name, model: model ?? 'raw', operation, durationMs, failed });
+            if (replica !== undefined && !failed) db.monitor.recordQueryLatency(replica, durationMs);
+          }
+        },
+      },
+    }) as unknown as PrismaClient;
+  }
+
+  private async retryElsewhere(replica: number, error: unknown, call: Omit<OperationCall, 'query'>): Promise<unknown> {
+    this.monitor.markFailed(replica, `query failed to connect: ${(error as Error).message.split('\n')[0]}`);
+    this.stats.fallbackRetries++;
+    const { client } = this.route(replica);
+    const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> & Record<string, Record<string, (args: unknown) => Promise<unknown>>>;
+    if (call.model) return target[call.model[0].toLowerCase() + call.model.slice(1)][call.operation](call.args);
+    return Array.isArray(call.args) ? target[call.operation](...call.args) : target[call.operation](call.args);
+  }
+
+  /** Errors a caller can act on: the database is slow or away (503), not "something broke" (500). */
+  private translate(error: unknown, pool: DatabasePool): unknown {
+    if (isStatementTimeout(error)) {
+      return new ServiceUnavailableException(
+        `The database did not answer within ${pool.settings.statementTimeoutMillis} ms (statement_timeout on ${pool.name}).`,
+        { cause: error },
+      );
+    }
+    if (isConnectionError(error)) {
+      return new ServiceUnavailableException(`The database (${pool.name}) is unavailable.`, { cause: error });
+    }
+    return error;
   }
 }

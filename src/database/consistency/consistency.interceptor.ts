@@ -1,0 +1,87 @@
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Observable, from, mergeMap } from 'rxjs';
+import { CONSISTENCY_TOKEN_HEADER, READ_FROM_PRIMARY } from '../database.constants.js';
+import { DATABASE_MODULE_OPTIONS } from '../database.module-definition.js';
+import type { DatabaseModuleOptions } from '../database.options.js';
+import { Db } from '../db.service.js';
+import { isLsn, parseLsn, type Lsn } from '../routing/lsn.js';
+import { LastWriteStore } from './last-write-store.js';
+import { requestConsistency, type RequestConsistency } from './request-consistency.js';
+
+/**
+ * Read-your-writes across requests and instances. Before the handler: the client's
+ * `X-Consistency-Token` (or else the user's last write position) becomes the minimum WAL position
+ * a replica must have replayed to serve this request. After a handler that wrote: the response
+ * carries the primary's position as the new token, and the user's position is remembered.
+ */
+@Injectable()
+export class ConsistencyInterceptor implements NestInterceptor, OnApplicationShutdown {
+  private readonly lastWrites: LastWriteStore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly reflector: Reflector,
+    @Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions,
+  ) {
+    this.lastWrites = new LastWriteStore(options.lastWriteStoreUrl, options.lastWriteTtlMs ?? 30_000);
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: { id?: unknown } }>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const primaryOnly = this.reflector.getAllAndOverride<boolean>(READ_FROM_PRIMARY, [context.getHandler(), context.getClass()]) ?? false;
+    const token = this.tokenOf(request);
+    const userId = request.user?.id === undefined ? undefined : String(request.user.id);
+
+    return from(this.minimumPosition(token, userId)).pipe(
+      mergeMap(
+        (minLsn) =>
+          new Observable<unknown>((subscriber) => {
+            const state: RequestConsistency = { minLsn, wrote: false, primaryOnly };
+            return requestConsistency.run(state, () =>
+              next
+                .handle()
+                .pipe(mergeMap((body) => (state.wrote ? this.issueToken(reply, userId).then(() => body) : Promise.resolve(body))))
+                .subscribe(subscriber),
+            );
+          }),
+      ),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.lastWrites.close();
+  }
+
+  private tokenOf(request: FastifyRequest): Lsn | undefined {
+    const header = request.headers[CONSISTENCY_TOKEN_HEADER];
+    if (header === undefined || header === '') return undefined;
+    if (typeof header !== 'string' || !isLsn(header)) {
+      throw new BadRequestException(`${CONSISTENCY_TOKEN_HEADER} must be a WAL position such as 0/16B3748, as returned by an earlier response.`);
+    }
+    return parseLsn(header);
+  }
+
+  private async minimumPosition(token: Lsn | undefined, userId: string | undefined): Promise<Lsn | undefined> {
+    if (token !== undefined || userId === undefined) return token;
+    const stored = await this.lastWrites.get(userId);
+    return stored && isLsn(stored) ? parseLsn(stored) : undefined;
+  }
+
+  private async issueToken(reply: FastifyReply, userId: string | undefined): Promise<void> {
+    const lsn = await this.db.currentLsn();
+    reply.header(CONSISTENCY_TOKEN_HEADER, lsn);
+    if (userId !== undefined) await this.lastWrites.set(userId, lsn);
+  }
+}

@@ -1,0 +1,43 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { LAST_WRITE_KEY_PREFIX } from '../database.constants.js';
+
+/**
+ * Each user's last write position in Redis, so a client that ignores the consistency token still
+ * reads its own writes on any instance. Best effort: a slow or absent Redis means "no position"
+ * (the header token and in-request tracking still apply), never a failed request.
+ */
+export class LastWriteStore {
+  private readonly logger = new Logger('Database:last-write');
+  private readonly redis: Redis | undefined;
+  private warned = false;
+
+  constructor(url: string | undefined, private readonly ttlMs: number) {
+    this.redis = url
+      ? new Redis(url, { enableOfflineQueue: false, commandTimeout: 50, maxRetriesPerRequest: 0, lazyConnect: false })
+      : undefined;
+    this.redis?.on('error', (error) => this.warnOnce(error));
+  }
+
+  async get(userId: string): Promise<string | null> {
+    if (!this.redis) return null;
+    return this.redis.get(LAST_WRITE_KEY_PREFIX + userId).catch((error) => {
+      this.warnOnce(error);
+      return null;
+    });
+  }
+
+  async set(userId: string, lsn: string): Promise<void> {
+    await this.redis?.set(LAST_WRITE_KEY_PREFIX + userId, lsn, 'PX', this.ttlMs).catch((error) => this.warnOnce(error));
+  }
+
+  async close(): Promise<void> {
+    this.redis?.disconnect();
+  }
+
+  private warnOnce(error: Error): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.logger.warn(`last-write positions unavailable (${error.message}); reads fall back to tokens only`);
+  }
+}

@@ -1,0 +1,27 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Lsn } from '../routing/lsn.js';
+
+/** What one request needs to read its own writes. */
+export interface RequestConsistency {
+  /** Reads must see at least this WAL position (from the client's token or the user's last write). */
+  minLsn?: Lsn;
+  /** The request wrote: its later reads go to the primary, and its response carries a token. */
+  wrote: boolean;
+  /** `@ReadFromPrimary()`: every read of this request goes to the primary. */
+  primaryOnly: boolean;
+}
+
+const storage = new AsyncLocalStorage<RequestConsistency>();
+
+export const requestConsistency = {
+  run<T>(context: RequestConsistency, fn: () => T): T {
+    return storage.run(context, fn);
+  },
+  current(): RequestConsistency | undefined {
+    return storage.getStore();
+  },
+  markWrite(): void {
+    const context = storage.getStore();
+    if (context) context.wrote = true;
+  },
+};
