@@ -69,13 +69,20 @@ export class DatabasePool {
     try {
       for (let i = 0; i < Math.max(1, this.settings.min); i++) clients.push(await this.pool.connect());
       await Promise.all(clients.map((client) => client.query('SELECT 1')));
-      return true;
     } catch (error) {
       this.logger.warn(`warm-up failed: ${(error as Error).message}`);
       return false;
     } finally {
       for (const client of clients) client.release();
     }
+    // The first Prisma query pays for the query compiler's start-up; pay it before traffic does.
+    return this.client.$queryRaw`SELECT 1`.then(
+      () => true,
+      (error: Error) => {
+        this.logger.warn(`warm-up failed: ${error.message}`);
+        return false;
+      },
+    );
   }
 
   snapshot(): PoolSnapshot {

@@ -17,6 +17,8 @@ export const ROUTING_DEFAULTS: Required<ReplicaRoutingOptions> = {
 const SLOW_FLOOR_MS = 20;
 const QUERY_LATENCY_WEIGHT = 0.1;
 const LSN_HISTORY = 120;
+/** Query latency is compared only once a replica and its peers have this many samples. */
+const MIN_QUERY_SAMPLES = 20;
 
 interface ProbeTarget {
   url: string;
@@ -78,7 +80,8 @@ export class ReplicaMonitor {
 
   recordQueryLatency(index: number, durationMs: number): void {
     const state = this.states[index];
-    state.queryLatencyMs = state.queryLatencyMs === 0 ? durationMs : state.queryLatencyMs + QUERY_LATENCY_WEIGHT * (durationMs - state.queryLatencyMs);
+    state.querySamples++;
+    state.queryLatencyMs = state.querySamples === 1 ? durationMs : state.queryLatencyMs + QUERY_LATENCY_WEIGHT * (durationMs - state.queryLatencyMs);
   }
 
   private async probeRound(): Promise<void> {
@@ -135,14 +138,17 @@ export class ReplicaMonitor {
     if (this.states.length < 2) return;
     for (const state of this.states) {
       if (!state.inRotation) continue;
-      const peers = this.states.filter((other) => other !== state && other.lastProbeAt > 0);
+      // Only peers serving now are a fair baseline: an idle or dead replica's numbers are old.
+      const peers = this.states.filter((other) => other !== state && other.inRotation);
       if (peers.length === 0) continue;
-      for (const metric of ['probeLatencyMs', 'queryLatencyMs'] as const) {
+      const enoughSamples = [state, ...peers].every((replica) => replica.querySamples >= MIN_QUERY_SAMPLES);
+      for (const metric of enoughSamples ? (['probeLatencyMs', 'queryLatencyMs'] as const) : (['probeLatencyMs'] as const)) {
         const baseline = median(peers.map((peer) => peer[metric]));
         if (state[metric] > SLOW_FLOOR_MS && state[metric] > this.options.slowFactor * Math.max(baseline, 1)) {
           this.setOut(state, `slow: ${metric} ${state[metric].toFixed(1)} vs peers ${baseline.toFixed(1)}`);
           // Forget the query latency, or it would keep the replica out forever (no queries go there).
           state.queryLatencyMs = 0;
+          state.querySamples = 0;
           break;
         }
       }

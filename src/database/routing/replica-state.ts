@@ -13,6 +13,8 @@ export interface ReplicaState {
   probeLatencyMs: number;
   /** Exponentially weighted query latency, fed by the query observer. */
   queryLatencyMs: number;
+  /** Queries behind `queryLatencyMs`; too few and it is not compared. */
+  querySamples: number;
   /** Good probes since it last failed; it rejoins at `rejoinAfter`. */
   goodProbes: number;
   lastProbeAt: number;
@@ -28,6 +30,7 @@ export function initialReplicaState(name: string): ReplicaState {
     lagSeconds: 0,
     probeLatencyMs: 0,
     queryLatencyMs: 0,
+    querySamples: 0,
     goodProbes: 0,
     lastProbeAt: 0,
   };

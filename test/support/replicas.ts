@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+
+/** Controls the local replica clusters made by services:up (replica1 on 5433, replica2 on 5434). */
+const version = () => execFileSync('pg_lsclusters', ['-h']).toString().split('\n').find((line) => line.includes(' main '))!.split(/\s+/)[0];
+
+export function stopReplica(index: 1 | 2): void {
+  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version(), `replica${index}`, 'stop', '-m', 'fast']);
+}
+
+/** Starts the replica unless it already runs. */
+export function startReplica(index: 1 | 2): void {
+  const status = execFileSync('pg_lsclusters', ['-h']).toString().split('\n').find((line) => line.split(/\s+/)[1] === `replica${index}`);
+  if (status?.includes('online')) return;
+  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version(), `replica${index}`, 'start']);
+}
+
+/** `recovery_min_apply_delay` on a replica ('0' to clear); takes effect on reload. */
+export async function setApplyDelay(index: 1 | 2, delay: string): Promise<void> {
+  const client = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:${5432 + index}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`ALTER SYSTEM SET recovery_min_apply_delay = '${delay}'`);
+    await client.query('SELECT pg_reload_conf()');
+  } finally {
+    await client.end();
+  }
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - started;
+}
