@@ -42,6 +42,8 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
   private readonly replicaClients: PrismaClient[];
   private readonly monitor: ReplicaMonitor;
   private readonly router: ReplicaRouter;
+  /** The replica chosen for unconstrained reads in this event-loop turn (see `route`). */
+  private turnRoute?: { client: PrismaClient; decision: RoutingDecision; replica?: number };
 
   constructor(@Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions) {
     const prefix = options.applicationName ?? 'store-api';
@@ -134,7 +136,19 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
     const context = requestConsistency.current();
     if (context?.primaryOnly) return { client: this.primaryClient, decision: 'primary-requested' };
     if (context?.wrote) return { client: this.primaryClient, decision: 'after-write' };
-    const { replica, decision } = this.router.pick(context?.minLsn as Lsn | undefined, exclude);
+    const minLsn = context?.minLsn as Lsn | undefined;
+    if (minLsn !== undefined || exclude !== undefined) return this.pickRoute(minLsn, exclude);
+    // Unconstrained reads in one event-loop turn share a replica: Prisma batches the findUnique
+    // calls made in one turn on one client into a single query, which per-call round-robin defeats.
+    if (!this.turnRoute) {
+      this.turnRoute = this.pickRoute();
+      setImmediate(() => (this.turnRoute = undefined));
+    }
+    return this.turnRoute;
+  }
+
+  private pickRoute(minLsn?: Lsn, exclude?: number): { client: PrismaClient; decision: RoutingDecision; replica?: number } {
+    const { replica, decision } = this.router.pick(minLsn, exclude);
     return replica === undefined
       ? { client: this.primaryClient, decision }
       : { client: this.replicaClients[replica], decision, replica };

@@ -3,7 +3,8 @@ import type pg from 'pg';
 
 interface Checkout {
   since: number;
-  stack: string;
+  /** Formatting a stack is the expensive part, and V8 does it lazily: only leaks pay for it. */
+  origin: Error;
   reported: boolean;
 }
 
@@ -26,16 +27,16 @@ export class LeakWatch {
   ) {
     type Done = (error: Error | undefined, client: pg.PoolClient | undefined, release: unknown) => void;
     const connect = pool.connect.bind(pool) as (callback?: Done) => Promise<pg.PoolClient> | void;
-    // The stack is read in the caller's frame; the pool hands the client over later.
+    // The stack is taken in the caller's frame; the pool hands the client over later.
     (pool as unknown as { connect: typeof connect }).connect = (callback?: Done) => {
-      const stack = new Error('connection checked out here').stack ?? '';
+      const origin = new Error('connection checked out here');
       if (callback) {
         return connect((error, client, release) => {
-          if (client) this.track(client, stack);
+          if (client) this.track(client, origin);
           callback(error, client, release);
         });
       }
-      return (connect() as Promise<pg.PoolClient>).then((client) => this.track(client, stack));
+      return (connect() as Promise<pg.PoolClient>).then((client) => this.track(client, origin));
     };
     pool.on('release', (_error: Error | undefined, client: pg.PoolClient) => this.checkouts.delete(client));
     pool.on('remove', (client) => this.checkouts.delete(client as pg.PoolClient));
@@ -49,8 +50,8 @@ export class LeakWatch {
     return [...this.checkouts.values()].filter((checkout) => now - checkout.since > this.thresholdMs).length;
   }
 
-  private track(client: pg.PoolClient, stack: string): pg.PoolClient {
-    this.checkouts.set(client, { since: Date.now(), stack, reported: false });
+  private track(client: pg.PoolClient, origin: Error): pg.PoolClient {
+    this.checkouts.set(client, { since: Date.now(), origin, reported: false });
     return client;
   }
 
@@ -65,7 +66,7 @@ export class LeakWatch {
       checkout.reported = true;
       this.reported++;
       this.logger.warn(
-        `${this.poolName}: a connection has been held for ${now - checkout.since} ms (threshold ${this.thresholdMs} ms)\n${checkout.stack}`,
+        `${this.poolName}: a connection has been held for ${now - checkout.since} ms (threshold ${this.thresholdMs} ms)\n${checkout.origin.stack}`,
       );
     }
   }

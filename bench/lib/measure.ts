@@ -1,0 +1,49 @@
+/** Closed-loop load in one process: `concurrency` callers, each running `fn` back to back. */
+export interface Measurement {
+  name: string;
+  operations: number;
+  opsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+export async function measure(name: string, fn: () => Promise<unknown>, { operations, concurrency }: { operations: number; concurrency: number }): Promise<Measurement> {
+  const latencies = new Float64Array(operations);
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < operations) {
+        const index = next++;
+        const t0 = performance.now();
+        try {
+          await fn();
+        } catch {
+          errors++;
+        }
+        latencies[index] = performance.now() - t0;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { name, operations, opsPerSecond: operations / seconds, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), errors };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export function table(rows: Record<string, string | number>[]): string {
+  const headers = Object.keys(rows[0]);
+  const cells = rows.map((row) => headers.map((header) => String(row[header])));
+  const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((row) => row[column].length)));
+  const line = (values: string[]) => `| ${values.map((value, column) => value.padEnd(widths[column])).join(' | ')} |`;
+  return [line(headers), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...cells.map(line)].join('\n');
+}
