@@ -2,7 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ProblemDetailsFilter } from './common/http/index.js';
 import { AppConfig, AppConfigModule, type AppConfigValues } from './config/index.js';
-import { ConsistencyInterceptor, DatabaseModule, type DatabaseModuleOptions } from './database/index.js';
+import { CacheInterceptor, CacheModule, type CacheModuleOptions } from './cache/index.js';
+import { parseLsn } from './common/lsn.js';
+import { ConsistencyInterceptor, DatabaseModule, Db, requestConsistency, type DatabaseModuleOptions } from './database/index.js';
+import { Prisma } from './generated/prisma/client.js';
 import { ProductsModule } from './products/products.module.js';
 
 @Module({})
@@ -16,11 +19,17 @@ export class AppModule {
           inject: [AppConfig],
           useFactory: databaseOptions,
         }),
+        CacheModule.forRootAsync({
+          inject: [AppConfig, Db],
+          useFactory: cacheOptions,
+        }),
         ProductsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        // Outermost first: cache loaders run inside the request's consistency context.
         { provide: APP_INTERCEPTOR, useExisting: ConsistencyInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: CacheInterceptor },
       ],
     };
   }
@@ -50,5 +59,33 @@ function databaseOptions(app: AppConfig): DatabaseModuleOptions {
     leakWarningMs: app.DB_LEAK_WARNING_MS,
     lastWriteStoreUrl: app.REDIS_CACHE_URL,
     lastWriteTtlMs: app.DB_LAST_WRITE_TTL_MS,
+  };
+}
+
+function cacheOptions(app: AppConfig, db: Db): CacheModuleOptions {
+  return {
+    enabled: app.CACHE_ENABLED,
+    redisUrl: app.REDIS_CACHE_URL,
+    prefix: `store-api:${app.NODE_ENV}`,
+    defaultTtlMs: app.CACHE_DEFAULT_TTL_MS,
+    defaultGraceMs: app.CACHE_GRACE_MS,
+    negativeTtlMs: app.CACHE_NEGATIVE_TTL_MS,
+    l1: { maxEntries: app.CACHE_L1_MAX_ENTRIES, maxBytes: app.CACHE_L1_MAX_BYTES, ttlMs: app.CACHE_L1_TTL_MS },
+    commandTimeoutMs: app.CACHE_COMMAND_TIMEOUT_MS,
+    lockTtlMs: app.CACHE_LOCK_TTL_MS,
+    lockWaitMs: app.CACHE_LOCK_WAIT_MS,
+    fenceMs: app.CACHE_FENCE_MS,
+    // Cache and replicas together: invalidations carry the primary's position, and misses on
+    // recently invalidated keys load from a replica that has replayed it (or the primary).
+    currentPosition: () => db.currentLsn(),
+    withMinimumPosition: (position, load) => requestConsistency.atLeast(parseLsn(position), load),
+    customTypes: [
+      {
+        name: 'prisma-decimal',
+        isApplicable: (value): value is Prisma.Decimal => value instanceof Prisma.Decimal,
+        serialize: (value) => (value as Prisma.Decimal).toString(),
+        deserialize: (text) => new Prisma.Decimal(text),
+      },
+    ],
   };
 }

@@ -6,7 +6,7 @@ import { DatabaseStats, type DatabaseStatsSnapshot, type RoutingDecision } from 
 import { DATABASE_MODULE_OPTIONS } from './database.module-definition.js';
 import type { DatabaseModuleOptions } from './database.options.js';
 import { DatabasePool } from './pools/database-pool.js';
-import { formatLsn, parseLsn, type Lsn } from './routing/lsn.js';
+import { formatLsn, parseLsn, type Lsn } from '../common/lsn.js';
 import { ReplicaMonitor } from './routing/replica-monitor.js';
 import { ReplicaRouter } from './routing/replica-router.js';
 

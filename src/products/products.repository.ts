@@ -20,28 +20,39 @@ export function newestProductsSql(limit: number, cursor?: { createdAt: Date; id:
     LIMIT ${limit}`;
 }
 
-/** The only code that reads products from the database. */
+export type ProductChange = Partial<Pick<ProductRow, 'name' | 'description' | 'priceCents' | 'stock' | 'status'>>;
+
+const PRODUCT_SELECT = {
+  id: true,
+  sku: true,
+  name: true,
+  description: true,
+  priceCents: true,
+  currency: true,
+  stock: true,
+  status: true,
+  categoryId: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+/** The only code that reads or writes products. */
 @Injectable()
 export class ProductsRepository {
   constructor(private readonly db: Db) {}
 
   findById(id: number): Promise<ProductRow | null> {
-    return this.db.reader().product.findUnique({
-      where: { id },
-      select: {
-        id: true,
-        sku: true,
-        name: true,
-        description: true,
-        priceCents: true,
-        currency: true,
-        stock: true,
-        status: true,
-        categoryId: true,
-        createdAt: true,
-        updatedAt: true,
-      },
-    });
+    return this.db.reader().product.findUnique({ where: { id }, select: PRODUCT_SELECT });
+  }
+
+  /** `null` when there is no such product. */
+  async update(id: number, change: ProductChange): Promise<ProductRow | null> {
+    try {
+      return await this.db.primary.product.update({ where: { id }, data: change, select: PRODUCT_SELECT });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2025') return null; // no such row
+      throw error;
+    }
   }
 
   findNewest(limit: number, cursor?: { createdAt: Date; id: number }): Promise<ProductRow[]> {

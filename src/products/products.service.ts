@@ -3,16 +3,37 @@ import { NotFoundProblem } from '../common/http/index.js';
 import { encodeCursor, type Page } from '../common/pagination/keyset-cursor.js';
 import { toProductDto, type ProductDto } from './product.dto.js';
 import type { ListProductsQuery } from './products.schemas.js';
-import { ProductsRepository } from './products.repository.js';
+import { ProductsRepository, type ProductChange } from './products.repository.js';
+import { CacheService } from '../cache/index.js';
+
+export const PRODUCTS_NAMESPACE = 'products';
+export const PRODUCT_LISTS_TAG = 'product-lists';
+export const productTag = (id: number | string) => `product:${id}`;
 
 @Injectable()
 export class ProductsService {
-  constructor(private readonly products: ProductsRepository) {}
+  constructor(
+    private readonly products: ProductsRepository,
+    private readonly cache: CacheService,
+  ) {}
 
   async get(id: number): Promise<ProductDto> {
     const row = await this.products.findById(id);
     if (!row) throw new NotFoundProblem(`Product ${id} does not exist.`);
     return toProductDto(row);
+  }
+
+  /**
+   * Applies a change, then refreshes the product's cache entry with the row the primary returned
+   * (refresh-after-write) and drops every cached list page. Returns the product as now stored.
+   */
+  async update(id: number, change: ProductChange): Promise<ProductDto> {
+    const row = await this.products.update(id, change);
+    if (!row) throw new NotFoundProblem(`Product ${id} does not exist.`);
+    const product = toProductDto(row);
+    await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(id) }, product, { tags: [productTag(id)] });
+    await this.cache.invalidateTags([PRODUCT_LISTS_TAG]);
+    return product;
   }
 
   async list({ limit, cursor }: ListProductsQuery): Promise<Page<ProductDto>> {

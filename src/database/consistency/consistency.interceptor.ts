@@ -14,7 +14,7 @@ import { CONSISTENCY_TOKEN_HEADER, READ_FROM_PRIMARY } from '../database.constan
 import { DATABASE_MODULE_OPTIONS } from '../database.module-definition.js';
 import type { DatabaseModuleOptions } from '../database.options.js';
 import { Db } from '../db.service.js';
-import { isLsn, parseLsn, type Lsn } from '../routing/lsn.js';
+import { isLsn, parseLsn, type Lsn } from '../../common/lsn.js';
 import { LastWriteStore } from './last-write-store.js';
 import { requestConsistency, type RequestConsistency } from './request-consistency.js';
 

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Lsn } from '../routing/lsn.js';
+import type { Lsn } from '../../common/lsn.js';
 
 /** What one request needs to read its own writes. */
 export interface RequestConsistency {
@@ -19,6 +19,12 @@ export const requestConsistency = {
   },
   current(): RequestConsistency | undefined {
     return storage.getStore();
+  },
+  /** Runs `fn` with reads that must see at least `position` (on top of the current request's needs). */
+  atLeast<T>(position: Lsn, fn: () => T): T {
+    const current = storage.getStore();
+    const minLsn = current?.minLsn !== undefined && current.minLsn > position ? current.minLsn : position;
+    return storage.run({ wrote: current?.wrote ?? false, primaryOnly: current?.primaryOnly ?? false, minLsn }, fn);
   },
   markWrite(): void {
     const context = storage.getStore();

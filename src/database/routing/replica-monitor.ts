@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { ReplicaRoutingOptions } from '../database.options.js';
-import { parseLsn, type Lsn } from './lsn.js';
+import { parseLsn, type Lsn } from '../../common/lsn.js';
 import { initialReplicaState, type ReplicaState } from './replica-state.js';
 
 export const ROUTING_DEFAULTS: Required<ReplicaRoutingOptions> = {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { RoutingDecision } from '../database-stats.js';
-import type { Lsn } from './lsn.js';
+import type { Lsn } from '../../common/lsn.js';
 import type { ReplicaState } from './replica-state.js';
 
 export interface Route {

@@ -1,4 +1,4 @@
-import type { Lsn } from './lsn.js';
+import type { Lsn } from '../../common/lsn.js';
 
 /** What the monitor knows of one replica; the router reads it on every pick. */
 export interface ReplicaState {

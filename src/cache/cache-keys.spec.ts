@@ -1,0 +1,17 @@
+import { CacheNames, encodeId } from './cache-keys.js';
+
+describe('cache keys', () => {
+  it('keeps simple ids readable and encodes the rest URL-safe', () => {
+    expect(encodeId(42)).toBe('42');
+    expect(encodeId('sku-0001')).toBe('sku-0001');
+    const encoded = encodeId({ q: 'drill & saw', page: 2 });
+    expect(encoded).toMatch(/^b64\.[A-Za-z0-9_-]+$/);
+    expect(JSON.parse(Buffer.from(encoded.slice(4), 'base64url').toString())).toEqual({ q: 'drill & saw', page: 2 });
+    expect(encodeId('a:b')).not.toContain(':');
+    expect(encodeId(['newest', 20])).toBe(encodeId(['newest', 20]));
+  });
+
+  it('builds app:env:namespace:v<version>:id', () => {
+    expect(new CacheNames('store-api:test').entry('products', 3, 7)).toBe('store-api:test:products:v3:7');
+  });
+});

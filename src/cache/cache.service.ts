@@ -1,0 +1,476 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { CacheNames, type CacheKey } from './cache-keys.js';
+import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
+import type { CacheModuleOptions } from './cache.options.js';
+import { CacheStats, type CacheLayer } from './cache-stats.js';
+import { CacheBus, type BusMessage } from './internal/cache-bus.js';
+import { CacheCodec, type StoredEntry } from './internal/cache-codec.js';
+import { Fences } from './internal/fences.js';
+import { RedisStore, type CircuitStatus } from './internal/redis-store.js';
+
+export interface SetOptions {
+  /** Freshness. @default the module's `defaultTtlMs` */
+  ttlMs?: number;
+  /** How long a stale value may be served after `ttlMs` while one refresh runs. */
+  graceMs?: number;
+  /** Tags for bulk invalidation (`invalidateTags`). */
+  tags?: string[];
+  /** Keep an in-process copy. @default true */
+  l1?: boolean;
+}
+
+export interface CachedEntry<T> {
+  value: T | null;
+  etag: string;
+  /** `HIT` (fresh), `STALE` (served during grace, refresh running), `MISS` (just loaded). */
+  status: 'HIT' | 'STALE' | 'MISS';
+}
+
+type Loader<T> = () => Promise<T | null | undefined>;
+type Located<T> = { entry: StoredEntry<T>; layer: CacheLayer };
+
+const VERSION_TTL_MS = 5_000;
+
+/**
+ * L1 (in-process LRU) over L2 (Redis), kept in sync across instances by a pub/sub bus, with
+ * stampede protection (single-flight + a distributed lock with double-check), stale-while-
+ * revalidate, negative caching, tags, versioned namespaces, and a circuit that turns a dead Redis
+ * into "memory and loaders only" instead of errors.
+ */
+@Injectable()
+export class CacheService implements OnModuleInit, OnApplicationShutdown {
+  readonly stats = new CacheStats();
+  readonly instanceId = randomUUID();
+  private readonly logger = new Logger('Cache');
+  private readonly names: CacheNames;
+  private readonly codec: CacheCodec;
+  private readonly l2: RedisStore;
+  private readonly bus: CacheBus;
+  private readonly l1: LRUCache<string, StoredEntry & { size: number; stem: string }>;
+  private readonly fences: Fences;
+  private readonly inFlight = new Map<string, Promise<StoredEntry | undefined>>();
+  private readonly fillWaiters = new Map<string, Set<() => void>>();
+  private readonly versions = new Map<string, { version: number; until: number }>();
+  /** Bumped by every invalidation: a load that straddles one must not store what it read. */
+  private epoch = 0;
+  private readonly settings;
+
+  constructor(@Inject(CACHE_MODULE_OPTIONS) private readonly options: CacheModuleOptions) {
+    this.settings = {
+      ttlMs: options.defaultTtlMs ?? 60_000,
+      graceMs: options.defaultGraceMs ?? 30_000,
+      negativeTtlMs: options.negativeTtlMs ?? 5_000,
+      jitter: options.ttlJitter ?? 0.1,
+      l1TtlMs: options.l1?.ttlMs ?? 10_000,
+      loaderTimeoutMs: options.loaderTimeoutMs ?? 5_000,
+      lockTtlMs: options.lockTtlMs ?? 10_000,
+      lockWaitMs: options.lockWaitMs ?? 3_000,
+    };
+    this.names = new CacheNames(options.prefix ?? 'store-api:development');
+    this.codec = new CacheCodec(options.compressAboveBytes ?? 1_024, options.customTypes);
+    this.l2 = new RedisStore(
+      options.redisUrl,
+      { commandTimeoutMs: options.commandTimeoutMs ?? 100, threshold: options.circuitFailureThreshold ?? 5, halfOpenAfterMs: options.circuitHalfOpenAfterMs ?? 2_000 },
+      this.stats,
+    );
+    this.l1 = new LRUCache({
+      max: options.l1?.maxEntries ?? 10_000,
+      maxSize: options.l1?.maxBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (entry) => entry.size,
+      dispose: (_entry, _key, reason) => {
+        if (reason === 'evict') this.stats.l1Evictions++;
+      },
+    });
+    this.fences = new Fences(options.fenceMs ?? 10_000);
+    this.bus = new CacheBus(options.redisUrl, this.names.channel, this.instanceId, (message) => this.onBusMessage(message), () => this.resync());
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.l2.ready();
+  }
+
+  onApplicationShutdown(): void {
+    this.bus.close();
+    this.l2.close();
+  }
+
+  get circuit(): CircuitStatus {
+    return this.l2.circuit;
+  }
+
+  /** The cached value, or the loader's (stored for next time). `null` = "not found" (cached briefly). */
+  async getOrSet<T>(key: CacheKey, loader: Loader<T>, options: SetOptions = {}): Promise<T | null> {
+    return (await this.getOrSetEntry(key, loader, options)).value;
+  }
+
+  /** As `getOrSet`, with the entry's ETag and whether it was a hit, stale, or a miss. */
+  async getOrSetEntry<T>(key: CacheKey, loader: Loader<T>, options: SetOptions = {}): Promise<CachedEntry<T>> {
+    if (this.options.enabled === false) {
+      const value = (await loader()) ?? null;
+      return { value, etag: this.codec.serializeValue(value).etag, status: 'MISS' };
+    }
+    const name = await this.entryName(key);
+    const counters = this.stats.of(key.namespace);
+    const found = await this.locate<T>(name, options.l1 !== false);
+    if (found) {
+      counters.hits[found.layer]++;
+      if (Date.now() < found.entry.softExpiresAt) return { value: valueOf(found.entry), etag: found.entry.etag, status: 'HIT' };
+      counters.staleServed++;
+      void this.load(key, name, loader, options).catch((error: Error) => this.logger.warn(`background refresh of ${name} failed: ${error.message}`));
+      return { value: valueOf(found.entry), etag: found.entry.etag, status: 'STALE' };
+    }
+    const entry = await this.load(key, name, loader, options);
+    return { value: entry ? valueOf(entry as StoredEntry<T>) : null, etag: entry?.etag ?? '', status: 'MISS' };
+  }
+
+  /** The cached value without loading: `undefined` on a miss. */
+  async get<T>(key: CacheKey): Promise<T | null | undefined> {
+    const found = await this.locate<T>(await this.entryName(key), true);
+    return found ? valueOf(found.entry) : undefined;
+  }
+
+  /** The cached entry's ETag and freshness, without loading (for `If-None-Match`). */
+  async peek(key: CacheKey): Promise<{ etag: string; stale: boolean } | undefined> {
+    const found = await this.locate(await this.entryName(key), true);
+    return found && { etag: found.entry.etag, stale: Date.now() >= found.entry.softExpiresAt };
+  }
+
+  /** Stores a value now: refresh-after-write with what the write just produced. */
+  async set<T>(key: CacheKey, value: T | null, options: SetOptions = {}): Promise<void> {
+    const name = await this.entryName(key);
+    const stem = this.names.stem(key.namespace, key.id);
+    const position = await this.invalidationPosition();
+    // Loads already running read before this write: they must not store over it.
+    this.epoch++;
+    this.fences.raise(`key:${stem}`, position);
+    this.dropL1([stem]);
+    await this.store(key, name, value, options);
+    await this.publish({ type: 'keys', stems: [stem], position });
+  }
+
+  /**
+   * Values for many keys: one MGET for what L1 lacks, one loader call for the misses, which
+   * returns the found values by encoded id (missing ones are cached as "not found").
+   */
+  async getMany<T>(keys: CacheKey[], loadMissing: (missing: CacheKey[]) => Promise<Map<CacheKey['id'], T>>, options: SetOptions = {}): Promise<(T | null)[]> {
+    const names = await Promise.all(keys.map((key) => this.entryName(key)));
+    const results: (T | null | undefined)[] = names.map((name) => {
+      const entry = this.l1.get(name) as StoredEntry<T> | undefined;
+      return entry && Date.now() < entry.softExpiresAt ? valueOf(entry) : undefined;
+    });
+    const l2Indexes = results.flatMap((value, index) => (value === undefined ? [index] : []));
+    if (l2Indexes.length) {
+      const fetched = await this.l2.attempt((redis) => redis.mgetBuffer(...l2Indexes.map((index) => names[index])));
+      l2Indexes.forEach((index, position) => {
+        const buffer = fetched.ok ? fetched.value[position] : null;
+        const entry = buffer ? this.codec.decode<T>(buffer) : undefined;
+        if (entry && Date.now() < entry.softExpiresAt) {
+          results[index] = valueOf(entry);
+          this.remember(names[index], this.names.stem(keys[index].namespace, keys[index].id), entry, buffer!.length);
+        }
+      });
+    }
+    const missing = results.flatMap((value, index) => (value === undefined ? [index] : []));
+    for (const index of results.keys()) this.stats.of(keys[index].namespace)[missing.includes(index) ? 'misses' : 'hits'].l2++;
+    if (missing.length) {
+      const loaded = await this.withFence(keys[missing[0]], options.tags, () => loadMissing(missing.map((index) => keys[index])));
+      await Promise.all(
+        missing.map(async (index) => {
+          const value = loaded.get(keys[index].id) ?? null;
+          results[index] = value;
+          await this.store(keys[index], names[index], value, options);
+        }),
+      );
+    }
+    return results as (T | null)[];
+  }
+
+  /** Deletes keys everywhere (delete-on-write). */
+  async delete(...keys: CacheKey[]): Promise<void> {
+    const names = await Promise.all(keys.map((key) => this.entryName(key)));
+    const stems = keys.map((key) => this.names.stem(key.namespace, key.id));
+    const position = await this.invalidationPosition();
+    this.epoch++;
+    stems.forEach((stem) => this.fences.raise(`key:${stem}`, position));
+    this.dropL1(stems);
+    await this.l2.attempt((redis) => redis.unlink(...names));
+    await this.publish({ type: 'keys', stems, position });
+  }
+
+  /** Deletes every key written with any of these tags, in batches (SSCAN + UNLINK), never KEYS. */
+  async invalidateTags(tags: string[], batchSize = 500): Promise<number> {
+    const position = await this.invalidationPosition();
+    this.epoch++;
+    tags.forEach((tag) => this.fences.raise(`tag:${tag}`, position));
+    this.dropL1Where((entry) => entry.tags.some((tag) => tags.includes(tag)));
+    let deleted = 0;
+    for (const tag of tags) {
+      const tagKey = this.names.tag(tag);
+      let cursor = '0';
+      do {
+        const page = await this.l2.attempt((redis) => redis.sscan(tagKey, cursor, 'COUNT', batchSize));
+        if (!page.ok) break;
+        [cursor] = page.value;
+        const members = page.value[1];
+        if (members.length) {
+          const removed = await this.l2.attempt((redis) => redis.unlink(...members));
+          if (removed.ok) deleted += removed.value;
+        }
+      } while (cursor !== '0');
+      await this.l2.attempt((redis) => redis.unlink(tagKey));
+    }
+    await this.publish({ type: 'tags', tags, position });
+    return deleted;
+  }
+
+  /** Invalidates a whole namespace in O(1): its version moves on, old keys age out. */
+  async bumpNamespace(namespace: string): Promise<number> {
+    const position = await this.invalidationPosition();
+    this.epoch++;
+    this.fences.raise(`ns:${namespace}`, position);
+    const bumped = await this.l2.attempt((redis) => redis.incr(this.names.namespaceVersion(namespace)));
+    const version = bumped.ok ? bumped.value : (this.versions.get(namespace)?.version ?? 0) + 1;
+    this.versions.set(namespace, { version, until: Date.now() + VERSION_TTL_MS });
+    this.dropL1Where((_entry, stem) => stem.startsWith(`${namespace}:`));
+    await this.publish({ type: 'bump', namespace, version, position });
+    return version;
+  }
+
+  /** For operators: deletes keys matching a glob under this app's prefix, with SCAN (never KEYS). */
+  async deleteByPattern(pattern: string, batchSize = 500): Promise<number> {
+    this.epoch++;
+    this.l1.clear();
+    let cursor = '0';
+    let deleted = 0;
+    do {
+      const page = await this.l2.attempt((redis) => redis.scan(cursor, 'MATCH', `${this.names.prefix}:${pattern}`, 'COUNT', batchSize));
+      if (!page.ok) break;
+      [cursor] = page.value;
+      if (page.value[1].length) {
+        const removed = await this.l2.attempt((redis) => redis.unlink(...page.value[1]));
+        if (removed.ok) deleted += removed.value;
+      }
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  /**
+   * Runs `work` on one instance of many (e.g. warming the hottest keys at start) under a lock
+   * that is extended while the work runs. Returns false when another instance holds it.
+   */
+  async warm(name: string, work: () => Promise<void>, lockTtlMs = 30_000): Promise<boolean> {
+    const lockKey = this.names.warm(name);
+    const token = randomUUID();
+    const acquired = await this.l2.attempt((redis) => redis.set(lockKey, token, 'PX', lockTtlMs, 'NX'));
+    if (acquired.ok && acquired.value !== 'OK') return false;
+    const keepAlive = setInterval(() => void this.l2.attempt((redis) => redis.extendLock(lockKey, token, lockTtlMs)), lockTtlMs / 3);
+    try {
+      await work();
+      return true;
+    } finally {
+      clearInterval(keepAlive);
+      await this.l2.attempt((redis) => redis.releaseLock(lockKey, token));
+    }
+  }
+
+  private async locate<T>(name: string, useL1: boolean): Promise<Located<T> | undefined> {
+    const namespace = name.slice(this.names.prefix.length + 1).split(':')[0];
+    const counters = this.stats.of(namespace);
+    if (useL1) {
+      const entry = this.l1.get(name) as StoredEntry<T> | undefined;
+      if (entry) return { entry, layer: 'l1' };
+      counters.misses.l1++;
+    }
+    const fetched = await this.l2.attempt((redis) => redis.getBuffer(name));
+    const entry = fetched.ok && fetched.value ? this.codec.decode<T>(fetched.value) : undefined;
+    if (!entry || Date.now() >= entry.hardExpiresAt) {
+      counters.misses.l2++;
+      return undefined;
+    }
+    if (useL1) this.remember(name, name.slice(this.names.prefix.length + 1).replace(/:v\d+:/, ':'), entry, fetched.ok ? fetched.value!.length : 0);
+    return { entry, layer: 'l2' };
+  }
+
+  /** One load per key per process; across processes, one per key under a Redis lock. */
+  private load<T>(key: CacheKey, name: string, loader: Loader<T>, options: SetOptions): Promise<StoredEntry<T> | undefined> {
+    let running = this.inFlight.get(name) as Promise<StoredEntry<T> | undefined> | undefined;
+    if (!running) {
+      running = this.loadAcrossInstances(key, name, loader, options).finally(() => this.inFlight.delete(name));
+      this.inFlight.set(name, running);
+    }
+    return running;
+  }
+
+  private async loadAcrossInstances<T>(key: CacheKey, name: string, loader: Loader<T>, options: SetOptions): Promise<StoredEntry<T> | undefined> {
+    const lockKey = this.names.lock(name);
+    const token = randomUUID();
+    const deadline = Date.now() + this.settings.lockWaitMs;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 400)) {
+      const lock = await this.l2.attempt((redis) => redis.set(lockKey, token, 'PX', this.settings.lockTtlMs, 'NX'));
+      if (!lock.ok || lock.value === 'OK') {
+        try {
+          // Double-check: another instance may have filled it between our miss and our lock.
+          const filled = lock.ok ? await this.locate<T>(name, false) : undefined;
+          if (filled && Date.now() < filled.entry.softExpiresAt) return filled.entry;
+          return await this.runLoader(key, name, loader, options, filled?.entry);
+        } finally {
+          if (lock.ok) await this.l2.attempt((redis) => redis.releaseLock(lockKey, token));
+        }
+      }
+      this.stats.of(key.namespace).lockWaits++;
+      if (Date.now() >= deadline) return this.runLoader(key, name, loader, options);
+      await this.waitForFill(name, Math.min(delay, deadline - Date.now()));
+      const filled = await this.locate<T>(name, false);
+      if (filled && Date.now() < filled.entry.softExpiresAt) return filled.entry;
+    }
+  }
+
+  private async runLoader<T>(key: CacheKey, name: string, loader: Loader<T>, options: SetOptions, stale?: StoredEntry<T>): Promise<StoredEntry<T> | undefined> {
+    const counters = this.stats.of(key.namespace);
+    const epoch = this.epoch;
+    const started = performance.now();
+    let value: T | null;
+    try {
+      value = (await this.withTimeout(this.withFence(key, options.tags, loader))) ?? null;
+    } catch (error) {
+      // Grace: a failing source is answered with the last good value while it is servable.
+      if (stale && Date.now() < stale.hardExpiresAt) {
+        this.stats.staleOnLoaderError++;
+        return stale;
+      }
+      throw error;
+    } finally {
+      counters.loads++;
+      counters.loadMs += performance.now() - started;
+    }
+    // An invalidation while we loaded: what we read may predate it. Answer, but do not store.
+    if (epoch !== this.epoch) return this.encodeEntry(value, options).entry as StoredEntry<T>;
+    const entry = await this.store(key, name, value, options);
+    void this.publish({ type: 'filled', key: name });
+    this.notifyFilled(name);
+    return entry;
+  }
+
+  private async store<T>(key: CacheKey, name: string, value: T | null, options: SetOptions): Promise<StoredEntry<T>> {
+    const { entry, json } = this.encodeEntry(value, options);
+    const buffer = this.codec.encode(entry, json);
+    const ttl = entry.hardExpiresAt - Date.now();
+    await this.l2.attempt(async (redis) => {
+      const pipeline = redis.multi().set(name, buffer, 'PX', ttl);
+      for (const tag of entry.tags) pipeline.sadd(this.names.tag(tag), name).pexpire(this.names.tag(tag), Math.max(ttl, 86_400_000));
+      return pipeline.exec();
+    });
+    if (options.l1 !== false) this.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);
+    return entry as StoredEntry<T>;
+  }
+
+  private encodeEntry<T>(value: T | null, options: SetOptions): { entry: StoredEntry<T | null>; json: string } {
+    const negative = value === null || value === undefined;
+    const base = negative ? this.settings.negativeTtlMs : (options.ttlMs ?? this.settings.ttlMs);
+    const ttl = Math.max(1, Math.round(base * (1 + this.settings.jitter * (2 * Math.random() - 1))));
+    const now = Date.now();
+    const { json, etag } = this.codec.serializeValue(negative ? null : value);
+    const tags = options.tags ?? [];
+    return { entry: { value: negative ? null : value, softExpiresAt: now + ttl, hardExpiresAt: now + ttl + (negative ? 0 : (options.graceMs ?? this.settings.graceMs)), etag, tags, negative }, json };
+  }
+
+  private remember(name: string, stem: string, entry: StoredEntry, size: number): void {
+    const ttl = Math.min(this.settings.l1TtlMs, entry.hardExpiresAt - Date.now());
+    if (ttl > 0) this.l1.set(name, { ...entry, size: Math.max(1, size), stem }, { ttl });
+  }
+
+  private async withFence<T>(key: CacheKey, tags: string[] | undefined, load: () => Promise<T>): Promise<T> {
+    const position = this.fences.highest([`ns:${key.namespace}`, `key:${this.names.stem(key.namespace, key.id)}`, ...(tags ?? []).map((tag) => `tag:${tag}`)]);
+    return position && this.options.withMinimumPosition ? this.options.withMinimumPosition(position, load) : load();
+  }
+
+  private withTimeout<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`cache loader timed out after ${this.settings.loaderTimeoutMs} ms`)), this.settings.loaderTimeoutMs);
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private async entryName(key: CacheKey): Promise<string> {
+    return this.names.entry(key.namespace, await this.versionOf(key.namespace), key.id);
+  }
+
+  private async versionOf(namespace: string): Promise<number> {
+    const known = this.versions.get(namespace);
+    if (known && known.until > Date.now()) return known.version;
+    const fetched = await this.l2.attempt((redis) => redis.get(this.names.namespaceVersion(namespace)));
+    const version = fetched.ok ? Number(fetched.value ?? 0) : (known?.version ?? 0);
+    this.versions.set(namespace, { version, until: Date.now() + VERSION_TTL_MS });
+    return version;
+  }
+
+  private waitForFill(name: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.fillWaiters.get(name) ?? new Set();
+      this.fillWaiters.set(name, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (!waiters.size) this.fillWaiters.delete(name);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, timeoutMs));
+      waiters.add(done);
+    });
+  }
+
+  private notifyFilled(name: string): void {
+    for (const wake of [...(this.fillWaiters.get(name) ?? [])]) wake();
+  }
+
+  private async invalidationPosition(): Promise<string | undefined> {
+    return this.options.currentPosition?.().catch(() => undefined);
+  }
+
+  private async publish(message: BusMessage): Promise<void> {
+    await this.l2.attempt((redis) => redis.publish(this.names.channel, this.bus.encode(message)));
+  }
+
+  private onBusMessage(message: BusMessage): void {
+    switch (message.type) {
+      case 'filled':
+        return this.notifyFilled(message.key);
+      case 'keys':
+        this.epoch++;
+        message.stems.forEach((stem) => this.fences.raise(`key:${stem}`, message.position));
+        return this.dropL1(message.stems);
+      case 'tags':
+        this.epoch++;
+        message.tags.forEach((tag) => this.fences.raise(`tag:${tag}`, message.position));
+        return this.dropL1Where((entry) => entry.tags.some((tag) => message.tags.includes(tag)));
+      case 'bump':
+        this.epoch++;
+        this.fences.raise(`ns:${message.namespace}`, message.position);
+        this.versions.set(message.namespace, { version: message.version, until: Date.now() + VERSION_TTL_MS });
+        return this.dropL1Where((_entry, stem) => stem.startsWith(`${message.namespace}:`));
+    }
+  }
+
+  private dropL1(stems: string[]): void {
+    const wanted = new Set(stems);
+    this.dropL1Where((_entry, stem) => wanted.has(stem));
+  }
+
+  private dropL1Where(matches: (entry: StoredEntry, stem: string) => boolean): void {
+    for (const [name, entry] of this.l1.entries()) if (matches(entry, entry.stem)) this.l1.delete(name);
+  }
+
+  private resync(): void {
+    this.stats.busResyncs++;
+    this.epoch++;
+    this.l1.clear();
+    this.versions.clear();
+  }
+}
+
+function valueOf<T>(entry: StoredEntry<T>): T | null {
+  return entry.negative ? null : entry.value;
+}

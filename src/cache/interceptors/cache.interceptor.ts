@@ -1,0 +1,89 @@
+import { HttpException, Injectable, NotFoundException, type CallHandler, type ExecutionContext, type NestInterceptor, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Observable, from, lastValueFrom, mergeMap } from 'rxjs';
+import { CACHEABLE, CACHE_EVICT, CACHE_STATUS_HEADER } from '../cache.constants.js';
+import { CacheService } from '../cache.service.js';
+import type { CacheEvictOptions } from '../decorators/cache-evict.decorator.js';
+import type { CacheableOptions } from '../decorators/cacheable.decorator.js';
+
+const DEFAULT_CACHE_CONTROL = 'public, max-age=30, s-maxage=60, stale-while-revalidate=30';
+const NOT_MODIFIED = Symbol('notModified');
+
+/**
+ * HTTP side of the cache. `@Cacheable` GETs are answered from the cache (`X-Cache: HIT|MISS|STALE`,
+ * `ETag`, `Cache-Control`); a matching `If-None-Match` is a 304 without running the handler.
+ * `@CacheEvict` invalidations run after the handler succeeded.
+ */
+@Injectable()
+export class CacheInterceptor implements NestInterceptor, OnModuleInit {
+  constructor(
+    private readonly cache: CacheService,
+    private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    // Nest sets the route's status after interceptors; a 304 is made where Fastify sends.
+    fastify?.addHook('onSend', async (request, reply, payload) => {
+      if (!(request as FastifyRequest & { [NOT_MODIFIED]?: boolean })[NOT_MODIFIED]) return payload;
+      reply.code(304).removeHeader('content-type').removeHeader('content-length');
+      return '';
+    });
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const targets = [context.getHandler(), context.getClass()];
+    const cacheable = this.reflector.getAllAndOverride<CacheableOptions | undefined>(CACHEABLE, targets);
+    const evict = this.reflector.getAllAndOverride<CacheEvictOptions | undefined>(CACHE_EVICT, targets);
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    if (cacheable && request.method === 'GET') return from(this.serve(cacheable, request, reply, next));
+    if (evict) return next.handle().pipe(mergeMap((result) => from(this.evict(evict, request, result).then(() => result))));
+    return next.handle();
+  }
+
+  private async serve(options: CacheableOptions, request: FastifyRequest, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+    const key = { namespace: options.namespace, id: options.key?.(request) ?? request.url };
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch) {
+      const cached = await this.cache.peek(key);
+      if (cached && !cached.stale && etagMatches(ifNoneMatch, cached.etag)) return this.notModified(request, reply, cached.etag, options, 'HIT');
+    }
+    // A 404 is cached as "not found" (negative caching, short TTL) and answered the same way each time.
+    const load = () => lastValueFrom(next.handle()).catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+    const entry = await this.cache.getOrSetEntry(key, load, {
+      ttlMs: options.ttlMs,
+      graceMs: options.staleWhileRevalidateMs,
+      tags: options.tags?.(request),
+    });
+    if (entry.value === null) throw new NotFoundException(`${request.url.split('?')[0]} was not found.`);
+    if (ifNoneMatch && etagMatches(ifNoneMatch, entry.etag)) return this.notModified(request, reply, entry.etag, options, entry.status);
+    reply.header(CACHE_STATUS_HEADER, entry.status).header('etag', entry.etag).header('cache-control', options.cacheControl ?? DEFAULT_CACHE_CONTROL);
+    return entry.value;
+  }
+
+  private notModified(request: FastifyRequest, reply: FastifyReply, etag: string, options: CacheableOptions, status: string): undefined {
+    (request as FastifyRequest & { [NOT_MODIFIED]?: boolean })[NOT_MODIFIED] = true;
+    reply.header(CACHE_STATUS_HEADER, status).header('etag', etag).header('cache-control', options.cacheControl ?? DEFAULT_CACHE_CONTROL);
+    return undefined;
+  }
+
+  private async evict(options: CacheEvictOptions, request: FastifyRequest, result: unknown): Promise<void> {
+    const keys = options.keys?.(request, result) ?? [];
+    const tags = options.tags?.(request, result) ?? [];
+    if (keys.length) await this.cache.delete(...keys);
+    if (tags.length) await this.cache.invalidateTags(tags);
+    for (const namespace of options.namespaces ?? []) await this.cache.bumpNamespace(namespace);
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof HttpException && error.getStatus() === 404;
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  return header === '*' || header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}

@@ -1,0 +1,58 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+
+/** What instances tell each other so that their L1 copies stay true. */
+export type BusMessage =
+  | { type: 'keys'; stems: string[]; position?: string }
+  | { type: 'tags'; tags: string[]; position?: string }
+  | { type: 'bump'; namespace: string; version: number; position?: string }
+  | { type: 'filled'; key: string };
+
+/**
+ * Redis pub/sub between instances. Each instance ignores its own messages. After the subscription
+ * comes back from an outage, `onResync` runs: messages may have been missed, so L1 must be cleared.
+ */
+export class CacheBus {
+  private readonly subscriber: Redis;
+  private readonly logger = new Logger('Cache:bus');
+  private subscribed = false;
+
+  constructor(
+    url: string,
+    private readonly channel: string,
+    private readonly instanceId: string,
+    onMessage: (message: BusMessage) => void,
+    onResync: () => void,
+  ) {
+    this.subscriber = new Redis(url, { retryStrategy: (times) => Math.min(times * 100, 1_000), connectTimeout: 1_000, maxRetriesPerRequest: null });
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('ready', () => {
+      if (this.subscribed) {
+        this.logger.warn('bus reconnected: clearing L1 (invalidations may have been missed)');
+        onResync();
+      }
+      this.subscribed = true;
+    });
+    void this.subscriber.subscribe(channel).catch(() => undefined);
+    this.subscriber.on('message', (_channel, raw: string) => {
+      try {
+        const { from, ...message } = JSON.parse(raw) as BusMessage & { from: string };
+        if (from !== this.instanceId) onMessage(message as BusMessage);
+      } catch {
+        // a foreign message on our channel: ignore
+      }
+    });
+  }
+
+  encode(message: BusMessage): string {
+    return JSON.stringify({ from: this.instanceId, ...message });
+  }
+
+  get channelName(): string {
+    return this.channel;
+  }
+
+  close(): void {
+    this.subscriber.disconnect();
+  }
+}

@@ -1,0 +1,83 @@
+import { Logger } from '@nestjs/common';
+import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import { Redis } from 'ioredis';
+import type { CacheStats } from '../cache-stats.js';
+
+export type CircuitStatus = 'closed' | 'open' | 'half-open';
+export type Attempt<T> = { ok: true; value: T } | { ok: false };
+
+/** Compare-and-delete: only the holder's token releases a lock. */
+const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Compare-and-extend, for long work under a lock. */
+const EXTEND_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+type LockRedis = Redis & {
+  releaseLock(key: string, token: string): Promise<number>;
+  extendLock(key: string, token: string, ttlMs: number): Promise<number>;
+};
+
+/**
+ * Redis for the cache role behind a circuit breaker. Commands fail fast (no offline queue, tight
+ * timeout); after `threshold` consecutive failures the circuit opens and every call answers
+ * "unavailable" at once, so the cache degrades to L1 + loader instead of slowing requests.
+ */
+export class RedisStore {
+  readonly redis: LockRedis;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly logger = new Logger('Cache:redis');
+
+  constructor(url: string, options: { commandTimeoutMs: number; threshold: number; halfOpenAfterMs: number }, private readonly stats: CacheStats) {
+    this.redis = new Redis(url, {
+      enableOfflineQueue: false,
+      commandTimeout: options.commandTimeoutMs,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1_000,
+      retryStrategy: (times) => Math.min(times * 100, 1_000),
+    }) as LockRedis;
+    this.redis.on('error', () => undefined); // counted per command; the connection retries by itself
+    this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
+    this.redis.defineCommand('extendLock', { numberOfKeys: 1, lua: EXTEND_LOCK });
+    this.breaker = circuitBreaker(handleAll, { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.threshold) });
+    this.breaker.onStateChange((state) => {
+      if (state === CircuitState.Open) this.logger.warn('Redis unavailable: circuit open, serving from memory and loaders');
+      if (state === CircuitState.Closed) this.logger.log('Redis is back: circuit closed');
+    });
+  }
+
+  /** Runs a command; `{ ok: false }` when Redis failed or the circuit is open (never throws). */
+  async attempt<T>(command: (redis: LockRedis) => Promise<T>): Promise<Attempt<T>> {
+    try {
+      return { ok: true, value: await this.breaker.execute(() => command(this.redis)) };
+    } catch (error) {
+      if (this.breaker.state !== CircuitState.Open || !(error as Error).name?.includes('BrokenCircuit')) this.stats.redisErrors++;
+      return { ok: false };
+    }
+  }
+
+  get circuit(): CircuitStatus {
+    switch (this.breaker.state) {
+      case CircuitState.Closed:
+        return 'closed';
+      case CircuitState.HalfOpen:
+        return 'half-open';
+      default:
+        return 'open';
+    }
+  }
+
+  /** Waits (bounded) for the first connection; a Redis that is down must not block the start. */
+  async ready(timeoutMs = 1_000): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+}
