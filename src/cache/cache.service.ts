@@ -125,6 +125,20 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     return { value: entry ? valueOf(entry as StoredEntry<T>) : null, etag: entry?.etag ?? '', status: 'MISS' };
   }
 
+  /**
+   * A fresh in-process copy, synchronously, or `undefined` (then use `getOrSetEntry`). This is the
+   * HTTP fast path: no Redis, no promise.
+   */
+  peekMemory<T>(key: CacheKey): { value: T | null; etag: string } | undefined {
+    if (this.options.enabled === false) return undefined;
+    const version = this.versions.get(key.namespace);
+    if (!version || version.until <= Date.now()) return undefined;
+    const entry = this.l1.get(this.names.entry(key.namespace, version.version, key.id)) as StoredEntry<T> | undefined;
+    if (!entry || Date.now() >= entry.softExpiresAt) return undefined;
+    this.stats.of(key.namespace).hits.l1++;
+    return { value: valueOf(entry), etag: entry.etag };
+  }
+
   /** The cached value without loading: `undefined` on a miss. */
   async get<T>(key: CacheKey): Promise<T | null | undefined> {
     const found = await this.locate<T>(await this.entryName(key), true);

@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { CACHEABLE } from '../cache.constants.js';
 import type { CacheKey } from '../cache-keys.js';
@@ -14,9 +15,17 @@ export interface CacheableOptions {
   ttlMs?: number;
   /** How long a stale response may be served while it is refreshed. @default the module's `defaultGraceMs` */
   staleWhileRevalidateMs?: number;
-  /** The response's Cache-Control. @default 'public, max-age=30, s-maxage=60, stale-while-revalidate=30' */
+  /**
+   * The response's Cache-Control. A `public` response may be answered from memory before Nest's
+   * pipeline runs (no guards): use `private` for anything behind authentication.
+   * @default 'public, max-age=30, s-maxage=60, stale-while-revalidate=30'
+   */
   cacheControl?: string;
 }
 
-/** Caches a GET handler's response: `X-Cache`, a strong `ETag`, `If-None-Match` → 304 from the cache. */
-export const Cacheable = (options: CacheableOptions) => SetMetadata(CACHEABLE, options);
+/**
+ * Caches a GET handler's response: `X-Cache`, a strong `ETag`, `If-None-Match` → 304 from the cache.
+ * The options also ride on the Fastify route, where the in-memory fast path finds them.
+ */
+export const Cacheable = (options: CacheableOptions) =>
+  applyDecorators(SetMetadata(CACHEABLE, options), RouteConfig({ [CACHEABLE]: options }));

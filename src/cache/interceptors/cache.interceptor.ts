@@ -25,8 +25,21 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    // Fast path: a public, fresh, in-memory hit is answered before Nest's pipeline (interceptors
+    // cost ~35 % of a cached request's time here); anything else goes on to `intercept`.
+    fastify.addHook('preHandler', (request, reply, done) => {
+      const options = (request.routeOptions.config as { [CACHEABLE]?: CacheableOptions } | undefined)?.[CACHEABLE];
+      if (!options || request.method !== 'GET' || !isPublic(options)) return done();
+      const hit = this.cache.peekMemory({ namespace: options.namespace, id: options.key?.(request) ?? request.url });
+      if (!hit || hit.value === null) return done();
+      const ifNoneMatch = request.headers['if-none-match'];
+      this.headers(reply, 'HIT', hit.etag, options);
+      if (ifNoneMatch && etagMatches(ifNoneMatch, hit.etag)) return void reply.code(304).send();
+      void reply.send(hit.value);
+    });
     // Nest sets the route's status after interceptors; a 304 is made where Fastify sends.
-    fastify?.addHook('onSend', async (request, reply, payload) => {
+    fastify.addHook('onSend', async (request, reply, payload) => {
       if (!(request as FastifyRequest & { [NOT_MODIFIED]?: boolean })[NOT_MODIFIED]) return payload;
       reply.code(304).removeHeader('content-type').removeHeader('content-length');
       return '';
@@ -61,14 +74,18 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
     });
     if (entry.value === null) throw new NotFoundException(`${request.url.split('?')[0]} was not found.`);
     if (ifNoneMatch && etagMatches(ifNoneMatch, entry.etag)) return this.notModified(request, reply, entry.etag, options, entry.status);
-    reply.header(CACHE_STATUS_HEADER, entry.status).header('etag', entry.etag).header('cache-control', options.cacheControl ?? DEFAULT_CACHE_CONTROL);
+    this.headers(reply, entry.status, entry.etag, options);
     return entry.value;
   }
 
   private notModified(request: FastifyRequest, reply: FastifyReply, etag: string, options: CacheableOptions, status: string): undefined {
     (request as FastifyRequest & { [NOT_MODIFIED]?: boolean })[NOT_MODIFIED] = true;
-    reply.header(CACHE_STATUS_HEADER, status).header('etag', etag).header('cache-control', options.cacheControl ?? DEFAULT_CACHE_CONTROL);
+    this.headers(reply, status, etag, options);
     return undefined;
+  }
+
+  private headers(reply: FastifyReply, status: string, etag: string, options: CacheableOptions): void {
+    reply.header(CACHE_STATUS_HEADER, status).header('etag', etag).header('cache-control', options.cacheControl ?? DEFAULT_CACHE_CONTROL);
   }
 
   private async evict(options: CacheEvictOptions, request: FastifyRequest, result: unknown): Promise<void> {
@@ -78,6 +95,10 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
     if (tags.length) await this.cache.invalidateTags(tags);
     for (const namespace of options.namespaces ?? []) await this.cache.bumpNamespace(namespace);
   }
+}
+
+function isPublic(options: CacheableOptions): boolean {
+  return !options.cacheControl || /(^|,)\s*public\b/.test(options.cacheControl);
 }
 
 function isNotFound(error: unknown): boolean {

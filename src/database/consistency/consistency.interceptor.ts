@@ -18,6 +18,8 @@ import { isLsn, parseLsn, type Lsn } from '../../common/lsn.js';
 import { LastWriteStore } from './last-write-store.js';
 import { requestConsistency, type RequestConsistency } from './request-consistency.js';
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Read-your-writes across requests and instances. Before the handler: the client's
  * `X-Consistency-Token` (or else the user's last write position) becomes the minimum WAL position
@@ -43,6 +45,9 @@ export class ConsistencyInterceptor implements NestInterceptor, OnApplicationShu
     const primaryOnly = this.reflector.getAllAndOverride<boolean>(READ_FROM_PRIMARY, [context.getHandler(), context.getClass()]) ?? false;
     const token = this.tokenOf(request);
     const userId = request.user?.id === undefined ? undefined : String(request.user.id);
+    // A safe request with no consistency needs has nothing to track: skip the context (and the
+    // async-context bookkeeping it costs). GET and HEAD handlers are assumed not to write.
+    if (SAFE_METHODS.has(request.method) && token === undefined && userId === undefined && !primaryOnly) return next.handle();
 
     return from(this.minimumPosition(token, userId)).pipe(
       mergeMap(

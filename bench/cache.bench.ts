@@ -1,0 +1,65 @@
+/**
+ * What the cache buys on GET /products/:id, one run, same data, same hot set:
+ * L1 hits (in-process) vs L2 hits (Redis, L1 off) vs no cache at all (every request to Postgres).
+ * Each API runs in its own process; each case twice; medians and ratios from this run.
+ */
+import { writeFile } from 'node:fs/promises';
+import { loadAppConfig } from '../src/config/load-app-config.js';
+import { median, table } from './lib/measure.js';
+import { load, type LoadResult } from './lib/load.js';
+import { ensureBuilt, startApi, stopApi } from './lib/server.js';
+
+const ROUNDS = 2;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
+const HOT_IDS = 1_000;
+const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' });
+const env = {
+  NODE_ENV: 'production',
+  DATABASE_URL: config.DATABASE_URL,
+  DATABASE_REPLICA_URLS: config.DATABASE_REPLICA_URLS.join(','),
+  REDIS_CACHE_URL: config.REDIS_CACHE_URL,
+  REDIS_QUEUE_URL: config.REDIS_QUEUE_URL,
+};
+const cases: [string, Record<string, string>][] = [
+  ['cache on: L1 hits', {}],
+  ['cache on, L1 off: L2 (Redis) hits', { CACHE_L1_TTL_MS: '1' }],
+  ['cache off: Postgres every time', { CACHE_ENABLED: 'false' }],
+];
+
+ensureBuilt();
+const randomPath = () => `/products/${1 + Math.floor(Math.random() * HOT_IDS)}`;
+const results = new Map<string, LoadResult[]>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, extra] of cases) {
+    const port = 3300 + cases.findIndex(([caseName]) => caseName === name);
+    const api = await startApi(port, { ...env, ...extra });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await load(base, randomPath, { durationS: 2 }); // warm-up: fills the cache, JITs the paths
+      results.set(name, [...(results.get(name) ?? []), await load(base, randomPath, { durationS: DURATION_S })]);
+    } finally {
+      await stopApi(api);
+    }
+  }
+}
+
+const rpsOf = (name: string) => median(results.get(name)!.map((result) => result.rps));
+const uncached = rpsOf(cases[2][0]);
+const l2 = rpsOf(cases[1][0]);
+const rows = cases.map(([name]) => {
+  const runs = results.get(name)!;
+  return {
+    case: name,
+    'req/s (median)': Math.round(rpsOf(name)),
+    'p50 ms': median(runs.map((run) => run.p50)),
+    'p99 ms': median(runs.map((run) => run.p99)),
+    'errors/non-2xx': runs.reduce((sum, run) => sum + run.errors + run.non2xx, 0),
+    'vs no cache': (rpsOf(name) / uncached).toFixed(2),
+    'vs L2 hit': (rpsOf(name) / l2).toFixed(2),
+  };
+});
+console.log(`\nGET /products/:id over ${HOT_IDS} hot ids, 50 connections, ${ROUNDS} rounds × ${DURATION_S} s\n`);
+console.log(table(rows));
+const file = `bench/results/${new Date().toISOString().slice(0, 10)}-cache.json`;
+await writeFile(file, JSON.stringify({ rounds: ROUNDS, durationS: DURATION_S, hotIds: HOT_IDS, rows }, null, 2));
+console.log(`written to ${file}`);

@@ -1,0 +1,34 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+/** Builds once if needed (`dist/main.js`), as production would run. */
+export function ensureBuilt(): void {
+  if (existsSync('dist/main.js') && !process.env.BENCH_REBUILD) return;
+  const result = spawnSync('npx', ['nest', 'build'], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('build failed');
+}
+
+/** The API in its own process (the load generator must not share its event loop). */
+export async function startApi(port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+    const up = await fetch(`http://127.0.0.1:${port}/products?limit=1`).then((response) => response.ok, () => false);
+    if (up) return child;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  child.kill();
+  throw new Error('the API did not start within 20 s');
+}
+
+export async function stopApi(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}

@@ -1,0 +1,114 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CacheService } from '../../src/cache/index.js';
+import { Db } from '../../src/database/index.js';
+import { PRODUCTS_NAMESPACE, ProductsService } from '../../src/products/products.service.js';
+import { setApplyDelay } from '../support/replicas.js';
+import { createTestApp } from '../support/test-app.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('HTTP caching of the catalog (real Redis, real replicas)', () => {
+  let app: NestFastifyApplication;
+  let db: Db;
+  let cache: CacheService;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    db = app.get(Db);
+    cache = app.get(CacheService);
+    // Start from an empty catalog cache, whatever earlier runs left.
+    await cache.bumpNamespace(PRODUCTS_NAMESPACE);
+    await cache.bumpNamespace('product-lists');
+  });
+
+  afterAll(async () => {
+    await setApplyDelay(1, '0');
+    await setApplyDelay(2, '0');
+    await app?.close();
+  });
+
+  const queriesSoFar = () => db.snapshot().queries.reduce((sum, row) => sum + row.count, 0);
+  const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
+
+  it('MISS, then HIT with the same strong ETag; If-None-Match is a 304 with no database query', async () => {
+    const first = await get('/products/101');
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['x-cache']).toBe('MISS');
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(first.headers['cache-control']).toMatch(/public, max-age=\d+, s-maxage=\d+, stale-while-revalidate=\d+/);
+
+    const before = queriesSoFar();
+    const second = await get('/products/101');
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(second.headers.etag).toBe(etag);
+    expect(second.json()).toEqual(first.json());
+
+    const notModified = await get('/products/101', { 'if-none-match': etag });
+    expect(notModified.statusCode).toBe(304);
+    expect(notModified.body).toBe('');
+    expect(notModified.headers.etag).toBe(etag);
+    expect(queriesSoFar(), 'HIT and 304 never touch the database').toBe(before);
+
+    const changed = await get('/products/101', { 'if-none-match': '"something-else"' });
+    expect(changed.statusCode).toBe(200);
+  });
+
+  it('caches "not found" briefly: the second 404 costs no query', async () => {
+    expect((await get('/products/1999999')).statusCode).toBe(404);
+    const before = queriesSoFar();
+    const again = await get('/products/1999999');
+    expect(again.statusCode).toBe(404);
+    expect(again.headers['content-type']).toContain('application/problem+json');
+    expect(queriesSoFar()).toBe(before);
+  });
+
+  it('caches list pages by URL', async () => {
+    expect((await get('/products?limit=5')).headers['x-cache']).toBe('MISS');
+    expect((await get('/products?limit=5')).headers['x-cache']).toBe('HIT');
+    expect((await get('/products?limit=6')).headers['x-cache']).toBe('MISS');
+  });
+
+  describe('with every replica 2 s behind', () => {
+    beforeAll(async () => {
+      await setApplyDelay(1, '2s');
+      await setApplyDelay(2, '2s');
+    });
+
+    /** Reads every 50 ms for 4 s; once `fresh` has been served, `old` must never come back. */
+    async function watch(url: string, field: string, fresh: unknown, old: unknown) {
+      const seen: unknown[] = [];
+      const until = Date.now() + 4_000;
+      while (Date.now() < until) {
+        const response = await get(url);
+        expect(response.statusCode).toBe(200);
+        seen.push(response.json()[field]);
+        await sleep(50);
+      }
+      const firstFresh = seen.indexOf(fresh);
+      expect(firstFresh, 'the new value is served').toBeGreaterThanOrEqual(0);
+      expect(seen.slice(firstFresh).filter((value) => value === old), 'the old value never comes back').toEqual([]);
+      return seen;
+    }
+
+    it('refresh-after-write: the cache holds the new value at once and the old never returns', async () => {
+      const before = (await get('/products/202')).json();
+      await get('/products/202');
+      const newName = `${before.name} (renamed ${Date.now()})`;
+      await app.get(ProductsService).update(202, { name: newName });
+      expect(await cache.get({ namespace: PRODUCTS_NAMESPACE, id: '202' })).toMatchObject({ name: newName });
+      const seen = await watch('/products/202', 'name', newName, before.name);
+      expect(seen[0]).toBe(newName);
+    });
+
+    it('delete-on-write: the next miss is not loaded from a lagging replica', async () => {
+      const before = (await get('/products/303')).json();
+      const newStock = before.stock + 7;
+      await db.primary.product.update({ where: { id: 303 }, data: { stock: newStock } });
+      await cache.delete({ namespace: PRODUCTS_NAMESPACE, id: '303' });
+      const seen = await watch('/products/303', 'stock', newStock, before.stock);
+      expect(seen[0], 'the first read after the delete is already fresh').toBe(newStock);
+      expect(await cache.get({ namespace: PRODUCTS_NAMESPACE, id: '303' })).toMatchObject({ stock: newStock });
+    });
+  });
+});
