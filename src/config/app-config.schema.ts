@@ -75,6 +75,7 @@ export const appConfigSchema = z.object({
   CACHE_LOCK_TTL_MS: int(100, 600_000, 10_000),
   CACHE_LOCK_WAIT_MS: int(0, 600_000, 3_000),
   CACHE_FENCE_MS: int(0, 3_600_000, 10_000),
+  CACHE_WARM_TOP_PRODUCTS: int(0, 100_000, 100),
   REDIS_CACHE_URL: redisUrl,
   REDIS_QUEUE_URL: redisUrl,
 });

@@ -45,6 +45,14 @@ export class ProductsRepository {
     return this.db.reader().product.findUnique({ where: { id }, select: PRODUCT_SELECT });
   }
 
+  /** Active products by units ordered, most first. */
+  findMostOrdered(limit: number): Promise<ProductRow[]> {
+    return this.db.reader().$queryRaw<ProductRow[]>`
+      SELECT ${PRODUCT_COLUMNS} FROM products
+      WHERE status = 'active' AND id IN (
+        SELECT product_id FROM order_items GROUP BY product_id ORDER BY sum(quantity) DESC LIMIT ${limit})`;
+  }
+
   /** `null` when there is no such product. */
   async update(id: number, change: ProductChange): Promise<ProductRow | null> {
     try {

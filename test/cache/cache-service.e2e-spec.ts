@@ -202,6 +202,9 @@ describe('CacheService on real Redis', () => {
     }, 5_000, 'the circuit to close');
     await service.set(key, 'stored again');
     expect(await redis.exists(`${prefix}:products:v0:outage`)).toBe(1);
+    // The bus was down too: invalidations may have been missed, so L1 was cleared on reconnect.
+    await waitFor(() => service.stats.busResyncs > 0, 5_000, 'the bus to resync');
+    expect(inL1(service, `${prefix}:products:v0:outage-3`)).toBe(false);
   });
 
   it('warms on one instance of many', async () => {

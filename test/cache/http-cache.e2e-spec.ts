@@ -69,6 +69,24 @@ describe('HTTP caching of the catalog (real Redis, real replicas)', () => {
     expect((await get('/products?limit=6')).headers['x-cache']).toBe('MISS');
   });
 
+  it('warms the most-ordered products at start, on one instance', async () => {
+    const [top] = await db.primary.$queryRaw<{ id: number }[]>`
+      SELECT oi.product_id AS id FROM order_items oi JOIN products p ON p.id = oi.product_id
+      WHERE p.status = 'active' GROUP BY 1 ORDER BY sum(oi.quantity) DESC LIMIT 1`;
+    await cache.delete({ namespace: PRODUCTS_NAMESPACE, id: String(top.id) });
+    const warmed = await createTestApp({ CACHE_WARM_TOP_PRODUCTS: '20' });
+    try {
+      const warmedCache = warmed.get(CacheService);
+      const deadline = Date.now() + 10_000;
+      while ((await warmedCache.get({ namespace: PRODUCTS_NAMESPACE, id: String(top.id) })) === undefined && Date.now() < deadline) await sleep(50);
+      const response = await warmed.inject({ method: 'GET', url: `/products/${top.id}` });
+      expect(response.headers['x-cache']).toBe('HIT');
+      expect(response.json().id).toBe(top.id);
+    } finally {
+      await warmed.close();
+    }
+  });
+
   describe('with every replica 2 s behind', () => {
     beforeAll(async () => {
       await setApplyDelay(1, '2s');

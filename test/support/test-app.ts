@@ -4,7 +4,8 @@ import { loadAppConfig, type AppConfigValues } from '../../src/config/index.js';
 
 /** The test configuration: local defaults for NODE_ENV=test (database `store_test`). */
 export function testConfig(overrides: Record<string, string> = {}): AppConfigValues {
-  return loadAppConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...overrides });
+  // Warming runs in the background at start; tests that want it turn it on.
+  return loadAppConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', CACHE_WARM_TOP_PRODUCTS: '0', ...overrides });
 }
 
 /** The real application on the real services, answering through Fastify's `inject`. */
