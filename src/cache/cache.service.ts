@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { CacheNames, type CacheKey } from './cache-keys.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import type { CacheModuleOptions } from './cache.options.js';
@@ -8,7 +7,10 @@ import { CacheStats, type CacheLayer } from './cache-stats.js';
 import { CacheBus, type BusMessage } from './internal/cache-bus.js';
 import { CacheCodec, type StoredEntry } from './internal/cache-codec.js';
 import { Fences } from './internal/fences.js';
-import { RedisStore, type CircuitStatus } from './internal/redis-store.js';
+import { FillWaiters } from './internal/fill-waiters.js';
+import { MemoryStore } from './internal/memory-store.js';
+import { NamespaceVersions } from './internal/namespace-versions.js';
+import { RedisStore, unlinkPaged, type CircuitStatus } from './internal/redis-store.js';
 
 export interface SetOptions {
   /** Freshness. @default the module's `defaultTtlMs` */
@@ -31,8 +33,6 @@ export interface CachedEntry<T> {
 type Loader<T> = () => Promise<T | null | undefined>;
 type Located<T> = { entry: StoredEntry<T>; layer: CacheLayer };
 
-const VERSION_TTL_MS = 5_000;
-
 /**
  * L1 (in-process LRU) over L2 (Redis), kept in sync across instances by a pub/sub bus, with
  * stampede protection (single-flight + a distributed lock with double-check), stale-while-
@@ -48,11 +48,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private readonly codec: CacheCodec;
   private readonly l2: RedisStore;
   private readonly bus: CacheBus;
-  private readonly l1: LRUCache<string, StoredEntry & { size: number; stem: string }>;
+  private readonly l1: MemoryStore;
+  private readonly versions: NamespaceVersions;
   private readonly fences: Fences;
   private readonly inFlight = new Map<string, Promise<StoredEntry | undefined>>();
-  private readonly fillWaiters = new Map<string, Set<() => void>>();
-  private readonly versions = new Map<string, { version: number; until: number }>();
+  private readonly fills = new FillWaiters();
   /** Bumped by every invalidation: a load that straddles one must not store what it read. */
   private epoch = 0;
   private readonly settings;
@@ -75,14 +75,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       { commandTimeoutMs: options.commandTimeoutMs ?? 100, threshold: options.circuitFailureThreshold ?? 5, halfOpenAfterMs: options.circuitHalfOpenAfterMs ?? 2_000 },
       this.stats,
     );
-    this.l1 = new LRUCache({
-      max: options.l1?.maxEntries ?? 10_000,
-      maxSize: options.l1?.maxBytes ?? 64 * 1024 * 1024,
-      sizeCalculation: (entry) => entry.size,
-      dispose: (_entry, _key, reason) => {
-        if (reason === 'evict') this.stats.l1Evictions++;
-      },
-    });
+    this.l1 = new MemoryStore(
+      { maxEntries: options.l1?.maxEntries ?? 10_000, maxBytes: options.l1?.maxBytes ?? 64 * 1024 * 1024, ttlMs: this.settings.l1TtlMs },
+      this.stats,
+    );
+    this.versions = new NamespaceVersions(this.names, this.l2);
     this.fences = new Fences(options.fenceMs ?? 10_000);
     this.bus = new CacheBus(options.redisUrl, this.names.channel, this.instanceId, (message) => this.onBusMessage(message), () => this.resync());
   }
@@ -131,9 +128,9 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
    */
   peekMemory<T>(key: CacheKey): { value: T | null; etag: string } | undefined {
     if (this.options.enabled === false) return undefined;
-    const version = this.versions.get(key.namespace);
-    if (!version || version.until <= Date.now()) return undefined;
-    const entry = this.l1.get(this.names.entry(key.namespace, version.version, key.id)) as StoredEntry<T> | undefined;
+    const version = this.versions.peek(key.namespace);
+    if (version === undefined) return undefined;
+    const entry = this.l1.get<T>(this.names.entry(key.namespace, version, key.id));
     if (!entry || Date.now() >= entry.softExpiresAt) return undefined;
     this.stats.of(key.namespace).hits.l1++;
     return { value: valueOf(entry), etag: entry.etag };
@@ -159,7 +156,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     // Loads already running read before this write: they must not store over it.
     this.epoch++;
     this.fences.raise(`key:${stem}`, position);
-    this.dropL1([stem]);
+    this.l1.dropStems([stem]);
     await this.store(key, name, value, options);
     await this.publish({ type: 'keys', stems: [stem], position });
   }
@@ -171,7 +168,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   async getMany<T>(keys: CacheKey[], loadMissing: (missing: CacheKey[]) => Promise<Map<CacheKey['id'], T>>, options: SetOptions = {}): Promise<(T | null)[]> {
     const names = await Promise.all(keys.map((key) => this.entryName(key)));
     const results: (T | null | undefined)[] = names.map((name) => {
-      const entry = this.l1.get(name) as StoredEntry<T> | undefined;
+      const entry = this.l1.get<T>(name);
       return entry && Date.now() < entry.softExpiresAt ? valueOf(entry) : undefined;
     });
     const l2Indexes = results.flatMap((value, index) => (value === undefined ? [index] : []));
@@ -182,7 +179,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
         const entry = buffer ? this.codec.decode<T>(buffer) : undefined;
         if (entry && Date.now() < entry.softExpiresAt) {
           results[index] = valueOf(entry);
-          this.remember(names[index], this.names.stem(keys[index].namespace, keys[index].id), entry, buffer!.length);
+          this.l1.remember(names[index], this.names.stem(keys[index].namespace, keys[index].id), entry, buffer!.length);
         }
       });
     }
@@ -208,7 +205,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const position = await this.invalidationPosition();
     this.epoch++;
     stems.forEach((stem) => this.fences.raise(`key:${stem}`, position));
-    this.dropL1(stems);
+    this.l1.dropStems(stems);
     await this.l2.attempt((redis) => redis.unlink(...names));
     await this.publish({ type: 'keys', stems, position });
   }
@@ -218,21 +215,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const position = await this.invalidationPosition();
     this.epoch++;
     tags.forEach((tag) => this.fences.raise(`tag:${tag}`, position));
-    this.dropL1Where((entry) => entry.tags.some((tag) => tags.includes(tag)));
+    this.l1.dropTagged(tags);
     let deleted = 0;
     for (const tag of tags) {
       const tagKey = this.names.tag(tag);
-      let cursor = '0';
-      do {
-        const page = await this.l2.attempt((redis) => redis.sscan(tagKey, cursor, 'COUNT', batchSize));
-        if (!page.ok) break;
-        [cursor] = page.value;
-        const members = page.value[1];
-        if (members.length) {
-          const removed = await this.l2.attempt((redis) => redis.unlink(...members));
-          if (removed.ok) deleted += removed.value;
-        }
-      } while (cursor !== '0');
+      deleted += await unlinkPaged(this.l2, (cursor) => this.l2.redis.sscan(tagKey, cursor, 'COUNT', batchSize));
       await this.l2.attempt((redis) => redis.unlink(tagKey));
     }
     await this.publish({ type: 'tags', tags, position });
@@ -244,10 +231,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const position = await this.invalidationPosition();
     this.epoch++;
     this.fences.raise(`ns:${namespace}`, position);
-    const bumped = await this.l2.attempt((redis) => redis.incr(this.names.namespaceVersion(namespace)));
-    const version = bumped.ok ? bumped.value : (this.versions.get(namespace)?.version ?? 0) + 1;
-    this.versions.set(namespace, { version, until: Date.now() + VERSION_TTL_MS });
-    this.dropL1Where((_entry, stem) => stem.startsWith(`${namespace}:`));
+    const version = await this.versions.bump(namespace);
+    this.l1.dropNamespace(namespace);
     await this.publish({ type: 'bump', namespace, version, position });
     return version;
   }
@@ -256,18 +241,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   async deleteByPattern(pattern: string, batchSize = 500): Promise<number> {
     this.epoch++;
     this.l1.clear();
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const page = await this.l2.attempt((redis) => redis.scan(cursor, 'MATCH', `${this.names.prefix}:${pattern}`, 'COUNT', batchSize));
-      if (!page.ok) break;
-      [cursor] = page.value;
-      if (page.value[1].length) {
-        const removed = await this.l2.attempt((redis) => redis.unlink(...page.value[1]));
-        if (removed.ok) deleted += removed.value;
-      }
-    } while (cursor !== '0');
-    return deleted;
+    return unlinkPaged(this.l2, (cursor) => this.l2.redis.scan(cursor, 'MATCH', `${this.names.prefix}:${pattern}`, 'COUNT', batchSize));
   }
 
   /**
@@ -293,7 +267,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const namespace = name.slice(this.names.prefix.length + 1).split(':')[0];
     const counters = this.stats.of(namespace);
     if (useL1) {
-      const entry = this.l1.get(name) as StoredEntry<T> | undefined;
+      const entry = this.l1.get<T>(name);
       if (entry) return { entry, layer: 'l1' };
       counters.misses.l1++;
     }
@@ -303,7 +277,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       counters.misses.l2++;
       return undefined;
     }
-    if (useL1) this.remember(name, name.slice(this.names.prefix.length + 1).replace(/:v\d+:/, ':'), entry, fetched.ok ? fetched.value!.length : 0);
+    if (useL1) this.l1.remember(name, name.slice(this.names.prefix.length + 1).replace(/:v\d+:/, ':'), entry, fetched.ok ? fetched.value!.length : 0);
     return { entry, layer: 'l2' };
   }
 
@@ -335,7 +309,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       }
       this.stats.of(key.namespace).lockWaits++;
       if (Date.now() >= deadline) return this.runLoader(key, name, loader, options);
-      await this.waitForFill(name, Math.min(delay, deadline - Date.now()));
+      await this.fills.wait(name, Math.min(delay, deadline - Date.now()));
       const filled = await this.locate<T>(name, false);
       if (filled && Date.now() < filled.entry.softExpiresAt) return filled.entry;
     }
@@ -363,7 +337,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (epoch !== this.epoch) return this.encodeEntry(value, options).entry as StoredEntry<T>;
     const entry = await this.store(key, name, value, options);
     void this.publish({ type: 'filled', key: name });
-    this.notifyFilled(name);
+    this.fills.wake(name);
     return entry;
   }
 
@@ -376,7 +350,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       for (const tag of entry.tags) pipeline.sadd(this.names.tag(tag), name).pexpire(this.names.tag(tag), Math.max(ttl, 86_400_000));
       return pipeline.exec();
     });
-    if (options.l1 !== false) this.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);
+    if (options.l1 !== false) this.l1.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);
     return entry as StoredEntry<T>;
   }
 
@@ -388,11 +362,6 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const { json, etag } = this.codec.serializeValue(negative ? null : value);
     const tags = options.tags ?? [];
     return { entry: { value: negative ? null : value, softExpiresAt: now + ttl, hardExpiresAt: now + ttl + (negative ? 0 : (options.graceMs ?? this.settings.graceMs)), etag, tags, negative }, json };
-  }
-
-  private remember(name: string, stem: string, entry: StoredEntry, size: number): void {
-    const ttl = Math.min(this.settings.l1TtlMs, entry.hardExpiresAt - Date.now());
-    if (ttl > 0) this.l1.set(name, { ...entry, size: Math.max(1, size), stem }, { ttl });
   }
 
   private async withFence<T>(key: CacheKey, tags: string[] | undefined, load: () => Promise<T>): Promise<T> {
@@ -409,35 +378,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async entryName(key: CacheKey): Promise<string> {
-    return this.names.entry(key.namespace, await this.versionOf(key.namespace), key.id);
-  }
-
-  private async versionOf(namespace: string): Promise<number> {
-    const known = this.versions.get(namespace);
-    if (known && known.until > Date.now()) return known.version;
-    const fetched = await this.l2.attempt((redis) => redis.get(this.names.namespaceVersion(namespace)));
-    const version = fetched.ok ? Number(fetched.value ?? 0) : (known?.version ?? 0);
-    this.versions.set(namespace, { version, until: Date.now() + VERSION_TTL_MS });
-    return version;
-  }
-
-  private waitForFill(name: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const waiters = this.fillWaiters.get(name) ?? new Set();
-      this.fillWaiters.set(name, waiters);
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (!waiters.size) this.fillWaiters.delete(name);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(1, timeoutMs));
-      waiters.add(done);
-    });
-  }
-
-  private notifyFilled(name: string): void {
-    for (const wake of [...(this.fillWaiters.get(name) ?? [])]) wake();
+    return this.names.entry(key.namespace, await this.versions.get(key.namespace), key.id);
   }
 
   private async invalidationPosition(): Promise<string | undefined> {
@@ -451,30 +392,21 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private onBusMessage(message: BusMessage): void {
     switch (message.type) {
       case 'filled':
-        return this.notifyFilled(message.key);
+        return this.fills.wake(message.key);
       case 'keys':
         this.epoch++;
         message.stems.forEach((stem) => this.fences.raise(`key:${stem}`, message.position));
-        return this.dropL1(message.stems);
+        return this.l1.dropStems(message.stems);
       case 'tags':
         this.epoch++;
         message.tags.forEach((tag) => this.fences.raise(`tag:${tag}`, message.position));
-        return this.dropL1Where((entry) => entry.tags.some((tag) => message.tags.includes(tag)));
+        return this.l1.dropTagged(message.tags);
       case 'bump':
         this.epoch++;
         this.fences.raise(`ns:${message.namespace}`, message.position);
-        this.versions.set(message.namespace, { version: message.version, until: Date.now() + VERSION_TTL_MS });
-        return this.dropL1Where((_entry, stem) => stem.startsWith(`${message.namespace}:`));
+        this.versions.remember(message.namespace, message.version);
+        return this.l1.dropNamespace(message.namespace);
     }
-  }
-
-  private dropL1(stems: string[]): void {
-    const wanted = new Set(stems);
-    this.dropL1Where((_entry, stem) => wanted.has(stem));
-  }
-
-  private dropL1Where(matches: (entry: StoredEntry, stem: string) => boolean): void {
-    for (const [name, entry] of this.l1.entries()) if (matches(entry, entry.stem)) this.l1.delete(name);
   }
 
   private resync(): void {

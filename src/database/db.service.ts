@@ -156,10 +156,9 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
 
   /** Times every operation; on replicas, retries a read that failed to connect once elsewhere. */
   private observe(pool: DatabasePool, replica: number | undefined): PrismaClient {
-    const db = this;
     return pool.client.$extends({
       query: {
-        async $allOperations({ model, operation, args, query }: OperationCall) {
+        $allOperations: async ({ model, operation, args, query }: OperationCall) => {
           if (replica === undefined && WRITE_OPERATIONS.has(operation)) requestConsistency.markWrite();
           const started = performance.now();
           let failed = false;
@@ -167,12 +166,12 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
             return await query(args);
           } catch (error) {
             failed = true;
-            if (replica !== undefined && isConnectionError(error)) return db.retryElsewhere(replica, error, { model, operation, args });
-            throw db.translate(error, pool);
+            if (replica !== undefined && isConnectionError(error)) return this.retryElsewhere(replica, error, { model, operation, args });
+            throw this.translate(error, pool);
           } finally {
             const durationMs = performance.now() - started;
-            db.stats.recordQuery({ pool: pool.name, model: model ?? 'raw', operation, durationMs, failed });
-            if (replica !== undefined && !failed) db.monitor.recordQueryLatency(replica, durationMs);
+            this.stats.recordQuery({ pool: pool.name, model: model ?? 'raw', operation, durationMs, failed });
+            if (replica !== undefined && !failed) this.monitor.recordQueryLatency(replica, durationMs);
           }
         },
       },

@@ -81,3 +81,23 @@ export class RedisStore {
     this.redis.disconnect();
   }
 }
+
+/**
+ * Deletes keys page by page (`page` returns the next cursor and a page of keys, from SCAN or
+ * SSCAN), so no single command blocks Redis for long. Returns how many were deleted.
+ */
+export async function unlinkPaged(store: RedisStore, page: (cursor: string) => Promise<[string, string[]]>): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const next = await store.attempt(() => page(cursor));
+    if (!next.ok) break;
+    [cursor] = next.value;
+    const keys = next.value[1];
+    if (keys.length) {
+      const removed = await store.attempt((redis) => redis.unlink(...keys));
+      if (removed.ok) deleted += removed.value;
+    }
+  } while (cursor !== '0');
+  return deleted;
+}
