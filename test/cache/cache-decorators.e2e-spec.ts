@@ -1,0 +1,83 @@
+import { Controller, Get, Module, Param, Post } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { CacheEvict, CacheInterceptor, CacheModule, CacheService, Cacheable } from '../../src/cache/index.js';
+import { testConfig } from '../support/test-app.js';
+
+let version = 0;
+
+@Controller('fixture')
+class FixtureController {
+  @Get('items/:id')
+  @Cacheable({ namespace: 'items', key: (request) => (request.params as { id: string }).id, tags: () => ['items'], cacheControl: 'private, no-cache' })
+  item(@Param('id') id: string) {
+    return { id, version };
+  }
+
+  @Post('items/:id')
+  @CacheEvict({ keys: (request) => [{ namespace: 'items', id: (request.params as { id: string }).id }] })
+  update() {
+    version++;
+    return { version };
+  }
+
+  @Post('items/:id/fail')
+  @CacheEvict({ tags: () => ['items'] })
+  failing(): never {
+    version++;
+    throw new Error('the write failed');
+  }
+}
+
+describe('@Cacheable / @CacheEvict and operator tools', () => {
+  let app: NestFastifyApplication;
+  let cache: CacheService;
+  const prefix = `store-api:test:decorators-${Date.now()}`;
+
+  beforeAll(async () => {
+    @Module({
+      imports: [CacheModule.forRoot({ redisUrl: testConfig().REDIS_CACHE_URL, prefix })],
+      controllers: [FixtureController],
+      providers: [{ provide: APP_INTERCEPTOR, useExisting: CacheInterceptor }],
+    })
+    class FixtureModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [FixtureModule] }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    app.useLogger(false);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    cache = app.get(CacheService);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const get = () => app.inject({ method: 'GET', url: '/fixture/items/7' });
+
+  it('evicts after a successful mutation, and never after a failed one', async () => {
+    const first = await get();
+    expect(first.headers['x-cache']).toBe('MISS');
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    expect((await get()).headers['x-cache']).toBe('HIT');
+
+    expect((await app.inject({ method: 'POST', url: '/fixture/items/7/fail' })).statusCode).toBe(500);
+    const afterFailure = await get();
+    expect(afterFailure.headers['x-cache'], 'a failed write evicts nothing').toBe('HIT');
+    expect(afterFailure.json().version).toBe(first.json().version);
+
+    expect((await app.inject({ method: 'POST', url: '/fixture/items/7' })).statusCode).toBe(201);
+    const afterUpdate = await get();
+    expect(afterUpdate.headers['x-cache']).toBe('MISS');
+    expect(afterUpdate.json().version).toBe(version);
+  });
+
+  it('deletes by pattern with SCAN for operators', async () => {
+    for (let i = 0; i < 50; i++) await cache.set({ namespace: 'ops', id: i }, i);
+    await cache.set({ namespace: 'keep', id: 1 }, 'kept');
+    expect(await cache.deleteByPattern('ops:*')).toBe(50);
+    expect(await cache.get({ namespace: 'ops', id: 3 })).toBeUndefined();
+    expect(await cache.get({ namespace: 'keep', id: 1 })).toBe('kept');
+  });
+});
