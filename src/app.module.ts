@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuthGuard } from './auth/auth.guard.js';
+import { AuthModule } from './auth/auth.module.js';
 import { ProblemDetailsFilter } from './common/http/index.js';
 import { AppConfig, AppConfigModule, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor, CacheModule, type CacheModuleOptions } from './cache/index.js';
@@ -23,10 +25,12 @@ export class AppModule {
           inject: [AppConfig, Db],
           useFactory: cacheOptions,
         }),
+        AuthModule,
         ProductsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_GUARD, useExisting: AuthGuard },
         // Outermost first: cache loaders run inside the request's consistency context.
         { provide: APP_INTERCEPTOR, useExisting: ConsistencyInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: CacheInterceptor },

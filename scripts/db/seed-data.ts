@@ -54,10 +54,11 @@ const LAST = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Ritchie',
 const COMMENTS = ['Does exactly what it says.', 'Great value for the price.', 'Sturdy and well made.', 'Arrived quickly, works well.', 'Not what I expected.', 'Would buy again.', 'Decent, but a bit overpriced.', 'Exceeded my expectations!'];
 const ORDER_STATUSES: [string, number][] = [['paid', 0.7], ['shipped', 0.85], ['cancelled', 0.9], ['pending', 0.93], ['payment_pending', 0.96], ['payment_failed', 1]];
 
-/** Not a usable password hash: seeded users cannot log in until the auth issue gives them one. */
-const SEED_PASSWORD_HASH = '!seed';
+/** Every seeded user's password (development data only). */
+export const SEED_PASSWORD = 'password';
 
-export function seedRows(scale: SeedScale) {
+/** `passwordHash`: one argon2id hash of SEED_PASSWORD, computed once per seed run. */
+export function seedRows(scale: SeedScale, passwordHash = '!no-login') {
   const prices = new Int32Array(scale.products + 1);
   const active = new Uint8Array(scale.products + 1);
   // Popularity: rank r is a shuffled product id, and ranks are drawn with a power law, so a few
@@ -80,7 +81,7 @@ export function seedRows(scale: SeedScale) {
         const created = iso(END - Math.floor(random() * 700 * DAY));
         const role = id === 1 ? 'admin' : 'customer';
         const email = id === 1 ? 'admin@example.com' : `user${id}@example.com`;
-        yield `${id}\t${email}\t${pick(FIRST, random)} ${pick(LAST, random)}\t${SEED_PASSWORD_HASH}\t${role}\t${created}\t${created}\n`;
+        yield `${id}\t${email}\t${pick(FIRST, random)} ${pick(LAST, random)}\t${passwordHash}\t${role}\t${created}\t${created}\n`;
       }
     },
     *products() {

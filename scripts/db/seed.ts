@@ -14,7 +14,8 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadDatabaseUrl } from '../../src/config/load-app-config.js';
 import { describeError } from './db-utils.js';
-import { SEED_SCALES, type SeedScale, seedRows } from './seed-data.js';
+import { hash } from '@node-rs/argon2';
+import { SEED_PASSWORD, SEED_SCALES, type SeedScale, seedRows } from './seed-data.js';
 
 const { values } = parseArgs({
   options: {
@@ -74,7 +75,7 @@ async function seed(): Promise<void> {
   const { rows: role } = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
   if (role[0]?.rolsuper) await client.query('SET LOCAL session_replication_role = replica');
   await client.query("SET LOCAL maintenance_work_mem = '512MB'");
-  const generator = seedRows(scale);
+  const generator = seedRows(scale, await hash(SEED_PASSWORD));
   for (const table of TABLES) {
     const copy = client.query(copyFrom(`COPY ${table} (${COLUMNS[table]}) FROM STDIN WITH (FREEZE)`));
     const source = Readable.from(

@@ -19,6 +19,8 @@ const int = (min: number, max: number, fallback: number) =>
 
 /** Local defaults, so that `npm start` works on a machine prepared by `npm run services:up`. */
 const localDefaults = (database: string) => ({
+  // Development and tests only: production must bring its own secret.
+  JWT_SECRET: 'local-development-secret-not-for-production',
   DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${database}`,
   DATABASE_REPLICA_URLS: [5433, 5434]
     .map((port) => `postgresql://postgres@127.0.0.1:${port}/${database}`)
@@ -78,6 +80,8 @@ export const appConfigSchema = z.object({
   CACHE_WARM_TOP_PRODUCTS: int(0, 100_000, 100),
   REDIS_CACHE_URL: redisUrl,
   REDIS_QUEUE_URL: redisUrl,
+  JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }),
+  JWT_TTL_S: int(60, 86_400, 900),
 });
 
 export type AppConfigValues = z.output<typeof appConfigSchema>;

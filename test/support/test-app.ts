@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { loadAppConfig, type AppConfigValues } from '../../src/config/index.js';
+import { scanResponsesForSecrets } from './secret-scan.js';
 
 /** The test configuration: local defaults for NODE_ENV=test (database `store_test`). */
 export function testConfig(overrides: Record<string, string> = {}): AppConfigValues {
@@ -12,6 +13,16 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfigVal
 export async function createTestApp(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
   const app = await createApp(testConfig(overrides));
   await app.init();
+  scanResponsesForSecrets(app.getHttpAdapter().getInstance());
   await app.getHttpAdapter().getInstance().ready();
   return app;
 }
+
+/** Logs in through the API; seeded users all have the password "password". */
+export async function login(app: NestFastifyApplication, email: string, password = 'password'): Promise<Record<string, string>> {
+  const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
+  if (response.statusCode !== 200) throw new Error(`login of ${email} failed: ${response.body}`);
+  return { authorization: `Bearer ${response.json().accessToken}` };
+}
+
+export const ADMIN_EMAIL = 'admin@example.com';

@@ -14,11 +14,12 @@ export class ZodValidationPipe<Schema extends z.ZodType> implements PipeTransfor
     const result = this.schema.safeParse(value ?? {});
     if (result.success) return result.data;
     const source = metadata.type === 'param' ? 'params' : metadata.type;
-    throw new ValidationProblem(
-      result.error.issues.map((issue) => ({
-        field: [source, ...issue.path.map(String)].join('.'),
-        message: issue.message,
-      })),
-    );
+    // One message per field: the first problem found is the one to fix first.
+    const byField = new Map<string, string>();
+    for (const issue of result.error.issues) {
+      const field = [source, ...issue.path.map(String)].join('.');
+      if (!byField.has(field)) byField.set(field, issue.message);
+    }
+    throw new ValidationProblem([...byField].map(([field, message]) => ({ field, message })));
   }
 }

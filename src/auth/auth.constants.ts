@@ -1,0 +1,1 @@
+export const AUTHENTICATED = 'AUTH:AUTHENTICATED';

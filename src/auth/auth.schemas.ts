@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+const email = z.email({ error: 'must be an email address' }).max(254).transform((value) => value.toLowerCase());
+const password = z.string({ error: 'is required' }).min(8, { error: 'must be at least 8 characters' }).max(200, { error: 'must be at most 200 characters' });
+
+export const registerBody = z
+  .object({
+    email,
+    password,
+    name: z.string({ error: 'is required' }).trim().min(1, { error: 'must not be empty' }).max(100),
+  })
+  .strict();
+
+export const loginBody = z.object({ email, password: z.string({ error: 'is required' }).min(1).max(200) }).strict();
+
+export type RegisterBody = z.output<typeof registerBody>;
+export type LoginBody = z.output<typeof loginBody>;

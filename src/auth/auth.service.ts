@@ -1,0 +1,58 @@
+import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { hash, verify } from '@node-rs/argon2';
+import { AppConfig } from '../config/index.js';
+import { Db } from '../database/index.js';
+import type { User } from '../generated/prisma/client.js';
+import { toUserDto, type UserDto } from '../users/user.dto.js';
+import type { LoginBody, RegisterBody } from './auth.schemas.js';
+
+export interface Session {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  user: UserDto;
+}
+
+@Injectable()
+export class AuthService {
+  /** Verified against when the email is unknown, so that both cases take the same time. */
+  private readonly dummyHash = hash('no-such-user-password');
+
+  constructor(
+    private readonly db: Db,
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register({ email, password, name }: RegisterBody): Promise<Session> {
+    const passwordHash = await hash(password); // argon2id, OWASP parameters (m=19 MiB, t=2)
+    try {
+      const user = await this.db.primary.user.create({ data: { email, name, passwordHash } });
+      return this.session(user);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2002') throw new ConflictException('An account with this email already exists.');
+      throw error;
+    }
+  }
+
+  async login({ email, password }: LoginBody): Promise<Session> {
+    // The primary: a user who just registered must be able to log in at once.
+    const user = await this.db.primary.user.findUnique({ where: { email } });
+    const stored = user?.passwordHash.startsWith('$argon2') ? user.passwordHash : await this.dummyHash;
+    const valid = await verify(stored, password).catch(() => false);
+    if (!user || !valid) throw new UnauthorizedException('Wrong email or password.');
+    return this.session(user);
+  }
+
+  async me(id: number): Promise<UserDto> {
+    const user = await this.db.reader().user.findUnique({ where: { id } });
+    if (!user) throw new UnauthorizedException('The account no longer exists.');
+    return toUserDto(user);
+  }
+
+  private async session(user: User): Promise<Session> {
+    const accessToken = await this.jwt.signAsync({ sub: String(user.id), role: user.role });
+    return { accessToken, tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_S, user: toUserDto(user) };
+  }
+}

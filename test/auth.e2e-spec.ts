@@ -1,0 +1,82 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { scanned } from './support/secret-scan.js';
+import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
+
+describe('auth (e2e)', () => {
+  let app: NestFastifyApplication;
+  const email = `new-${Date.now()}@example.com`;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+
+  afterAll(async () => {
+    expect(scanned.bodies).toBeGreaterThan(0);
+    await app?.close();
+  });
+
+  const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+  it('registers, then logs in, then knows who is calling', async () => {
+    const registered = await post('/auth/register', { email: email.toUpperCase(), password: 'correct horse', name: 'New Customer' });
+    expect(registered.statusCode).toBe(201);
+    expect(registered.json()).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email, name: 'New Customer', role: 'customer' } });
+    expect(Object.keys(registered.json().user).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'role']);
+
+    const headers = await login(app, email, 'correct horse');
+    const me = await app.inject({ method: 'GET', url: '/me', headers });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ email, role: 'customer' });
+  });
+
+  it('refuses a second account with the same email (409), whatever the case', async () => {
+    const again = await post('/auth/register', { email, password: 'another one', name: 'Twin' });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('answers a wrong password and an unknown email alike (401)', async () => {
+    const wrong = await post('/auth/login', { email, password: 'not the password' });
+    const unknown = await post('/auth/login', { email: 'nobody@example.com', password: 'whatever1' });
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    expect(wrong.json().detail).toBe(unknown.json().detail);
+  });
+
+  it.each([
+    ['missing fields', {}, ['body.email', 'body.password', 'body.name']],
+    ['bad email', { email: 'not-an-email', password: 'long enough', name: 'x' }, ['body.email']],
+    ['short password', { email: 'a@example.com', password: 'short', name: 'x' }, ['body.password']],
+    ['unknown field', { email: 'b@example.com', password: 'long enough', name: 'x', role: 'admin' }, ['body']],
+    ['wrong types', { email: 42, password: ['x'], name: null }, ['body.email', 'body.password', 'body.name']],
+  ])('rejects registration with %s (400, field messages)', async (_label, payload, fields) => {
+    const response = await post('/auth/register', payload);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors.map((error: { field: string }) => error.field).sort()).toEqual([...fields].sort());
+  });
+
+  it('rejects malformed JSON with a 400 problem, not a 500', async () => {
+    const response = await app.inject({ method: 'POST', url: '/auth/login', payload: '{"email":', headers: { 'content-type': 'application/json' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('answers 401 on /me without a token, with a bad token, or an expired one', async () => {
+    expect((await app.inject({ method: 'GET', url: '/me' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/me', headers: { authorization: 'Bearer not.a.token' } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/me', headers: { authorization: 'Basic abc' } })).statusCode).toBe(401);
+    const expired = await createTestApp({ JWT_TTL_S: '60' });
+    try {
+      const headers = await login(expired, ADMIN_EMAIL);
+      const forged = headers.authorization.slice(0, -4) + 'AAAA';
+      expect((await app.inject({ method: 'GET', url: '/me', headers: { authorization: forged } })).statusCode).toBe(401);
+    } finally {
+      await expired.close();
+    }
+  });
+
+  it('logs in a seeded admin', async () => {
+    const me = await app.inject({ method: 'GET', url: '/me', headers: await login(app, ADMIN_EMAIL) });
+    expect(me.json()).toMatchObject({ email: ADMIN_EMAIL, role: 'admin' });
+  });
+});
