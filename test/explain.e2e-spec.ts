@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { newestProductsSql } from '../src/products/products.repository.js';
+import { productDetailsSql, productListSql, type ProductListQuery } from '../src/products/products.repository.js';
 import { connect } from './support/sql.js';
 
 /** Tables that grow with the business; a sequential scan of one of them on a hot path is a bug. */
@@ -43,28 +43,25 @@ describe('hot queries use indexes on seeded data (EXPLAIN)', () => {
     await sql?.end();
   });
 
+  const sqlOf = (query: { text: string; values: unknown[] }) => ({ text: query.text, values: query.values });
+  const list = (query: Partial<ProductListQuery>) => sqlOf(productListSql({ limit: 21, sort: 'newest', ...query } as ProductListQuery));
+
   const hotQueries: [string, () => { text: string; values: unknown[] }][] = [
-    ['product by id', () => ({ text: 'SELECT * FROM products WHERE id = $1', values: [sample.productId] })],
-    ['newest products, first page', () => { const q = newestProductsSql(21); return { text: q.text, values: q.values }; }],
+    ['product detail (category, rating, latest reviews)', () => sqlOf(productDetailsSql([sample.productId as number]))],
+    ['newest products, first page', () => list({ sort: 'newest' })],
     ['newest products, deep keyset page', () => {
-      const q = newestProductsSql(21, sample.deepCursor as { createdAt: Date; id: number });
-      return { text: q.text, values: q.values };
+      const { createdAt, id } = sample.deepCursor as { createdAt: Date; id: number };
+      return list({ sort: 'newest', after: { value: createdAt, id } });
     }],
-    ['products of a category', () => ({
-      text: `SELECT id FROM products WHERE status = 'active' AND category_id = $1 ORDER BY created_at DESC, id DESC LIMIT 21`,
-      values: [sample.categoryId],
-    })],
+    ['newest products in stock', () => list({ sort: 'newest', inStock: true })],
+    ['newest products of a category', () => list({ sort: 'newest', categoryId: sample.categoryId as number })],
     ['products by price ascending, keyset', () => {
       const { price_cents, id } = sample.priceCursor as { price_cents: number; id: number };
-      return {
-        text: `SELECT id FROM products WHERE status = 'active' AND (price_cents, id) > ($1, $2) ORDER BY price_cents, id LIMIT 21`,
-        values: [price_cents, id],
-      };
+      return list({ sort: 'price_asc', after: { value: price_cents, id } });
     }],
-    ['products by price descending', () => ({
-      text: `SELECT id FROM products WHERE status = 'active' ORDER BY price_cents DESC, id DESC LIMIT 21`,
-      values: [],
-    })],
+    ['products by price descending', () => list({ sort: 'price_desc' })],
+    ['products of a category by price', () => list({ sort: 'price_asc', categoryId: sample.categoryId as number })],
+    ['products in a price range, newest', () => list({ sort: 'newest', minPrice: 1_000, maxPrice: 2_000 })],
     ['full-text search', () => ({
       text: `SELECT id, ts_rank(search_vector, q) AS rank FROM products, websearch_to_tsquery('english', $1) q
              WHERE search_vector @@ q ORDER BY rank DESC LIMIT 20`,

@@ -26,8 +26,28 @@ describe('products (e2e)', () => {
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({ id: rows[0].id, sku: rows[0].sku, name: rows[0].name, priceCents: rows[0].price_cents });
       expect(Object.keys(response.json()).sort()).toEqual(
-        ['categoryId', 'createdAt', 'currency', 'description', 'id', 'name', 'priceCents', 'sku', 'status', 'stock', 'updatedAt'],
+        ['category', 'categoryId', 'createdAt', 'currency', 'description', 'id', 'latestReviews', 'name', 'priceCents', 'rating', 'sku', 'status', 'stock', 'updatedAt'],
       );
+    });
+
+    it('carries the category, the rating aggregate and the 5 latest reviews, as the database has them', async () => {
+      const { rows: [top] } = await sql.query(
+        `SELECT product_id AS id, round(avg(rating)::numeric, 2)::float8 AS average, count(*)::int AS count
+         FROM reviews GROUP BY product_id ORDER BY count(*) DESC LIMIT 1`,
+      );
+      const { rows: latest } = await sql.query('SELECT id FROM reviews WHERE product_id = $1 ORDER BY created_at DESC, id DESC LIMIT 5', [top.id]);
+      const body = (await get(`/products/${top.id}`)).json();
+      expect(body.rating).toEqual({ average: top.average, count: top.count });
+      expect(body.latestReviews.map((review: { id: number }) => review.id)).toEqual(latest.map((row) => row.id));
+      expect(body.category).toMatchObject({ id: body.categoryId, name: expect.any(String), slug: expect.any(String) });
+    });
+
+    it('returns only the ?fields= asked for, and 400 for an unknown one', async () => {
+      const body = (await get('/products/7?fields=id,name,rating')).json();
+      expect(Object.keys(body).sort()).toEqual(['id', 'name', 'rating']);
+      const bad = await get('/products/7?fields=id,internalCost');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().errors[0]).toMatchObject({ field: 'query.fields', message: expect.stringContaining('internalCost') });
     });
 
     it('answers 404 problem+json for a missing product', async () => {
@@ -68,6 +88,60 @@ describe('products (e2e)', () => {
       expect(typeof page.nextCursor).toBe('string');
     });
 
+    async function walk(query: string): Promise<{ id: number; priceCents: number; categoryId: number; stock: number }[]> {
+      const rows = [];
+      let cursor: string | null = null;
+      do {
+        const response = await get(`/products?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(response.statusCode, response.body).toBe(200);
+        rows.push(...response.json().data);
+        cursor = response.json().nextCursor;
+      } while (cursor);
+      return rows;
+    }
+
+    it('filters by category, price range and stock, sorted by price, each row once', async () => {
+      const { rows } = await sql.query(
+        `SELECT id FROM products WHERE status = 'active' AND category_id = 2 AND price_cents BETWEEN 1000 AND 20000 AND stock > 0
+         ORDER BY price_cents, id`,
+      );
+      const walked = await walk('categoryId=2&minPrice=1000&maxPrice=20000&inStock=true&sort=price_asc');
+      expect(walked.map((product) => product.id)).toEqual(rows.map((row) => row.id));
+      expect(rows.length).toBeGreaterThan(100);
+    });
+
+    it('sorts by price descending across pages', async () => {
+      const walked = await walk('categoryId=5&sort=price_desc&fields=id,priceCents');
+      for (let i = 1; i < walked.length; i++) expect(walked[i - 1].priceCents).toBeGreaterThanOrEqual(walked[i].priceCents);
+      expect(Object.keys(walked[0]).sort()).toEqual(['id', 'priceCents']);
+    });
+
+    it('refuses a cursor made for another sort', async () => {
+      const { nextCursor } = (await get('/products?sort=price_asc&limit=2')).json();
+      const response = await get(`/products?sort=newest&cursor=${nextCursor}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0].field).toBe('query.cursor');
+    });
+
+    it('keeps returning every row exactly once while rows are inserted during the walk', async () => {
+      const { rows } = await sql.query("SELECT id FROM products WHERE status = 'active' AND category_id = 3 ORDER BY created_at DESC, id DESC");
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      let inserted = 0;
+      do {
+        const response = await get(`/products?categoryId=3&limit=50${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...response.json().data.map((product: { id: number }) => product.id));
+        cursor = response.json().nextCursor;
+        // New products arrive at the head of the list, behind the walk: they must not shift it.
+        await sql.query(
+          `INSERT INTO products (sku, name, price_cents, category_id, stock, updated_at) VALUES ($1, 'Walk intruder', 100, 3, 1, now())`,
+          [`WALK-${process.pid}-${inserted++}`],
+        );
+      } while (cursor);
+      await sql.query(`DELETE FROM products WHERE sku LIKE 'WALK-${process.pid}-%'`);
+      expect(seen).toEqual(rows.map((row) => row.id));
+    });
+
     it.each([
       ['limit 0', 'limit=0', 'query.limit'],
       ['limit 101', 'limit=101', 'query.limit'],
@@ -76,6 +150,11 @@ describe('products (e2e)', () => {
       ['cursor with a bad id', `cursor=${Buffer.from('["2026-01-01",-4]').toString('base64url')}`, 'query.cursor'],
       ['cursor of 5,000 chars', `cursor=${'A'.repeat(5000)}`, 'query.cursor'],
       ['unknown parameter', 'color=red', 'query'],
+      ['unknown sort', 'sort=cheapest', 'query.sort'],
+      ['min above max', 'minPrice=500&maxPrice=100', 'query.minPrice'],
+      ['category not an id', 'categoryId=abc', 'query.categoryId'],
+      ['inStock not a boolean', 'inStock=yes', 'query.inStock'],
+      ['unknown field', 'fields=id,secret', 'query.fields'],
     ])('answers 400 with field messages: %s', async (_label, query, field) => {
       const response = await get(`/products?${query}`);
       expect(response.statusCode).toBe(400);

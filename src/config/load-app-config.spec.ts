@@ -5,6 +5,7 @@ const PRODUCTION = {
   DATABASE_URL: 'postgresql://app:secret@db:5432/store',
   REDIS_CACHE_URL: 'redis://cache:6379',
   REDIS_QUEUE_URL: 'redis://queue:6379',
+  JWT_SECRET: 'a-production-secret-of-at-least-32-chars',
 };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -47,10 +48,10 @@ describe('loadAppConfig', () => {
     ).toEqual(['postgres://r1/store', 'postgresql://r2/store']);
   });
 
-  it('requires every connection URL in production, naming each', () => {
+  it('requires every connection URL and the JWT secret in production, naming each', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    expect(problems).toHaveLength(3);
-    for (const key of ['DATABASE_URL', 'REDIS_CACHE_URL', 'REDIS_QUEUE_URL']) {
+    expect(problems).toHaveLength(4);
+    for (const key of ['DATABASE_URL', 'REDIS_CACHE_URL', 'REDIS_QUEUE_URL', 'JWT_SECRET']) {
       expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${key}: required in production`)));
     }
   });
@@ -72,6 +73,10 @@ describe('loadAppConfig', () => {
         expect.stringMatching(/^DATABASE_REPLICA_URLS: must be a postgresql:\/\/ URL/),
       ]),
     );
+  });
+
+  it('refuses a short JWT secret', () => {
+    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: 'short' })).toEqual([expect.stringMatching(/^JWT_SECRET: must be at least 32 characters/)]);
   });
 
   it('rejects out-of-range ports', () => {

@@ -17,6 +17,32 @@ export interface ProductDto {
 
 export type ProductRow = Omit<ProductDto, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
 
+export interface ReviewSummaryDto {
+  id: number;
+  rating: number;
+  comment: string;
+  createdAt: string;
+}
+
+/** `GET /products/:id`: the product with its category, rating aggregate and latest reviews. */
+export interface ProductDetailDto extends ProductDto {
+  category: { id: number; name: string; slug: string };
+  rating: { average: number | null; count: number };
+  latestReviews: ReviewSummaryDto[];
+}
+
+export type ProductDetailRow = ProductRow & {
+  categoryName: string;
+  categorySlug: string;
+  ratingAverage: number | null;
+  ratingCount: number;
+  latestReviews: { id: number; rating: number; comment: string; created_at: string }[] | null;
+};
+
+/** The fields `?fields=` may name. */
+export const PRODUCT_FIELDS = ['id', 'sku', 'name', 'description', 'priceCents', 'currency', 'stock', 'status', 'categoryId', 'createdAt', 'updatedAt'] as const;
+export const PRODUCT_DETAIL_FIELDS = [...PRODUCT_FIELDS, 'category', 'rating', 'latestReviews'] as const;
+
 export function toProductDto(row: ProductRow): ProductDto {
   return {
     id: row.id,
@@ -31,4 +57,24 @@ export function toProductDto(row: ProductRow): ProductDto {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+export function toProductDetailDto(row: ProductDetailRow): ProductDetailDto {
+  return {
+    ...toProductDto(row),
+    category: { id: row.categoryId, name: row.categoryName, slug: row.categorySlug },
+    rating: { average: row.ratingAverage === null ? null : Math.round(row.ratingAverage * 100) / 100, count: row.ratingCount },
+    latestReviews: (row.latestReviews ?? []).map((review) => ({
+      id: review.id,
+      rating: review.rating,
+      comment: review.comment,
+      createdAt: new Date(review.created_at).toISOString(),
+    })),
+  };
+}
+
+/** Keeps only the requested fields (already validated against the whitelist). */
+export function pick<T extends object>(value: T, fields: readonly string[] | undefined): Partial<T> {
+  if (!fields) return value;
+  return Object.fromEntries(fields.map((field) => [field, value[field as keyof T]])) as Partial<T>;
 }

@@ -1,69 +1,100 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { ProductRow } from './product.dto.js';
+import type { ProductDetailRow, ProductRow } from './product.dto.js';
+import type { CreateProductBody, UpdateProductBody } from './products.schemas.js';
 
 const PRODUCT_COLUMNS = Prisma.sql`
-  id, sku, name, description, price_cents AS "priceCents", currency, stock, status::text AS status,
-  category_id AS "categoryId", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  p.id, p.sku, p.name, p.description, p.price_cents AS "priceCents", p.currency, p.stock, p.status::text AS status,
+  p.category_id AS "categoryId", p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
 
-/**
- * Newest active products, after `cursor` if given. The row comparison `(created_at, id) < (…)` is
- * what lets Postgres seek in `products_active_created_idx` instead of filtering from the top.
- */
-export function newestProductsSql(limit: number, cursor?: { createdAt: Date; id: number }): Prisma.Sql {
-  const after = cursor ? Prisma.sql`AND (created_at, id) < (${cursor.createdAt}, ${cursor.id})` : Prisma.empty;
-  return Prisma.sql`
-    SELECT ${PRODUCT_COLUMNS} FROM products
-    WHERE status = 'active' ${after}
-    ORDER BY created_at DESC, id DESC
-    LIMIT ${limit}`;
+export type ProductSort = 'newest' | 'price_asc' | 'price_desc';
+
+export interface ProductListQuery {
+  sort: ProductSort;
+  limit: number;
+  /** The last row's sort key: `createdAt` (newest) or `priceCents`, and its id. */
+  after?: { value: Date | number; id: number };
+  categoryId?: number;
+  minPrice?: number;
+  maxPrice?: number;
+  inStock?: boolean;
 }
 
-export type ProductChange = Partial<Pick<ProductRow, 'name' | 'description' | 'priceCents' | 'stock' | 'status'>>;
+const ORDER: Record<ProductSort, { column: Prisma.Sql; direction: Prisma.Sql; comparison: Prisma.Sql }> = {
+  newest: { column: Prisma.sql`p.created_at`, direction: Prisma.sql`DESC`, comparison: Prisma.sql`<` },
+  price_asc: { column: Prisma.sql`p.price_cents`, direction: Prisma.sql`ASC`, comparison: Prisma.sql`>` },
+  price_desc: { column: Prisma.sql`p.price_cents`, direction: Prisma.sql`DESC`, comparison: Prisma.sql`<` },
+};
 
-const PRODUCT_SELECT = {
-  id: true,
-  sku: true,
-  name: true,
-  description: true,
-  priceCents: true,
-  currency: true,
-  stock: true,
-  status: true,
-  categoryId: true,
-  createdAt: true,
-  updatedAt: true,
-} as const;
+/**
+ * Active products for a list page. Every filter and sort has a partial index (see the migrations);
+ * the keyset condition is a row comparison `(key, id) < (…)`, which Postgres turns into an index
+ * seek rather than a filter from the top, so page 10,000 costs what page 1 costs.
+ */
+export function productListSql(query: ProductListQuery): Prisma.Sql {
+  const order = ORDER[query.sort];
+  const conditions = [Prisma.sql`p.status = 'active'`];
+  if (query.categoryId !== undefined) conditions.push(Prisma.sql`p.category_id = ${query.categoryId}`);
+  if (query.minPrice !== undefined) conditions.push(Prisma.sql`p.price_cents >= ${query.minPrice}`);
+  if (query.maxPrice !== undefined) conditions.push(Prisma.sql`p.price_cents <= ${query.maxPrice}`);
+  if (query.inStock) conditions.push(Prisma.sql`p.stock > 0`);
+  if (query.after) conditions.push(Prisma.sql`(${order.column}, p.id) ${order.comparison} (${query.after.value}, ${query.after.id})`);
+  return Prisma.sql`
+    SELECT ${PRODUCT_COLUMNS} FROM products p
+    WHERE ${Prisma.join(conditions, ' AND ')}
+    ORDER BY ${order.column} ${order.direction}, p.id ${order.direction}
+    LIMIT ${query.limit}`;
+}
+
+/** Products with their category, rating aggregate and 5 latest reviews, in one statement. */
+export function productDetailsSql(ids: number[]): Prisma.Sql {
+  return Prisma.sql`
+    SELECT ${PRODUCT_COLUMNS}, c.name AS "categoryName", c.slug AS "categorySlug",
+           r.average AS "ratingAverage", r.count AS "ratingCount", lr.reviews AS "latestReviews"
+    FROM products p
+    JOIN categories c ON c.id = p.category_id
+    CROSS JOIN LATERAL (SELECT avg(rating)::float8 AS average, count(*)::int AS count FROM reviews WHERE product_id = p.id) r
+    CROSS JOIN LATERAL (
+      SELECT json_agg(x) AS reviews FROM (
+        SELECT id, rating, comment, created_at FROM reviews WHERE product_id = p.id ORDER BY created_at DESC, id DESC LIMIT 5
+      ) x
+    ) lr
+    WHERE p.id = ANY(${ids}::int[])`;
+}
 
 /** The only code that reads or writes products. */
 @Injectable()
 export class ProductsRepository {
   constructor(private readonly db: Db) {}
 
-  findById(id: number): Promise<ProductRow | null> {
-    return this.db.reader().product.findUnique({ where: { id }, select: PRODUCT_SELECT });
+  /** `fresh`: from the primary, for refresh-after-write outside a request that wrote. */
+  async findDetail(id: number, { fresh = false } = {}): Promise<ProductDetailRow | null> {
+    const client = fresh ? this.db.primary : this.db.reader();
+    const [row] = await client.$queryRaw<ProductDetailRow[]>(productDetailsSql([id]));
+    return row ?? null;
   }
 
-  /** Active products by units ordered, most first. */
-  findMostOrdered(limit: number): Promise<ProductRow[]> {
-    return this.db.reader().$queryRaw<ProductRow[]>`
-      SELECT ${PRODUCT_COLUMNS} FROM products
-      WHERE status = 'active' AND id IN (
-        SELECT product_id FROM order_items GROUP BY product_id ORDER BY sum(quantity) DESC LIMIT ${limit})`;
+  findPage(query: ProductListQuery): Promise<ProductRow[]> {
+    return this.db.reader().$queryRaw<ProductRow[]>(productListSql(query));
   }
 
-  /** `null` when there is no such product. */
-  async update(id: number, change: ProductChange): Promise<ProductRow | null> {
-    try {
-      return await this.db.primary.product.update({ where: { id }, data: change, select: PRODUCT_SELECT });
-    } catch (error) {
-      if ((error as { code?: string }).code === 'P2025') return null; // no such row
-      throw error;
-    }
+  /** Active products by units ordered, most first, with their details. */
+  async findMostOrdered(limit: number): Promise<ProductDetailRow[]> {
+    const top = await this.db.reader().$queryRaw<{ id: number }[]>`
+      SELECT oi.product_id AS id FROM order_items oi JOIN products p ON p.id = oi.product_id AND p.status = 'active'
+      GROUP BY oi.product_id ORDER BY sum(oi.quantity) DESC LIMIT ${limit}`;
+    return top.length ? this.db.reader().$queryRaw<ProductDetailRow[]>(productDetailsSql(top.map((row) => row.id))) : [];
   }
 
-  findNewest(limit: number, cursor?: { createdAt: Date; id: number }): Promise<ProductRow[]> {
-    return this.db.reader().$queryRaw<ProductRow[]>(newestProductsSql(limit, cursor));
+  async create(data: CreateProductBody): Promise<number> {
+    const { id } = await this.db.primary.product.create({ data, select: { id: true } });
+    return id;
+  }
+
+  /** `false` when there is no such product. */
+  async update(id: number, change: UpdateProductBody): Promise<boolean> {
+    const { count } = await this.db.primary.product.updateMany({ where: { id }, data: change });
+    return count > 0;
   }
 }

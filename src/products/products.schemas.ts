@@ -1,25 +1,80 @@
 import { z } from 'zod';
-import { createdAtIdCursor } from '../common/pagination/keyset-cursor.js';
+import { cursorParam } from '../common/pagination/keyset-cursor.js';
+import { PRODUCT_DETAIL_FIELDS, PRODUCT_FIELDS } from './product.dto.js';
+
+const MAX_INT = 2_147_483_647;
 
 /** Postgres `integer` ids: 1 … 2^31-1, digits only. */
-export const idParam = z.object({
-  id: z
+export const positiveId = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
+  .transform(Number)
+  .refine((id) => id <= MAX_INT, 'must be a positive integer id');
+
+export const idParam = z.object({ id: positiveId });
+
+const integerParam = (min: number, max: number) =>
+  z
     .string()
-    .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
+    .regex(/^\d{1,10}$/, `must be an integer from ${min} to ${max}`)
     .transform(Number)
-    .refine((id) => id <= 2_147_483_647, 'must be a positive integer id'),
-});
+    .refine((value) => value >= min && value <= max, `must be an integer from ${min} to ${max}`);
+
+/** `?fields=a,b`: only whitelisted names; unknown ones are a 400 naming them. */
+const fieldsParam = (allowed: readonly string[]) =>
+  z
+    .string()
+    .max(500)
+    .transform((value) => [...new Set(value.split(',').map((field) => field.trim()).filter(Boolean))])
+    .superRefine((fields, context) => {
+      const unknown = fields.filter((field) => !allowed.includes(field));
+      if (unknown.length) context.addIssue({ code: 'custom', message: `unknown field(s): ${unknown.join(', ')}; allowed: ${allowed.join(', ')}` });
+      if (!fields.length) context.addIssue({ code: 'custom', message: 'must name at least one field' });
+    });
+
+export const PRODUCT_SORTS = ['newest', 'price_asc', 'price_desc'] as const;
 
 export const listProductsQuery = z
   .object({
-    limit: z
-      .string()
-      .regex(/^\d+$/, 'must be an integer from 1 to 100')
-      .transform(Number)
-      .refine((limit) => limit >= 1 && limit <= 100, 'must be an integer from 1 to 100')
-      .default(20),
-    cursor: createdAtIdCursor.optional(),
+    limit: integerParam(1, 100).default(20),
+    cursor: cursorParam.optional(),
+    sort: z.enum(PRODUCT_SORTS, { error: `must be one of ${PRODUCT_SORTS.join(', ')}` }).default('newest'),
+    categoryId: positiveId.optional(),
+    minPrice: integerParam(0, MAX_INT).optional(),
+    maxPrice: integerParam(0, MAX_INT).optional(),
+    inStock: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true').optional(),
+    fields: fieldsParam(PRODUCT_FIELDS).optional(),
   })
+  .strict()
+  .refine((query) => query.minPrice === undefined || query.maxPrice === undefined || query.minPrice <= query.maxPrice, {
+    message: 'must not be above maxPrice',
+    path: ['minPrice'],
+  });
+
+export const productDetailQuery = z.object({ fields: fieldsParam(PRODUCT_DETAIL_FIELDS).optional() }).strict();
+
+const productFields = {
+  sku: z.string().regex(/^[A-Z0-9][A-Z0-9-]{2,39}$/, 'must be 3–40 characters: A–Z, 0–9 and dashes'),
+  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  description: z.string().max(5_000, 'must be at most 5,000 characters'),
+  priceCents: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(100_000_000, 'must be at most 100,000,000'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+  stock: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(1_000_000, 'must be at most 1,000,000'),
+  status: z.enum(['active', 'archived'], { error: 'must be active or archived' }),
+  categoryId: z.number({ error: 'must be a number' }).int().min(1, 'must be a category id').max(MAX_INT, 'must be a category id'),
+};
+
+export const createProductBody = z
+  .object({ ...productFields, description: productFields.description.default(''), currency: productFields.currency.default('USD'), stock: productFields.stock.default(0), status: productFields.status.default('active') })
   .strict();
 
+export const updateProductBody = z
+  .object(productFields)
+  .partial()
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { message: 'must change at least one field' });
+
 export type ListProductsQuery = z.output<typeof listProductsQuery>;
+export type ProductDetailQuery = z.output<typeof productDetailQuery>;
+export type CreateProductBody = z.output<typeof createProductBody>;
+export type UpdateProductBody = z.output<typeof updateProductBody>;

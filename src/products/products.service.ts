@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundProblem } from '../common/http/index.js';
-import { encodeCursor, type Page } from '../common/pagination/keyset-cursor.js';
-import { toProductDto, type ProductDto } from './product.dto.js';
-import type { ListProductsQuery } from './products.schemas.js';
-import { ProductsRepository, type ProductChange } from './products.repository.js';
 import { CacheService } from '../cache/index.js';
+import { ConflictProblem, NotFoundProblem, UnprocessableProblem, ValidationProblem } from '../common/http/index.js';
+import { encodeCursor, isId, type Page } from '../common/pagination/keyset-cursor.js';
+import { pick, toProductDetailDto, toProductDto, type ProductDetailDto, type ProductDto } from './product.dto.js';
+import { ProductsRepository, type ProductListQuery } from './products.repository.js';
+import type { CreateProductBody, ListProductsQuery, UpdateProductBody } from './products.schemas.js';
 
 export const PRODUCTS_NAMESPACE = 'products';
 export const PRODUCT_LISTS_TAG = 'product-lists';
@@ -17,23 +17,44 @@ export class ProductsService {
     private readonly cache: CacheService,
   ) {}
 
-  async get(id: number): Promise<ProductDto> {
-    const row = await this.products.findById(id);
+  async get(id: number, fields?: string[]): Promise<Partial<ProductDetailDto>> {
+    const row = await this.products.findDetail(id);
     if (!row) throw new NotFoundProblem(`Product ${id} does not exist.`);
-    return toProductDto(row);
+    return pick(toProductDetailDto(row), fields);
+  }
+
+  async list(query: ListProductsQuery): Promise<Page<Partial<ProductDto>>> {
+    const after = query.cursor ? keyOf(query.sort, query.cursor) : undefined;
+    // One extra row tells whether another page exists, without a COUNT.
+    const rows = await this.products.findPage({ ...query, limit: query.limit + 1, after } as ProductListQuery);
+    const page = rows.slice(0, query.limit).map(toProductDto);
+    const last = page.at(-1);
+    return {
+      data: page.map((product) => pick(product, query.fields)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor([query.sort, query.sort === 'newest' ? last.createdAt : last.priceCents, last.id]) : null,
+    };
+  }
+
+  async create(body: CreateProductBody): Promise<ProductDetailDto> {
+    const id = await this.products.create(body).catch(translateWriteError);
+    await this.cache.invalidateTags([PRODUCT_LISTS_TAG]);
+    return this.refresh(id);
   }
 
   /**
-   * Applies a change, then refreshes the product's cache entry with the row the primary returned
-   * (refresh-after-write) and drops every cached list page. Returns the product as now stored.
+   * Applies a change, drops every cached view of the product and every list page, and refreshes
+   * the product's entry from the primary (refresh-after-write). Returns the product as now stored.
    */
-  async update(id: number, change: ProductChange): Promise<ProductDto> {
-    const row = await this.products.update(id, change);
-    if (!row) throw new NotFoundProblem(`Product ${id} does not exist.`);
-    const product = toProductDto(row);
-    await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(id) }, product, { tags: [productTag(id)] });
-    await this.cache.invalidateTags([PRODUCT_LISTS_TAG]);
-    return product;
+  async update(id: number, change: UpdateProductBody): Promise<ProductDetailDto> {
+    const found = await this.products.update(id, change).catch(translateWriteError);
+    if (!found) throw new NotFoundProblem(`Product ${id} does not exist.`);
+    await this.cache.invalidateTags([productTag(id), PRODUCT_LISTS_TAG]);
+    return this.refresh(id);
+  }
+
+  /** Products are archived, not deleted: orders keep pointing at them. */
+  async archive(id: number): Promise<void> {
+    await this.update(id, { status: 'archived' });
   }
 
   /**
@@ -43,19 +64,32 @@ export class ProductsService {
   async warmTopProducts(limit: number): Promise<boolean> {
     return this.cache.warm('top-products', async () => {
       for (const row of await this.products.findMostOrdered(limit)) {
-        await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(row.id) }, toProductDto(row), { tags: [productTag(row.id)] });
+        await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(row.id) }, toProductDetailDto(row), { tags: [productTag(row.id)] });
       }
     });
   }
 
-  async list({ limit, cursor }: ListProductsQuery): Promise<Page<ProductDto>> {
-    // One extra row tells whether another page exists without a COUNT.
-    const rows = await this.products.findNewest(limit + 1, cursor);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      data: page.map(toProductDto),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
-    };
+  private async refresh(id: number): Promise<ProductDetailDto> {
+    const row = await this.products.findDetail(id, { fresh: true });
+    if (!row) throw new NotFoundProblem(`Product ${id} does not exist.`);
+    const product = toProductDetailDto(row);
+    await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(id) }, product, { tags: [productTag(id)] });
+    return product;
   }
+}
+
+/** The cursor must come from the same sort: `[sort, key, id]`. */
+function keyOf(sort: ListProductsQuery['sort'], parts: unknown[]): ProductListQuery['after'] {
+  const [cursorSort, value, id] = parts;
+  if (parts.length === 3 && cursorSort === sort && isId(id)) {
+    if (sort === 'newest' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) return { value: new Date(value), id };
+    if (sort !== 'newest' && Number.isSafeInteger(value) && (value as number) >= 0) return { value: value as number, id };
+  }
+  throw new ValidationProblem([{ field: 'query.cursor', message: 'is not a valid cursor for this sort' }]);
+}
+
+function translateWriteError(error: { code?: string; meta?: { target?: unknown } }): never {
+  if (error.code === 'P2002') throw new ConflictProblem('A product with this SKU already exists.');
+  if (error.code === 'P2003') throw new UnprocessableProblem('The category does not exist.', [{ field: 'body.categoryId', message: 'does not exist' }]);
+  throw error;
 }

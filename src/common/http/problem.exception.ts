@@ -24,3 +24,15 @@ export class NotFoundProblem extends ProblemException {
     super(404, 'not-found', detail);
   }
 }
+
+export class ConflictProblem extends ProblemException {
+  constructor(detail: string) {
+    super(409, 'conflict', detail);
+  }
+}
+
+export class UnprocessableProblem extends ProblemException {
+  constructor(detail: string, errors?: FieldError[]) {
+    super(422, 'unprocessable', detail, errors);
+  }
+}

@@ -1,32 +1,49 @@
 import { z } from 'zod';
 
 /**
- * Opaque keyset cursors: the sort key of the last row of a page, as URL-safe base64 JSON. Clients
- * pass them back unchanged; anything else fails validation with a 400.
+ * Opaque keyset cursors: the sort key of the last row of a page (and which sort it belongs to),
+ * as URL-safe base64 JSON. Clients pass them back unchanged; anything else is a 400.
  */
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-/** A zod schema that decodes a cursor into `[createdAt, id]`. */
-export const createdAtIdCursor = z
+function decode(value: string): unknown[] | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= 2_147_483_647;
+
+/** A cursor field: decodes to the raw key parts; each list checks their shape for its sort. */
+export const cursorParam = z
   .string()
   .max(200, 'is not a valid cursor')
   .transform((value, context) => {
-    try {
-      const [createdAt, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown[];
-      const date = new Date(String(createdAt));
-      if (typeof createdAt === 'string' && !Number.isNaN(date.getTime()) && isId(id)) return { createdAt: date, id };
-    } catch {
-      // fall through to the validation error
-    }
+    const parts = decode(value);
+    if (parts) return parts;
     context.addIssue({ code: 'custom', message: 'is not a valid cursor' });
     return z.NEVER;
   });
 
-function isId(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= 2_147_483_647;
+/** `[createdAt ISO, id]` → typed, or `undefined` when the parts do not fit. */
+export function createdAtIdKey(parts: unknown[]): { createdAt: Date; id: number } | undefined {
+  const [createdAt, id] = parts;
+  const date = new Date(String(createdAt));
+  return typeof createdAt === 'string' && !Number.isNaN(date.getTime()) && isId(id) && parts.length === 2 ? { createdAt: date, id } : undefined;
 }
+
+/** `createdAtIdCursor`: a cursor field for lists ordered by `(created_at, id)`. */
+export const createdAtIdCursor = cursorParam.transform((parts, context) => {
+  const key = createdAtIdKey(parts);
+  if (key) return key;
+  context.addIssue({ code: 'custom', message: 'is not a valid cursor' });
+  return z.NEVER;
+});
 
 export interface Page<T> {
   data: T[];
