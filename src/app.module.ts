@@ -8,6 +8,7 @@ import { CacheInterceptor, CacheModule, type CacheModuleOptions } from './cache/
 import { parseLsn } from './common/lsn.js';
 import { ConsistencyInterceptor, DatabaseModule, Db, requestConsistency, type DatabaseModuleOptions } from './database/index.js';
 import { Prisma } from './generated/prisma/client.js';
+import { OrdersModule } from './orders/orders.module.js';
 import { ProductsModule } from './products/products.module.js';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         }),
         AuthModule,
         ProductsModule,
+        OrdersModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

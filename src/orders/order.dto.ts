@@ -1,0 +1,33 @@
+import type { OrderStatus } from '../generated/prisma/client.js';
+import type { ProductSummary, UserSummary } from '../loaders/request-loaders.js';
+
+export interface OrderItemDto {
+  productId: number;
+  quantity: number;
+  unitPriceCents: number;
+  product: ProductSummary | null;
+}
+
+export interface OrderDto {
+  id: number;
+  userId: number;
+  status: OrderStatus;
+  totalCents: number;
+  currency: string;
+  createdAt: string;
+  items: OrderItemDto[];
+}
+
+/** Admin view: the order with who placed it. */
+export interface AdminOrderDto extends OrderDto {
+  user: UserSummary | null;
+}
+
+export interface OrderRow {
+  id: number;
+  userId: number;
+  status: OrderStatus;
+  totalCents: number;
+  currency: string;
+  createdAt: Date;
+}

@@ -1,0 +1,110 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type pg from 'pg';
+import { CacheService } from '../src/cache/index.js';
+import { Db } from '../src/database/index.js';
+import { PRODUCT_SUMMARIES, USER_SUMMARIES } from '../src/loaders/request-loaders.js';
+import { connect } from './support/sql.js';
+import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
+
+describe('orders, read side (e2e)', () => {
+  let app: NestFastifyApplication;
+  let sql: pg.Client;
+  let db: Db;
+  let busiest: { id: number; email: string; orders: number };
+  let customer: Record<string, string>;
+  let admin: Record<string, string>;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    db = app.get(Db);
+    sql = await connect();
+    const { rows } = await sql.query(
+      `SELECT u.id, u.email, count(*)::int AS orders FROM orders o JOIN users u ON u.id = o.user_id GROUP BY u.id ORDER BY count(*) DESC LIMIT 1`,
+    );
+    busiest = rows[0];
+    customer = await login(app, busiest.email);
+    admin = await login(app, ADMIN_EMAIL);
+  });
+
+  afterAll(async () => {
+    await sql?.end();
+    await app?.close();
+  });
+
+  const get = (url: string, headers: Record<string, string> = customer) => app.inject({ method: 'GET', url, headers });
+  const statements = () => db.snapshot().queries.reduce((sum, row) => sum + row.count, 0);
+
+  it.each(['/orders', '/orders/1', '/admin/orders'])('%s: 401 without a token', async (url) => {
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
+  });
+
+  it('/admin/orders: 403 for a customer', async () => {
+    expect((await get('/admin/orders')).statusCode).toBe(403);
+  });
+
+  it.each([10, 50, 100])('lists %i orders with their items and products in at most 3 SQL statements, cold cache', async (limit) => {
+    expect(busiest.orders).toBeGreaterThanOrEqual(100);
+    await app.get(CacheService).bumpNamespace(PRODUCT_SUMMARIES);
+    const before = statements();
+    const response = await get(`/orders?limit=${limit}`);
+    const used = statements() - before;
+    expect(response.statusCode).toBe(200);
+    const { data } = response.json();
+    expect(data).toHaveLength(limit);
+    expect(data.every((order: { userId: number }) => order.userId === busiest.id)).toBe(true);
+    expect(data.flatMap((order: { items: unknown[] }) => order.items).length).toBeGreaterThan(limit);
+    expect(used, `${used} statements for ${limit} orders`).toBeLessThanOrEqual(3);
+  });
+
+  it('returns each order with exactly its items and product summaries', async () => {
+    const { data } = (await get('/orders?limit=5')).json();
+    const first = data[0];
+    const { rows } = await sql.query(
+      `SELECT oi.product_id, oi.quantity, oi.unit_price_cents, p.name FROM order_items oi JOIN products p ON p.id = oi.product_id
+       WHERE oi.order_id = $1 ORDER BY oi.id`,
+      [first.id],
+    );
+    expect(first.items).toEqual(
+      rows.map((row) => ({
+        productId: row.product_id,
+        quantity: row.quantity,
+        unitPriceCents: row.unit_price_cents,
+        product: expect.objectContaining({ id: row.product_id, name: row.name }),
+      })),
+    );
+  });
+
+  it('walks every one of the caller\'s orders exactly once', async () => {
+    const { rows } = await sql.query('SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC', [busiest.id]);
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await get(`/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      seen.push(...page.data.map((order: { id: number }) => order.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(rows.map((row) => row.id));
+  });
+
+  it("answers another customer's order with 404, and shows it to an admin", async () => {
+    const { rows } = await sql.query('SELECT id FROM orders WHERE user_id <> $1 LIMIT 1', [busiest.id]);
+    expect((await get(`/orders/${rows[0].id}`)).statusCode).toBe(404);
+    expect((await get('/orders/2000000000')).statusCode).toBe(404);
+    const seenByAdmin = await get(`/orders/${rows[0].id}`, admin);
+    expect(seenByAdmin.statusCode).toBe(200);
+    expect(seenByAdmin.json().id).toBe(rows[0].id);
+  });
+
+  it('lets an admin filter all orders by status and user, each with who placed it', async () => {
+    await app.get(CacheService).bumpNamespace(USER_SUMMARIES);
+    const before = statements();
+    const response = await get(`/admin/orders?status=payment_failed&limit=50`, admin);
+    expect(statements() - before).toBeLessThanOrEqual(4);
+    const { data } = response.json();
+    expect(data.length).toBeGreaterThan(0);
+    expect(data.every((order: { status: string; user: { id: number; name: string } }) => order.status === 'payment_failed' && order.user.name)).toBe(true);
+    const mine = (await get(`/admin/orders?userId=${busiest.id}&limit=10`, admin)).json();
+    expect(mine.data.every((order: { userId: number }) => order.userId === busiest.id)).toBe(true);
+    expect((await get('/admin/orders?status=lost', admin)).statusCode).toBe(400);
+  });
+});
