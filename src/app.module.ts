@@ -10,6 +10,7 @@ import { ConsistencyInterceptor, DatabaseModule, Db, requestConsistency, type Da
 import { Prisma } from './generated/prisma/client.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ProductsModule } from './products/products.module.js';
+import { ReviewsModule } from './reviews/reviews.module.js';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule,
         ProductsModule,
         OrdersModule,
+        ReviewsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -79,8 +79,8 @@ describe('orders, read side (e2e)', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await get(`/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json();
-      seen.push(...page.data.map((order: { id: number }) => order.id));
+      const page: { data: { id: number }[]; nextCursor: string | null } = (await get(`/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      seen.push(...page.data.map((order) => order.id));
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(rows.map((row) => row.id));

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { createdAtIdCursor } from '../common/pagination/keyset-cursor.js';
+
+export const listReviewsQuery = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100')
+      .transform(Number)
+      .refine((value) => value >= 1 && value <= 100, 'must be an integer from 1 to 100')
+      .default(20),
+    cursor: createdAtIdCursor.optional(),
+  })
+  .strict();
+
+export const createReviewBody = z
+  .object({
+    rating: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 5').max(5, 'must be from 1 to 5'),
+    comment: z.string({ error: 'must be text' }).trim().max(2_000, 'must be at most 2,000 characters').default(''),
+  })
+  .strict();
+
+export type ListReviewsQuery = z.output<typeof listReviewsQuery>;
+export type CreateReviewBody = z.output<typeof createReviewBody>;
