@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { productDetailsSql, productListSql, type ProductListQuery } from '../src/products/products.repository.js';
+import { productDetailsSql, productListSql, searchSql, type ProductListQuery } from '../src/products/products.repository.js';
+import { orderPageSql } from '../src/orders/orders.repository.js';
 import { connect } from './support/sql.js';
 
 /** Tables that grow with the business; a sequential scan of one of them on a hot path is a bug. */
@@ -62,6 +63,9 @@ describe('hot queries use indexes on seeded data (EXPLAIN)', () => {
     ['products by price descending', () => list({ sort: 'price_desc' })],
     ['products of a category by price', () => list({ sort: 'price_asc', categoryId: sample.categoryId as number })],
     ['products in a price range, newest', () => list({ sort: 'newest', minPrice: 1_000, maxPrice: 2_000 })],
+    ['search endpoint (full-text OR trigram, typo)', () => sqlOf(searchSql('steel hammmer', 21, 0))],
+    ['orders page of a user (endpoint SQL)', () => sqlOf(orderPageSql({ limit: 21, userId: sample.userId as number }))],
+    ['admin orders by status (endpoint SQL)', () => sqlOf(orderPageSql({ limit: 21, status: 'payment_failed' }))],
     ['full-text search', () => ({
       text: `SELECT id, ts_rank(search_vector, q) AS rank FROM products, websearch_to_tsquery('english', $1) q
              WHERE search_vector @@ q ORDER BY rank DESC LIMIT 20`,

@@ -10,10 +10,12 @@ import {
   idParam,
   listProductsQuery,
   productDetailQuery,
+  searchProductsQuery,
   updateProductBody,
   type CreateProductBody,
   type ListProductsQuery,
   type ProductDetailQuery,
+  type SearchProductsQuery,
   type UpdateProductBody,
 } from './products.schemas.js';
 import { PRODUCTS_NAMESPACE, PRODUCT_LISTS_TAG, ProductsService, productTag } from './products.service.js';
@@ -26,6 +28,12 @@ export class ProductsController {
   @Cacheable({ namespace: 'product-lists', ttlMs: 10_000, tags: () => [PRODUCT_LISTS_TAG] })
   list(@Query(new ZodValidationPipe(listProductsQuery)) query: ListProductsQuery): Promise<Page<Partial<ProductDto>>> {
     return this.products.list(query);
+  }
+
+  @Get('search')
+  @Cacheable({ namespace: 'product-search', ttlMs: 30_000, tags: () => [PRODUCT_LISTS_TAG] })
+  search(@Query(new ZodValidationPipe(searchProductsQuery)) query: SearchProductsQuery) {
+    return this.products.search(query);
   }
 
   @Get(':id')

@@ -63,6 +63,33 @@ export function productDetailsSql(ids: number[]): Prisma.Sql {
     WHERE p.id = ANY(${ids}::int[])`;
 }
 
+export interface SearchHit extends ProductRow {
+  score: number;
+  highlight: string;
+}
+
+/**
+ * Full-text (weighted: name A, description B; `websearch_to_tsquery` accepts any user input)
+ * OR trigram word similarity on the name, so "hammmer" still finds hammers. Both are GIN-indexed
+ * (a BitmapOr); `ts_headline`, the expensive part, runs for the returned page only.
+ */
+export function searchSql(q: string, limit: number, offset: number): Prisma.Sql {
+  return Prisma.sql`
+    WITH query AS (SELECT websearch_to_tsquery('english', ${q}) AS tsq),
+    hits AS (
+      SELECT p.id, ts_rank(p.search_vector, query.tsq) + word_similarity(${q}, p.name) AS score
+      FROM products p, query
+      WHERE p.status = 'active' AND (p.search_vector @@ query.tsq OR p.name %> ${q})
+      ORDER BY score DESC, p.id
+      LIMIT ${limit} OFFSET ${offset}
+    )
+    SELECT ${PRODUCT_COLUMNS}, hits.score::float8 AS score,
+           ts_headline('english', p.name || ' — ' || p.description, query.tsq,
+                       'StartSel=<mark>, StopSel=</mark>, MaxWords=24, MinWords=8, MaxFragments=1') AS highlight
+    FROM hits JOIN products p ON p.id = hits.id, query
+    ORDER BY hits.score DESC, p.id`;
+}
+
 /** The only code that reads or writes products. */
 @Injectable()
 export class ProductsRepository {
@@ -77,6 +104,10 @@ export class ProductsRepository {
 
   findPage(query: ProductListQuery): Promise<ProductRow[]> {
     return this.db.reader().$queryRaw<ProductRow[]>(productListSql(query));
+  }
+
+  search(q: string, limit: number, offset: number): Promise<SearchHit[]> {
+    return this.db.reader().$queryRaw<SearchHit[]>(searchSql(q, limit, offset));
   }
 
   /** Active products by units ordered, most first, with their details. */

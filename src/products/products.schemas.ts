@@ -78,3 +78,19 @@ export type ListProductsQuery = z.output<typeof listProductsQuery>;
 export type ProductDetailQuery = z.output<typeof productDetailQuery>;
 export type CreateProductBody = z.output<typeof createProductBody>;
 export type UpdateProductBody = z.output<typeof updateProductBody>;
+
+export const searchProductsQuery = z
+  .object({
+    q: z
+      .string({ error: 'is required' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      // Postgres text cannot hold NUL, and control characters are never a search.
+      .refine((value) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value), 'must not contain control characters'),
+    limit: integerParam(1, 50).default(20),
+    page: integerParam(1, 50).default(1),
+  })
+  .strict();
+
+export type SearchProductsQuery = z.output<typeof searchProductsQuery>;

@@ -4,7 +4,7 @@ import { ConflictProblem, NotFoundProblem, UnprocessableProblem, ValidationProbl
 import { encodeCursor, isId, type Page } from '../common/pagination/keyset-cursor.js';
 import { pick, toProductDetailDto, toProductDto, type ProductDetailDto, type ProductDto } from './product.dto.js';
 import { ProductsRepository, type ProductListQuery } from './products.repository.js';
-import type { CreateProductBody, ListProductsQuery, UpdateProductBody } from './products.schemas.js';
+import type { CreateProductBody, ListProductsQuery, SearchProductsQuery, UpdateProductBody } from './products.schemas.js';
 
 export const PRODUCTS_NAMESPACE = 'products';
 export const PRODUCT_LISTS_TAG = 'product-lists';
@@ -32,6 +32,16 @@ export class ProductsService {
     return {
       data: page.map((product) => pick(product, query.fields)),
       nextCursor: rows.length > query.limit && last ? encodeCursor([query.sort, query.sort === 'newest' ? last.createdAt : last.priceCents, last.id]) : null,
+    };
+  }
+
+  /** Ranked matches, a page at a time (`page` ≤ 50: relevance past that is noise). */
+  async search({ q, limit, page }: SearchProductsQuery): Promise<{ data: (ProductDto & { score: number; highlight: string })[]; page: number; nextPage: number | null }> {
+    const rows = await this.products.search(q, limit + 1, (page - 1) * limit);
+    return {
+      data: rows.slice(0, limit).map((row) => ({ ...toProductDto(row), score: Math.round(row.score * 1000) / 1000, highlight: row.highlight })),
+      page,
+      nextPage: rows.length > limit && page < 50 ? page + 1 : null,
     };
   }
 

@@ -1,0 +1,75 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createTestApp } from './support/test-app.js';
+
+describe('product search (e2e)', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const search = (q: string, extra = '') => app.inject({ method: 'GET', url: `/products/search?q=${encodeURIComponent(q)}${extra}` });
+
+  it('finds by words, ranked, with highlights', async () => {
+    const response = await search('walnut hammer');
+    expect(response.statusCode).toBe(200);
+    const { data } = response.json();
+    expect(data.length).toBeGreaterThan(0);
+    expect(data[0].name.toLowerCase()).toContain('hammer');
+    expect(data[0].highlight).toContain('<mark>');
+    for (let i = 1; i < data.length; i++) expect(data[i - 1].score).toBeGreaterThanOrEqual(data[i].score);
+  });
+
+  it('still finds with a typo ("hammmer")', async () => {
+    const { data } = (await search('hammmer')).json();
+    expect(data.length).toBeGreaterThan(0);
+    expect(data.every((product: { name: string }) => /hammer/i.test(product.name))).toBe(true);
+  });
+
+  it('pages through results without repeats', async () => {
+    const first = (await search('steel', '&limit=10&page=1')).json();
+    const second = (await search('steel', '&limit=10&page=2')).json();
+    expect(first.nextPage).toBe(2);
+    const ids = [...first.data, ...second.data].map((product: { id: number }) => product.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('caches results briefly', async () => {
+    await search('copper lamp');
+    expect((await search('copper lamp')).headers['x-cache']).toBe('HIT');
+  });
+
+  it.each([
+    ['quotes', '"unclosed \' quote'],
+    ['operators', 'hammer & | ! <-> :* ( ) -'],
+    ['SQL', "'; DROP TABLE products; --"],
+    ['websearch syntax', '"steel hammer" or -wrench'],
+    ['unicode', 'ハンマー 🔨 Ünïcödé'],
+    ['backslashes', '\\\\x00 \\u0000'],
+    ['only stop words', 'the and of'],
+  ])('answers hostile input (%s) with 200', async (_label, q) => {
+    const response = await search(q);
+    expect(response.statusCode).toBe(200);
+    expect(Array.isArray(response.json().data)).toBe(true);
+  });
+
+  it.each([
+    ['10 KB', 'x'.repeat(10_240)],
+    ['empty', ''],
+    ['blank', '   '],
+    ['NUL byte', 'ham\u0000mer'],
+  ])('answers %s with 400', async (_label, q) => {
+    const response = await search(q);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0].field).toBe('query.q');
+  });
+
+  it('400 without q, and for a page past 50', async () => {
+    expect((await app.inject({ method: 'GET', url: '/products/search' })).statusCode).toBe(400);
+    expect((await search('hammer', '&page=51')).statusCode).toBe(400);
+  });
+});
