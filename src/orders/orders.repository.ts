@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
+import type { Readable } from 'node:stream';
 import type { OrderRow } from './order.dto.js';
+import { exportOrders } from './orders-export.js';
 
 export interface OrderPageQuery {
   limit: number;
@@ -31,6 +33,10 @@ export class OrdersRepository {
 
   findPage(query: OrderPageQuery): Promise<OrderRow[]> {
     return this.db.reader().$queryRaw<OrderRow[]>(orderPageSql(query));
+  }
+
+  exportRange(range: { from: Date; to: Date; format: 'ndjson' | 'csv' }): Readable {
+    return exportOrders(this.db, range);
   }
 
   async findById(id: number): Promise<OrderRow | null> {

@@ -24,3 +24,38 @@ export const adminOrdersQuery = z
 
 export type ListOrdersQuery = z.output<typeof listOrdersQuery>;
 export type AdminOrdersQuery = z.output<typeof adminOrdersQuery>;
+
+const isoDate = z
+  .string()
+  .max(40)
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date or date-time')
+  .transform((value) => new Date(value));
+
+/** `from` (inclusive) and `to` (exclusive); `to` defaults to now and `from` to 30 days before it. */
+export const dateRangeQuery = z
+  .object({ from: isoDate.optional(), to: isoDate.optional() })
+  .strict()
+  .transform(({ from, to }) => {
+    const end = to ?? new Date();
+    return { from: from ?? new Date(end.getTime() - 30 * 86_400_000), to: end };
+  })
+  .refine(({ from, to }) => from < to, { message: 'must be before to', path: ['from'] })
+  .refine(({ from, to }) => to.getTime() - from.getTime() <= 366 * 86_400_000, { message: 'the range must be at most 366 days', path: ['from'] });
+
+export const exportOrdersQuery = z
+  .object({
+    format: z.enum(['ndjson', 'csv'], { error: 'must be ndjson or csv' }).default('ndjson'),
+    from: z.string().optional(),
+    to: z.string().optional(),
+  })
+  .strict()
+  .transform(({ format, from, to }, context) => {
+    const range = dateRangeQuery.safeParse({ from, to });
+    if (!range.success) {
+      for (const issue of range.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    return { format, ...range.data };
+  });
+
+export type ExportOrdersQuery = z.output<typeof exportOrdersQuery>;

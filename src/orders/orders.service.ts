@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import type { ExportOrdersQuery } from './orders.schemas.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { NotFoundProblem } from '../common/http/index.js';
 import { encodeCursor, type Page } from '../common/pagination/keyset-cursor.js';
@@ -17,6 +19,11 @@ export class OrdersService {
 
   async listAll(query: OrderPageQuery, loaders: RequestLoaders): Promise<Page<AdminOrderDto>> {
     return this.page(query, async (order) => ({ ...(await this.withItems(order, loaders)), user: await loaders.users.load(order.userId) }));
+  }
+
+  /** All orders in a date range as a stream (flat memory, stops when the client goes away). */
+  export(query: ExportOrdersQuery): Readable {
+    return this.orders.exportRange(query);
   }
 
   /** Another customer's order is a 404, not a 403: its existence is not the caller's business. */

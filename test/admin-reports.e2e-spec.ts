@@ -1,0 +1,117 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { request as httpRequest } from 'node:http';
+import type pg from 'pg';
+import { Db } from '../src/database/index.js';
+import { connect } from './support/sql.js';
+import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
+
+describe('admin export and analytics (e2e)', () => {
+  let app: NestFastifyApplication;
+  let sql: pg.Client;
+  let admin: Record<string, string>;
+  let customer: Record<string, string>;
+  const from = '2026-01-01T00:00:00Z';
+  const to = '2026-04-01T00:00:00Z';
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    sql = await connect();
+    admin = await login(app, ADMIN_EMAIL);
+    customer = await login(app, 'user5@example.com');
+  });
+
+  afterAll(async () => {
+    await sql?.end();
+    await app?.close();
+  });
+
+  const get = (url: string, headers = admin) => app.inject({ method: 'GET', url, headers });
+  const exportQueries = () =>
+    app.get(Db).snapshot().queries.filter((row) => row.model === 'raw' && row.operation === '$queryRaw').reduce((sum, row) => sum + row.count, 0);
+
+  it.each(['/admin/orders/export', '/admin/analytics/dashboard'])('%s: 401 anonymous, 403 customer', async (url) => {
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    expect((await get(url, customer)).statusCode).toBe(403);
+  });
+
+  it('exports every order of the range as NDJSON, oldest first', async () => {
+    const { rows } = await sql.query('SELECT id FROM orders WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id', [from, to]);
+    const response = await get(`/admin/orders/export?format=ndjson&from=${from}&to=${to}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('application/x-ndjson');
+    const lines = response.body.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((order) => order.id)).toEqual(rows.map((row) => row.id));
+    expect(rows.length).toBeGreaterThan(1_000);
+    expect(Object.keys(lines[0]).sort()).toEqual(['createdAt', 'currency', 'id', 'status', 'totalCents', 'userId']);
+  });
+
+  it('exports CSV with a header', async () => {
+    const response = await get(`/admin/orders/export?format=csv&from=${from}&to=2026-01-05T00:00:00Z`);
+    expect(response.headers['content-type']).toContain('text/csv');
+    const [header, first] = response.body.split('\n');
+    expect(header).toBe('id,userId,status,totalCents,currency,createdAt');
+    expect(first).toMatch(/^\d+,\d+,[a-z_]+,\d+,USD,\d{4}-/);
+  });
+
+  it.each([
+    ['format=xml', 'query.format'],
+    ['from=yesterday', 'query.from'],
+    [`from=${to}&to=${from}`, 'query.from'],
+    ['from=2020-01-01&to=2026-01-01', 'query.from'],
+  ])('400 for %s', async (query, field) => {
+    const response = await get(`/admin/orders/export?${query}`);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().errors[0].field).toBe(field);
+  });
+
+  it('stops querying when the client goes away mid-export', async () => {
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as { port: number };
+    const before = exportQueries();
+    await new Promise<void>((resolve, reject) => {
+      const request = httpRequest(
+        { host: '127.0.0.1', port, path: '/admin/orders/export?from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z', headers: admin },
+        (response) => {
+          response.once('data', () => {
+            response.pause(); // a slow client: backpressure must stop the batches
+            setTimeout(() => {
+              request.destroy();
+              resolve();
+            }, 300);
+          });
+        },
+      );
+      request.on('error', () => undefined);
+      request.on('close', () => resolve());
+      request.end();
+      setTimeout(() => reject(new Error('no data')), 5_000);
+    });
+    const atDisconnect = exportQueries() - before;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = exportQueries() - before;
+    // 20,000 orders would be 20 batches; a paused, then gone, client stops it early.
+    expect(atDisconnect).toBeLessThan(20);
+    expect(after).toBeLessThanOrEqual(atDisconnect + 1);
+  });
+
+  it('computes the dashboard in SQL, matching an independent query, and caches it per hour', async () => {
+    const response = await get(`/admin/analytics/dashboard?from=${from}&to=${to}`);
+    expect(response.statusCode).toBe(200);
+    const dashboard = response.json();
+    const { rows: [expected] } = await sql.query(
+      `SELECT sum(total_cents)::bigint AS revenue, count(*)::int AS count FROM orders WHERE status <> 'cancelled' AND created_at >= $1 AND created_at < $2`,
+      [from, to],
+    );
+    expect(dashboard.revenueCents).toBe(Number(expected.revenue));
+    expect(dashboard.orderCount).toBe(expected.count);
+    expect(dashboard.averageOrderCents).toBe(Math.round(Number(expected.revenue) / expected.count));
+    expect(dashboard.topProducts).toHaveLength(10);
+    expect(dashboard.daily.reduce((sum: number, day: { orderCount: number }) => sum + day.orderCount, 0)).toBe(expected.count);
+    expect(dashboard.daily).toHaveLength(90);
+
+    const statements = () => app.get(Db).snapshot().queries.reduce((sum, row) => sum + row.count, 0);
+    const before = statements();
+    expect((await get(`/admin/analytics/dashboard?from=2026-01-01T00:10:00Z&to=${to}`)).json().revenueCents).toBe(dashboard.revenueCents);
+    expect(statements(), 'same hour bucket: served from the cache').toBe(before);
+  });
+});
