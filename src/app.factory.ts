@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import { setupOpenApi } from './common/openapi/setup-openapi.js';
 import type { AppConfigValues, LogLevel } from './config/index.js';
 
 const NEST_LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -13,6 +14,7 @@ export async function createApp(config: AppConfigValues): Promise<NestFastifyApp
     { logger: nestLogLevels(config.LOG_LEVEL), bufferLogs: false },
   );
   app.enableShutdownHooks();
+  setupOpenApi(app);
   return app;
 }
 

@@ -1,3 +1,6 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiIdParam, ApiJson, ApiProblems, ApiZodBody, ApiZodQuery } from '../common/openapi/zod-openapi.js';
+import { pageOf, reviewSchema } from '../common/openapi/schemas.js';
 import { Body, Controller, Get, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
@@ -9,12 +12,18 @@ import { idParam } from '../products/products.schemas.js';
 import { createReviewBody, listReviewsQuery, type CreateReviewBody, type ListReviewsQuery } from './reviews.schemas.js';
 import { ReviewsService, type ReviewDto } from './reviews.service.js';
 
+@ApiTags('reviews')
 @Controller('products/:id/reviews')
 @UseInterceptors(LoadersInterceptor)
 export class ReviewsController {
   constructor(private readonly reviews: ReviewsService) {}
 
   @Get()
+  @ApiOperation({ summary: "A product's reviews, newest first, keyset-paginated" })
+  @ApiIdParam()
+  @ApiZodQuery(listReviewsQuery)
+  @ApiJson(200, 'A page of reviews', pageOf(reviewSchema))
+  @ApiProblems(400, 404)
   list(
     @Param(new ZodValidationPipe(idParam)) { id }: { id: number },
     @Query(new ZodValidationPipe(listReviewsQuery)) query: ListReviewsQuery,
@@ -24,6 +33,11 @@ export class ReviewsController {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Review a product (one per user and product)' })
+  @ApiIdParam()
+  @ApiZodBody(createReviewBody)
+  @ApiJson(201, 'The review', reviewSchema)
+  @ApiProblems(400, 404, 409)
   @Authenticated()
   create(
     @CurrentUser() user: AuthUser,
