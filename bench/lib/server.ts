@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
-/** Builds once if needed (`dist/main.js`), as production would run. */
+/** Builds the app as production runs it (skip with BENCH_SKIP_BUILD=1 when dist/ is current). */
 export function ensureBuilt(): void {
-  if (existsSync('dist/main.js') && !process.env.BENCH_REBUILD) return;
+  if (existsSync('dist/main.js') && process.env.BENCH_SKIP_BUILD) return;
   const result = spawnSync('npx', ['nest', 'build'], { stdio: 'inherit' });
   if (result.status !== 0) throw new Error('build failed');
 }

@@ -187,13 +187,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     for (const index of results.keys()) this.stats.of(keys[index].namespace)[missing.includes(index) ? 'misses' : 'hits'].l2++;
     if (missing.length) {
       const loaded = await this.withFence(keys[missing[0]], options.tags, () => loadMissing(missing.map((index) => keys[index])));
-      await Promise.all(
-        missing.map(async (index) => {
-          const value = loaded.get(keys[index].id) ?? null;
-          results[index] = value;
-          await this.store(keys[index], names[index], value, options);
-        }),
-      );
+      for (const index of missing) results[index] = loaded.get(keys[index].id) ?? null;
+      await this.storeMany(missing.map((index) => ({ key: keys[index], name: names[index], value: results[index] as T | null })), options);
     }
     return results as (T | null)[];
   }
@@ -342,16 +337,29 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async store<T>(key: CacheKey, name: string, value: T | null, options: SetOptions): Promise<StoredEntry<T>> {
-    const { entry, json } = this.encodeEntry(value, options);
-    const buffer = this.codec.encode(entry, json);
-    const ttl = entry.hardExpiresAt - Date.now();
+    const [entry] = await this.storeMany([{ key, name, value }], options);
+    return entry;
+  }
+
+  /** Writes entries in one MULTI (values, tag sets) and keeps their L1 copies. */
+  private async storeMany<T>(items: { key: CacheKey; name: string; value: T | null }[], options: SetOptions): Promise<StoredEntry<T>[]> {
+    const encoded = items.map((item) => {
+      const { entry, json } = this.encodeEntry(item.value, options);
+      return { ...item, entry, buffer: this.codec.encode(entry, json) };
+    });
     await this.l2.attempt(async (redis) => {
-      const pipeline = redis.multi().set(name, buffer, 'PX', ttl);
-      for (const tag of entry.tags) pipeline.sadd(this.names.tag(tag), name).pexpire(this.names.tag(tag), Math.max(ttl, 86_400_000));
+      const pipeline = redis.multi();
+      for (const { name, entry, buffer } of encoded) {
+        const ttl = entry.hardExpiresAt - Date.now();
+        pipeline.set(name, buffer, 'PX', ttl);
+        for (const tag of entry.tags) pipeline.sadd(this.names.tag(tag), name).pexpire(this.names.tag(tag), Math.max(ttl, 86_400_000));
+      }
       return pipeline.exec();
     });
-    if (options.l1 !== false) this.l1.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);
-    return entry as StoredEntry<T>;
+    if (options.l1 !== false) {
+      for (const { key, name, entry, buffer } of encoded) this.l1.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);
+    }
+    return encoded.map(({ entry }) => entry as StoredEntry<T>);
   }
 
   private encodeEntry<T>(value: T | null, options: SetOptions): { entry: StoredEntry<T | null>; json: string } {

@@ -11,7 +11,7 @@ const CSV_HEADER = 'id,userId,status,totalCents,currency,createdAt\n';
  * the next batch only when the client has taken the last one (backpressure), and a client that
  * goes away destroys the stream, which ends the generator: no further query runs.
  */
-export function exportOrders(db: Db, { from, to, format }: { from: Date; to: Date; format: 'ndjson' | 'csv' }): Readable {
+export function exportOrders(db: Db, { from, to, format }: { from: Date; to: Date; format: 'ndjson' | 'csv' }, batchSize = BATCH): Readable {
   async function* lines(): AsyncGenerator<string> {
     if (format === 'csv') yield CSV_HEADER;
     let after: { createdAt: Date; id: number } | undefined;
@@ -21,12 +21,12 @@ export function exportOrders(db: Db, { from, to, format }: { from: Date; to: Dat
         FROM orders
         WHERE created_at >= ${from} AND created_at < ${to}
           AND (created_at, id) > (${after?.createdAt ?? new Date(0)}, ${after?.id ?? 0})
-        ORDER BY created_at, id LIMIT ${BATCH}`;
+        ORDER BY created_at, id LIMIT ${batchSize}`;
       if (!rows.length) return;
       yield rows.map(format === 'csv' ? csvLine : ndjsonLine).join('');
       const last = rows.at(-1)!;
       after = { createdAt: last.createdAt, id: last.id };
-      if (rows.length < BATCH) return;
+      if (rows.length < batchSize) return;
     }
   }
   return Readable.from(lines(), { objectMode: false, highWaterMark: 64 * 1024 });

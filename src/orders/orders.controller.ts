@@ -21,7 +21,7 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Get('orders')
-  @ApiOperation({ summary: "The caller's orders with items and products, keyset-paginated (≤ 3 SQL statements)" })
+  @ApiOperation({ summary: "The caller's orders with items and products, keyset-paginated (one SQL statement)" })
   @ApiZodQuery(listOrdersQuery)
   @ApiJson(200, 'A page of orders', pageOf(orderSchema))
   @ApiProblems(400)
@@ -29,9 +29,8 @@ export class OrdersController {
   list(
     @CurrentUser() user: AuthUser,
     @Query(new ZodValidationPipe(listOrdersQuery)) query: ListOrdersQuery,
-    @Loaders() loaders: RequestLoaders,
   ): Promise<Page<OrderDto>> {
-    return this.orders.listOwn(user, query, loaders);
+    return this.orders.listOwn(user, query);
   }
 
   @Get('orders/:id')

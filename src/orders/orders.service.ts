@@ -12,13 +12,18 @@ import { OrdersRepository, type OrderPageQuery } from './orders.repository.js';
 export class OrdersService {
   constructor(private readonly orders: OrdersRepository) {}
 
-  /** The caller's orders: 3 statements whatever the page size (orders, their items, products not in the cache). */
-  async listOwn(user: AuthUser, query: Omit<OrderPageQuery, 'userId' | 'status'>, loaders: RequestLoaders): Promise<Page<OrderDto>> {
-    return this.page({ ...query, userId: user.id }, (order) => this.withItems(order, loaders));
+  /** The caller's orders with items and products: one statement whatever the page size. */
+  async listOwn(user: AuthUser, query: Omit<OrderPageQuery, 'userId' | 'status'>): Promise<Page<OrderDto>> {
+    const rows = await this.orders.findPageWithItems({ ...query, userId: user.id, limit: query.limit + 1 });
+    return this.pageOf(rows, query.limit, (order) => ({ ...this.orderFields(order), items: order.items }));
   }
 
+  /** All orders (admin), with who placed each: orders, then one batch each of items, products and users. */
   async listAll(query: OrderPageQuery, loaders: RequestLoaders): Promise<Page<AdminOrderDto>> {
-    return this.page(query, async (order) => ({ ...(await this.withItems(order, loaders)), user: await loaders.users.load(order.userId) }));
+    const rows = await this.orders.findPage({ ...query, limit: query.limit + 1 });
+    // All loads of one page start in the same tick: DataLoader makes one batch of each kind.
+    const page = await Promise.all(rows.slice(0, query.limit).map(async (order) => ({ ...(await this.withItems(order, loaders)), user: await loaders.users.load(order.userId) })));
+    return this.pageOf(rows, query.limit, (_order, index) => page[index]);
   }
 
   /** All orders in a date range as a stream (flat memory, stops when the client goes away). */
@@ -33,24 +38,28 @@ export class OrdersService {
     return this.withItems(order, loaders);
   }
 
-  private async page<T>(query: OrderPageQuery, build: (order: OrderRow) => Promise<T>): Promise<Page<T>> {
-    const rows = await this.orders.findPage({ ...query, limit: query.limit + 1 });
-    const page = rows.slice(0, query.limit);
-    // All loads of one page start in the same tick: DataLoader makes one batch of each kind.
-    const data = await Promise.all(page.map(build));
+  /** `rows` holds one extra row when there is a next page. */
+  private pageOf<R extends OrderRow, T>(rows: R[], limit: number, build: (order: R, index: number) => T): Page<T> {
+    const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { data, nextCursor: rows.length > query.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+    return { data: page.map(build), nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.createdAt).toISOString(), last.id]) : null };
   }
 
-  private async withItems(order: OrderRow, loaders: RequestLoaders): Promise<OrderDto> {
-    const items = await loaders.itemsByOrder.load(order.id);
+  private orderFields(order: OrderRow): Omit<OrderDto, 'items'> {
     return {
       id: order.id,
       userId: order.userId,
       status: order.status,
       totalCents: order.totalCents,
       currency: order.currency,
-      createdAt: order.createdAt.toISOString(),
+      createdAt: new Date(order.createdAt).toISOString(),
+    };
+  }
+
+  private async withItems(order: OrderRow, loaders: RequestLoaders): Promise<OrderDto> {
+    const items = await loaders.itemsByOrder.load(order.id);
+    return {
+      ...this.orderFields(order),
       items: await Promise.all(
         items.map(async (item) => ({
           productId: item.productId,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CacheService } from '../cache/index.js';
 import { ConflictProblem, NotFoundProblem, UnprocessableProblem, ValidationProblem } from '../common/http/index.js';
 import { encodeCursor, isId, type Page } from '../common/pagination/keyset-cursor.js';
+import { PRODUCT_SUMMARIES } from '../loaders/request-loaders.js';
 import { pick, toProductDetailDto, toProductDto, type ProductDetailDto, type ProductDto } from './product.dto.js';
 import { ProductsRepository, type ProductListQuery } from './products.repository.js';
 import type { CreateProductBody, ListProductsQuery, SearchProductsQuery, UpdateProductBody } from './products.schemas.js';
@@ -59,6 +60,7 @@ export class ProductsService {
     const found = await this.products.update(id, change).catch(translateWriteError);
     if (!found) throw new NotFoundProblem(`Product ${id} does not exist.`);
     await this.cache.invalidateTags([productTag(id), PRODUCT_LISTS_TAG]);
+    await this.cache.delete({ namespace: PRODUCT_SUMMARIES, id }); // what order and admin pages show of it
     return this.refresh(id);
   }
 

@@ -1,0 +1,52 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createTestApp, login } from './support/test-app.js';
+
+interface Operation {
+  security?: unknown[];
+  responses: Record<string, unknown>;
+}
+
+/**
+ * Every route the OpenAPI document marks as protected is tried anonymously (401) and, when it is
+ * admin-only (documents 403), as a customer (403). New routes are covered as soon as they exist.
+ */
+describe('guards on every private route', () => {
+  let app: NestFastifyApplication;
+  let customer: Record<string, string>;
+  let operations: { method: string; url: string; admin: boolean }[];
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    customer = await login(app, 'user9@example.com');
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, Operation>> };
+    operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, operation]) => operation.security)
+        .map(([method, operation]) => ({ method: method.toUpperCase(), url: path.replace(/\{\w+\}/g, '1'), admin: '403' in operation.responses })),
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('finds the private and the admin routes', () => {
+    expect(operations.length).toBeGreaterThanOrEqual(10);
+    expect(operations.filter((operation) => operation.admin).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('answers 401 problem+json to anonymous callers on every private route', async () => {
+    for (const { method, url } of operations) {
+      const response = await app.inject({ method: method as 'GET', url, payload: method === 'GET' ? undefined : {} });
+      expect(response.statusCode, `${method} ${url}`).toBe(401);
+      expect(response.headers['content-type'], `${method} ${url}`).toContain('application/problem+json');
+    }
+  });
+
+  it('answers 403 to customers on every admin route', async () => {
+    for (const { method, url } of operations.filter((operation) => operation.admin)) {
+      const response = await app.inject({ method: method as 'GET', url, headers: customer, payload: method === 'GET' ? undefined : {} });
+      expect(response.statusCode, `${method} ${url}`).toBe(403);
+    }
+  });
+});
