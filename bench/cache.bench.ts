@@ -4,7 +4,7 @@
  * Each API runs in its own process; each case twice; medians and ratios from this run.
  */
 import { writeFile } from 'node:fs/promises';
-import { loadAppConfig } from '../src/config/load-app-config.js';
+import { apiEnv } from './lib/api-env.js';
 import { median, table } from './lib/measure.js';
 import { load, type LoadResult } from './lib/load.js';
 import { ensureBuilt, startApi, stopApi } from './lib/server.js';
@@ -12,14 +12,7 @@ import { ensureBuilt, startApi, stopApi } from './lib/server.js';
 const ROUNDS = 2;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const HOT_IDS = 1_000;
-const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' });
-const env = {
-  NODE_ENV: 'production',
-  DATABASE_URL: config.DATABASE_URL,
-  DATABASE_REPLICA_URLS: config.DATABASE_REPLICA_URLS.join(','),
-  REDIS_CACHE_URL: config.REDIS_CACHE_URL,
-  REDIS_QUEUE_URL: config.REDIS_QUEUE_URL,
-};
+const env = apiEnv(undefined);
 const cases: [string, Record<string, string>][] = [
   ['cache on: L1 hits', {}],
   ['cache on, L1 off: L2 (Redis) hits', { CACHE_L1_TTL_MS: '1' }],

@@ -5,29 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { JwtService } from '@nestjs/jwt';
-import { loadAppConfig } from '../src/config/load-app-config.js';
+import { BENCH_JWT_SECRET, apiEnv } from './lib/api-env.js';
 import { ensureBenchDatabase } from './lib/bench-db.js';
 import { ensureBuilt, startApi, stopApi } from './lib/server.js';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret';
 const PORT = 3310;
 
 const database = await ensureBenchDatabase();
-const config = loadAppConfig({ ...process.env, NODE_ENV: 'development' });
 ensureBuilt();
-const api = await startApi(PORT, {
-  NODE_ENV: 'production',
-  DATABASE_URL: database.url,
-  DATABASE_REPLICA_URLS: database.replicaUrls.join(','),
-  REDIS_CACHE_URL: config.REDIS_CACHE_URL,
-  REDIS_QUEUE_URL: config.REDIS_QUEUE_URL,
-  JWT_SECRET: SECRET,
-  CACHE_WARM_TOP_PRODUCTS: '0',
-  DB_STATEMENT_TIMEOUT_MS: '60000',
-});
+const api = await startApi(PORT, apiEnv(database, { CACHE_WARM_TOP_PRODUCTS: '0', DB_STATEMENT_TIMEOUT_MS: '60000' }));
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))![1]) / 1024;
 try {
-  const token = new JwtService({ secret: SECRET }).sign({ sub: '1', role: 'admin' });
+  const token = new JwtService({ secret: BENCH_JWT_SECRET }).sign({ sub: '1', role: 'admin' });
   // A warm-up export of one month: the first run pays for JIT and pool growth, not the stream.
   const warm = await fetch(`http://127.0.0.1:${PORT}/admin/orders/export?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`, { headers: { authorization: `Bearer ${token}` } });
   await warm.arrayBuffer();

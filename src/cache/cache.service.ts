@@ -126,14 +126,15 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
    * A fresh in-process copy, synchronously, or `undefined` (then use `getOrSetEntry`). This is the
    * HTTP fast path: no Redis, no promise.
    */
-  peekMemory<T>(key: CacheKey): { value: T | null; etag: string } | undefined {
+  peekMemory<T>(key: CacheKey): { value: T | null; etag: string; json: () => string } | undefined {
     if (this.options.enabled === false) return undefined;
     const version = this.versions.peek(key.namespace);
     if (version === undefined) return undefined;
-    const entry = this.l1.get<T>(this.names.entry(key.namespace, version, key.id));
+    const entry = this.l1.get<T>(this.names.entry(key.namespace, version, key.id)) as (StoredEntry<T> & { json?: string }) | undefined;
     if (!entry || Date.now() >= entry.softExpiresAt) return undefined;
     this.stats.of(key.namespace).hits.l1++;
-    return { value: valueOf(entry), etag: entry.etag };
+    // The HTTP body is serialized once per in-memory copy, not once per hit.
+    return { value: valueOf(entry), etag: entry.etag, json: () => (entry.json ??= JSON.stringify(valueOf(entry))) };
   }
 
   /** The cached value without loading: `undefined` on a miss. */

@@ -36,7 +36,7 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
       const ifNoneMatch = request.headers['if-none-match'];
       this.headers(reply, 'HIT', hit.etag, options);
       if (ifNoneMatch && etagMatches(ifNoneMatch, hit.etag)) return void reply.code(304).send();
-      void reply.send(hit.value);
+      void reply.header('content-type', 'application/json; charset=utf-8').send(hit.json());
     });
     // Nest sets the route's status after interceptors; a 304 is made where Fastify sends.
     fastify.addHook('onSend', async (request, reply, payload) => {

@@ -7,25 +7,41 @@ const VERSION_TTL_MS = 5_000;
 /** Namespace versions: in Redis (INCR to bump), remembered in memory so keys cost no round trip. */
 export class NamespaceVersions {
   private readonly known = new Map<string, { version: number; until: number }>();
+  private readonly refreshing = new Map<string, Promise<number>>();
 
   constructor(
     private readonly names: CacheNames,
     private readonly l2: RedisStore,
   ) {}
 
-  /** The version if known and fresh, synchronously (the HTTP fast path), else `undefined`. */
+  /**
+   * The known version, synchronously (the HTTP fast path), or `undefined` if none is known yet.
+   * Past its TTL it is still returned while one refresh runs: bumps arrive by the bus, the TTL is
+   * only a safety net, and a herd of requests must not fall off the fast path together.
+   */
   peek(namespace: string): number | undefined {
     const known = this.known.get(namespace);
-    return known && known.until > Date.now() ? known.version : undefined;
+    if (known && known.until <= Date.now()) void this.get(namespace);
+    return known?.version;
   }
 
-  async get(namespace: string): Promise<number> {
-    const fresh = this.peek(namespace);
-    if (fresh !== undefined) return fresh;
-    const fetched = await this.l2.attempt((redis) => redis.get(this.names.namespaceVersion(namespace)));
-    const version = fetched.ok ? Number(fetched.value ?? 0) : (this.known.get(namespace)?.version ?? 0);
-    this.remember(namespace, version);
-    return version;
+  /** The version, asking Redis (once, however many callers) when the known one is too old. */
+  get(namespace: string): Promise<number> {
+    const known = this.known.get(namespace);
+    if (known && known.until > Date.now()) return Promise.resolve(known.version);
+    let refresh = this.refreshing.get(namespace);
+    if (!refresh) {
+      refresh = this.l2
+        .attempt((redis) => redis.get(this.names.namespaceVersion(namespace)))
+        .then((fetched) => {
+          const version = fetched.ok ? Number(fetched.value ?? 0) : (this.known.get(namespace)?.version ?? 0);
+          this.remember(namespace, version);
+          return version;
+        })
+        .finally(() => this.refreshing.delete(namespace));
+      this.refreshing.set(namespace, refresh);
+    }
+    return refresh;
   }
 
   async bump(namespace: string): Promise<number> {

@@ -1,0 +1,17 @@
+import { loadAppConfig } from '../../src/config/load-app-config.js';
+
+export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+
+/** Production-mode settings for an API process under benchmark, on the local services. */
+export function apiEnv(database: { url: string; replicaUrls: string[] } | undefined, extra: Record<string, string> = {}): Record<string, string> {
+  const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' });
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: database?.url ?? config.DATABASE_URL,
+    DATABASE_REPLICA_URLS: (database?.replicaUrls ?? config.DATABASE_REPLICA_URLS).join(','),
+    REDIS_CACHE_URL: config.REDIS_CACHE_URL,
+    REDIS_QUEUE_URL: config.REDIS_QUEUE_URL,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    ...extra,
+  };
+}
