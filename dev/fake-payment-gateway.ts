@@ -1,0 +1,87 @@
+/**
+ * A local stand-in for the payment provider, over HTTP, for development and tests.
+ *
+ *   POST /charges   { orderId, amountCents, currency, token }  + Idempotency-Key header (required)
+ *                   → 201 { id, orderId, amountCents, currency, status: 'succeeded' }
+ *                   The same key again answers the first result and records nothing new, as a
+ *                   real provider does; failures (injected) are not remembered, so a retry may pass.
+ *   GET  /charges   every recorded charge (what tests count: one per order, never two)
+ *   POST /control   { latencyMs?, failureRate? }  changes the behaviour at run time
+ *   GET  /health
+ *
+ * Env: FAKE_GATEWAY_PORT (4010), FAKE_GATEWAY_LATENCY_MS (0), FAKE_GATEWAY_FAILURE_RATE (0).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+
+export interface Charge {
+  id: string;
+  idempotencyKey: string;
+  orderId: number;
+  amountCents: number;
+  currency: string;
+  status: 'succeeded';
+  createdAt: string;
+}
+
+export interface GatewayBehaviour {
+  latencyMs: number;
+  failureRate: number;
+}
+
+export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, failureRate: 0 }): FastifyInstance {
+  const app = Fastify();
+  const charges = new Map<string, Charge>();
+  const inFlight = new Set<string>();
+
+  app.post<{ Body: { orderId?: unknown; amountCents?: unknown; currency?: unknown; token?: unknown } }>('/charges', async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    const { orderId, amountCents, currency, token } = request.body ?? {};
+    if (typeof key !== 'string' || !key) return reply.code(400).send({ error: 'idempotency_key_required' });
+    if (!Number.isInteger(orderId) || !Number.isInteger(amountCents) || typeof currency !== 'string' || typeof token !== 'string') {
+      return reply.code(400).send({ error: 'invalid_request' });
+    }
+    const existing = charges.get(key);
+    if (existing) return reply.code(200).header('idempotent-replayed', 'true').send(existing);
+    // Like Stripe: the same key while the first request still runs is a conflict, not a second charge.
+    if (inFlight.has(key)) return reply.code(409).send({ error: 'idempotency_key_in_use' });
+    inFlight.add(key);
+    try {
+      if (behaviour.latencyMs) await new Promise((resolve) => setTimeout(resolve, behaviour.latencyMs));
+      if (token === 'tok_declined') return reply.code(402).send({ error: 'card_declined' });
+      if (Math.random() < behaviour.failureRate) return reply.code(503).send({ error: 'temporarily_unavailable' });
+      return reply.code(201).send(record(key, orderId as number, amountCents as number, currency));
+    } finally {
+      inFlight.delete(key);
+    }
+  });
+
+  function record(key: string, orderId: number, amountCents: number, currency: string): Charge {
+    const charge: Charge = { id: `ch_${randomUUID()}`, idempotencyKey: key, orderId, amountCents, currency, status: 'succeeded', createdAt: new Date().toISOString() };
+    charges.set(key, charge);
+    return charge;
+  }
+
+  app.get('/charges', async () => [...charges.values()]);
+
+  app.post<{ Body: Partial<GatewayBehaviour> }>('/control', async (request) => {
+    const { latencyMs, failureRate } = request.body ?? {};
+    if (typeof latencyMs === 'number' && latencyMs >= 0) behaviour.latencyMs = latencyMs;
+    if (typeof failureRate === 'number' && failureRate >= 0 && failureRate <= 1) behaviour.failureRate = failureRate;
+    return behaviour;
+  });
+
+  app.get('/health', async () => ({ ok: true }));
+  return app;
+}
+
+// Run as a process: `tsx dev/fake-payment-gateway.ts`.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const app = createFakeGateway({
+    latencyMs: Number(process.env.FAKE_GATEWAY_LATENCY_MS ?? 0),
+    failureRate: Number(process.env.FAKE_GATEWAY_FAILURE_RATE ?? 0),
+  });
+  const port = Number(process.env.FAKE_GATEWAY_PORT ?? 4010);
+  await app.listen({ port, host: '127.0.0.1' });
+  console.log(`fake payment gateway on http://127.0.0.1:${port}`);
+}
