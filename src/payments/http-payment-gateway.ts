@@ -1,0 +1,78 @@
+import { Logger } from '@nestjs/common';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  TaskCancelledError,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  timeout,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import { PaymentGateway, type ChargeRequest, type ChargeResult } from './payment-gateway.js';
+
+export interface HttpPaymentGatewayOptions {
+  baseUrl: string;
+  /** A charge slower than this counts as a failure. @default 2_000 */
+  timeoutMs?: number;
+  /** Consecutive failures that open the breaker. @default 5 */
+  failureThreshold?: number;
+  /** How long the breaker stays open before one trial charge. @default 5_000 */
+  halfOpenAfterMs?: number;
+}
+
+/** A provider answer that says "later" (5xx, 409 in use, 429): counted by the breaker. */
+class RetryableGatewayError extends Error {}
+
+/**
+ * The provider over HTTP, behind a timeout and a circuit breaker (cockatiel). Declines (4xx) are
+ * answers, not failures: they never open the breaker. While it is open, charges answer
+ * `retry-later` at once instead of waiting on a provider that is down.
+ */
+export class HttpPaymentGateway extends PaymentGateway {
+  private readonly logger = new Logger('PaymentGateway');
+  private readonly policy: IPolicy;
+  private readonly breaker;
+
+  constructor(private readonly options: HttpPaymentGatewayOptions) {
+    super();
+    this.breaker = circuitBreaker(handleWhen((error) => error instanceof RetryableGatewayError || error instanceof TaskCancelledError || error instanceof TypeError), {
+      halfOpenAfter: options.halfOpenAfterMs ?? 5_000,
+      breaker: new ConsecutiveBreaker(options.failureThreshold ?? 5),
+    });
+    this.breaker.onStateChange((state) => this.logger.warn(`payment gateway circuit ${CircuitState[state].toLowerCase()}`));
+    this.policy = wrap(this.breaker, timeout(options.timeoutMs ?? 2_000, TimeoutStrategy.Aggressive));
+  }
+
+  /** `closed`, `open`, `half-open`: for health and metrics. */
+  get circuit(): 'closed' | 'open' | 'half-open' {
+    return this.breaker.state === CircuitState.Closed ? 'closed' : this.breaker.state === CircuitState.HalfOpen ? 'half-open' : 'open';
+  }
+
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    try {
+      return await this.policy.execute(({ signal }) => this.post(request, signal));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) return { outcome: 'retry-later', reason: 'circuit open' };
+      if (error instanceof TaskCancelledError) return { outcome: 'retry-later', reason: 'timed out' };
+      return { outcome: 'retry-later', reason: (error as Error).message };
+    }
+  }
+
+  private async post(request: ChargeRequest, signal: AbortSignal): Promise<ChargeResult> {
+    const response = await fetch(`${this.options.baseUrl}/charges`, {
+      method: 'POST',
+      signal,
+      headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey },
+      body: JSON.stringify({ orderId: request.orderId, amountCents: request.amountCents, currency: request.currency, token: request.token }),
+    });
+    const body = (await response.json().catch(() => ({}))) as { id?: string; error?: string };
+    if (response.ok && body.id) return { outcome: 'charged', chargeId: body.id };
+    if (response.status >= 500 || response.status === 409 || response.status === 429) {
+      throw new RetryableGatewayError(`provider answered ${response.status} ${body.error ?? ''}`.trim());
+    }
+    return { outcome: 'declined', reason: body.error ?? `provider answered ${response.status}` };
+  }
+}

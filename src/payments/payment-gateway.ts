@@ -1,0 +1,21 @@
+/** What the store needs from a payment provider. */
+export interface ChargeRequest {
+  orderId: number;
+  amountCents: number;
+  currency: string;
+  /** The client's payment method token. */
+  token: string;
+  /** One per order and step: a retried charge is never a second charge. */
+  idempotencyKey: string;
+}
+
+export type ChargeResult =
+  | { outcome: 'charged'; chargeId: string }
+  /** The card was refused: retrying will not help. */
+  | { outcome: 'declined'; reason: string }
+  /** The provider is slow, down, or the breaker is open: try again later. */
+  | { outcome: 'retry-later'; reason: string };
+
+export abstract class PaymentGateway {
+  abstract charge(request: ChargeRequest): Promise<ChargeResult>;
+}
