@@ -1,27 +1,13 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type pg from 'pg';
-import { connect } from './support/sql.js';
-import { createTestApp } from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 describe('products (e2e)', () => {
-  let app: NestFastifyApplication;
-  let sql: pg.Client;
+  const t = useTestApp();
 
-  beforeAll(async () => {
-    app = await createTestApp();
-    sql = await connect();
-  });
-
-  afterAll(async () => {
-    await sql?.end();
-    await app?.close();
-  });
-
-  const get = (url: string) => app.inject({ method: 'GET', url });
+  const get = (url: string) => t.app.inject({ method: 'GET', url });
 
   describe('GET /products/:id', () => {
     it('returns the product as stored', async () => {
-      const { rows } = await sql.query('SELECT id, sku, name, price_cents FROM products ORDER BY id LIMIT 1 OFFSET 41');
+      const { rows } = await t.sql.query('SELECT id, sku, name, price_cents FROM products ORDER BY id LIMIT 1 OFFSET 41');
       const response = await get(`/products/${rows[0].id}`);
       expect(response.statusCode).toBe(200);
       expect(response.json()).toMatchObject({ id: rows[0].id, sku: rows[0].sku, name: rows[0].name, priceCents: rows[0].price_cents });
@@ -31,11 +17,11 @@ describe('products (e2e)', () => {
     });
 
     it('carries the category, the rating aggregate and the 5 latest reviews, as the database has them', async () => {
-      const { rows: [top] } = await sql.query(
+      const { rows: [top] } = await t.sql.query(
         `SELECT product_id AS id, round(avg(rating)::numeric, 2)::float8 AS average, count(*)::int AS count
          FROM reviews GROUP BY product_id ORDER BY count(*) DESC LIMIT 1`,
       );
-      const { rows: latest } = await sql.query('SELECT id FROM reviews WHERE product_id = $1 ORDER BY created_at DESC, id DESC LIMIT 5', [top.id]);
+      const { rows: latest } = await t.sql.query('SELECT id FROM reviews WHERE product_id = $1 ORDER BY created_at DESC, id DESC LIMIT 5', [top.id]);
       const body = (await get(`/products/${top.id}`)).json();
       expect(body.rating).toEqual({ average: top.average, count: top.count });
       expect(body.latestReviews.map((review: { id: number }) => review.id)).toEqual(latest.map((row) => row.id));
@@ -66,7 +52,7 @@ describe('products (e2e)', () => {
 
   describe('GET /products', () => {
     it('walks every active product exactly once, newest first', async () => {
-      const { rows } = await sql.query<{ id: number }>(
+      const { rows } = await t.sql.query<{ id: number }>(
         "SELECT id FROM products WHERE status = 'active' ORDER BY created_at DESC, id DESC",
       );
       const seen: number[] = [];
@@ -101,7 +87,7 @@ describe('products (e2e)', () => {
     }
 
     it('filters by category, price range and stock, sorted by price, each row once', async () => {
-      const { rows } = await sql.query(
+      const { rows } = await t.sql.query(
         `SELECT id FROM products WHERE status = 'active' AND category_id = 2 AND price_cents BETWEEN 1000 AND 20000 AND stock > 0
          ORDER BY price_cents, id`,
       );
@@ -124,7 +110,7 @@ describe('products (e2e)', () => {
     });
 
     it('keeps returning every row exactly once while rows are inserted during the walk', async () => {
-      const { rows } = await sql.query("SELECT id FROM products WHERE status = 'active' AND category_id = 3 ORDER BY created_at DESC, id DESC");
+      const { rows } = await t.sql.query("SELECT id FROM products WHERE status = 'active' AND category_id = 3 ORDER BY created_at DESC, id DESC");
       const seen: number[] = [];
       let cursor: string | null = null;
       let inserted = 0;
@@ -133,12 +119,12 @@ describe('products (e2e)', () => {
         seen.push(...response.json().data.map((product: { id: number }) => product.id));
         cursor = response.json().nextCursor;
         // New products arrive at the head of the list, behind the walk: they must not shift it.
-        await sql.query(
+        await t.sql.query(
           `INSERT INTO products (sku, name, price_cents, category_id, stock, updated_at) VALUES ($1, 'Walk intruder', 100, 3, 1, now())`,
           [`WALK-${process.pid}-${inserted++}`],
         );
       } while (cursor);
-      await sql.query(`DELETE FROM products WHERE sku LIKE 'WALK-${process.pid}-%'`);
+      await t.sql.query(`DELETE FROM products WHERE sku LIKE 'WALK-${process.pid}-%'`);
       expect(seen).toEqual(rows.map((row) => row.id));
     });
 

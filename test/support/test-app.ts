@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { loadAppConfig, type AppConfigValues } from '../../src/config/index.js';
 import { scanResponsesForSecrets } from './secret-scan.js';
+import { connect } from './sql.js';
 
 /** The test configuration: local defaults for NODE_ENV=test (database `store_test`). */
 export function testConfig(overrides: Record<string, string> = {}): AppConfigValues {
@@ -26,3 +27,20 @@ export async function login(app: NestFastifyApplication, email: string, password
 }
 
 export const ADMIN_EMAIL = 'admin@example.com';
+
+/**
+ * The app and a plain SQL client for one test file: created before its tests, closed after.
+ * Read `context.app` / `context.sql` inside tests (they are set by then).
+ */
+export function useTestApp(overrides: Record<string, string> = {}): { app: NestFastifyApplication; sql: import('pg').Client } {
+  const context = {} as { app: NestFastifyApplication; sql: import('pg').Client };
+  beforeAll(async () => {
+    context.app = await createTestApp(overrides);
+    context.sql = await connect();
+  });
+  afterAll(async () => {
+    await context.sql?.end();
+    await context.app?.close();
+  });
+  return context;
+}
