@@ -58,7 +58,10 @@ console.log(table(rows));
 const routing = db.snapshot().routing;
 console.log(`\nreader() decisions: ${JSON.stringify(routing)}`);
 const file = `bench/results/${new Date().toISOString().slice(0, 10)}-db-routing.json`;
-await writeFile(file, JSON.stringify({ rounds: ROUNDS, operations: OPERATIONS, concurrency: CONCURRENCY, rows, routing }, null, 2));
+await writeFile(
+  file,
+  JSON.stringify({ rounds: ROUNDS, operations: OPERATIONS, concurrency: CONCURRENCY, rows, routing }, null, 2),
+);
 console.log(`written to ${file}`);
 await db.onApplicationShutdown();
 await bare.$disconnect();

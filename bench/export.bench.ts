@@ -18,7 +18,10 @@ const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${api.pid}/
 try {
   const token = new JwtService({ secret: BENCH_JWT_SECRET }).sign({ sub: '1', role: 'admin' });
   // A warm-up export of one month: the first run pays for JIT and pool growth, not the stream.
-  const warm = await fetch(`http://127.0.0.1:${PORT}/admin/orders/export?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`, { headers: { authorization: `Bearer ${token}` } });
+  const warm = await fetch(
+    `http://127.0.0.1:${PORT}/admin/orders/export?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`,
+    { headers: { authorization: `Bearer ${token}` } },
+  );
   await warm.arrayBuffer();
   const before = rssMb();
   let peak = before;
@@ -29,9 +32,12 @@ try {
     samples.push(Math.round(rss));
   }, 500);
   const started = performance.now();
-  const response = await fetch(`http://127.0.0.1:${PORT}/admin/orders/export?format=ndjson&from=2025-10-31T00:00:00Z&to=2026-11-01T00:00:00Z`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
+  const response = await fetch(
+    `http://127.0.0.1:${PORT}/admin/orders/export?format=ndjson&from=2025-10-31T00:00:00Z&to=2026-11-01T00:00:00Z`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  );
   if (!response.ok || !response.body) throw new Error(`export failed: ${response.status}`);
   let lines = 0;
   let bytes = 0;
@@ -54,7 +60,10 @@ try {
   };
   console.log(result);
   console.log(`RSS every 0.5 s (MB): ${samples.join(' ')}`);
-  await writeFile(`bench/results/${new Date().toISOString().slice(0, 10)}-export.json`, JSON.stringify(result, null, 2));
+  await writeFile(
+    `bench/results/${new Date().toISOString().slice(0, 10)}-export.json`,
+    JSON.stringify(result, null, 2),
+  );
   if (!result.met) process.exitCode = 1;
 } finally {
   await stopApi(api);

@@ -29,7 +29,20 @@ async function naive(limit: number) {
   return Promise.all(
     orders.map(async (order) => {
       const items = await db.reader().orderItem.findMany({ where: { orderId: order.id } });
-      return { ...order, items: await Promise.all(items.map(async (item) => ({ ...item, product: await db.reader().product.findFirst({ where: { id: item.productId }, select: { id: true, sku: true, name: true, priceCents: true, currency: true } }) }))) };
+      return {
+        ...order,
+        items: await Promise.all(
+          items.map(async (item) => ({
+            ...item,
+            product: await db
+              .reader()
+              .product.findFirst({
+                where: { id: item.productId },
+                select: { id: true, sku: true, name: true, priceCents: true, currency: true },
+              }),
+          })),
+        ),
+      };
     }),
   );
 }
@@ -41,7 +54,12 @@ async function withLoaders(limit: number, cold = true) {
   return Promise.all(
     orders.map(async (order) => {
       const items = await loaders.itemsByOrder.load(order.id);
-      return { ...order, items: await Promise.all(items.map(async (item) => ({ ...item, product: await loaders.products.load(item.productId) }))) };
+      return {
+        ...order,
+        items: await Promise.all(
+          items.map(async (item) => ({ ...item, product: await loaders.products.load(item.productId) })),
+        ),
+      };
     }),
   );
 }
@@ -81,7 +99,14 @@ for (const limit of [10, 50, 100]) {
     }
     const p50 = median(latencies);
     if (name === 'naive loop') baseline.push(p50);
-    rows.push({ 'page size': limit, case: name, 'SQL per page': used, 'p50 ms': p50.toFixed(1), 'p95 ms': latencies.sort((a, b) => a - b)[Math.floor(latencies.length * 0.95)].toFixed(1), 'speed-up vs naive': (baseline[0] / p50).toFixed(1) });
+    rows.push({
+      'page size': limit,
+      case: name,
+      'SQL per page': used,
+      'p50 ms': p50.toFixed(1),
+      'p95 ms': latencies.sort((a, b) => a - b)[Math.floor(latencies.length * 0.95)].toFixed(1),
+      'speed-up vs naive': (baseline[0] / p50).toFixed(1),
+    });
   }
 }
 console.log(`\nOrder list pages, ${PAGES} pages per case (medians)\n`);

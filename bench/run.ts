@@ -5,7 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
-const available = readdirSync('bench').filter((file) => file.endsWith('.bench.ts')).map((file) => file.replace('.bench.ts', ''));
+const available = readdirSync('bench')
+  .filter((file) => file.endsWith('.bench.ts'))
+  .map((file) => file.replace('.bench.ts', ''));
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 for (const name of chosen.length ? chosen : available) {
   if (!available.includes(name)) {

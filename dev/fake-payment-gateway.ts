@@ -34,30 +34,46 @@ export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, 
   const charges = new Map<string, Charge>();
   const inFlight = new Set<string>();
 
-  app.post<{ Body: { orderId?: unknown; amountCents?: unknown; currency?: unknown; token?: unknown } }>('/charges', async (request, reply) => {
-    const key = request.headers['idempotency-key'];
-    const { orderId, amountCents, currency, token } = request.body ?? {};
-    if (typeof key !== 'string' || !key) return reply.code(400).send({ error: 'idempotency_key_required' });
-    if (!Number.isInteger(orderId) || !Number.isInteger(amountCents) || typeof currency !== 'string' || typeof token !== 'string') {
-      return reply.code(400).send({ error: 'invalid_request' });
-    }
-    const existing = charges.get(key);
-    if (existing) return reply.code(200).header('idempotent-replayed', 'true').send(existing);
-    // Like Stripe: the same key while the first request still runs is a conflict, not a second charge.
-    if (inFlight.has(key)) return reply.code(409).send({ error: 'idempotency_key_in_use' });
-    inFlight.add(key);
-    try {
-      if (behaviour.latencyMs) await new Promise((resolve) => setTimeout(resolve, behaviour.latencyMs));
-      if (token === 'tok_declined') return reply.code(402).send({ error: 'card_declined' });
-      if (Math.random() < behaviour.failureRate) return reply.code(503).send({ error: 'temporarily_unavailable' });
-      return reply.code(201).send(record(key, orderId as number, amountCents as number, currency));
-    } finally {
-      inFlight.delete(key);
-    }
-  });
+  app.post<{ Body: { orderId?: unknown; amountCents?: unknown; currency?: unknown; token?: unknown } }>(
+    '/charges',
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      const { orderId, amountCents, currency, token } = request.body ?? {};
+      if (typeof key !== 'string' || !key) return reply.code(400).send({ error: 'idempotency_key_required' });
+      if (
+        !Number.isInteger(orderId) ||
+        !Number.isInteger(amountCents) ||
+        typeof currency !== 'string' ||
+        typeof token !== 'string'
+      ) {
+        return reply.code(400).send({ error: 'invalid_request' });
+      }
+      const existing = charges.get(key);
+      if (existing) return reply.code(200).header('idempotent-replayed', 'true').send(existing);
+      // Like Stripe: the same key while the first request still runs is a conflict, not a second charge.
+      if (inFlight.has(key)) return reply.code(409).send({ error: 'idempotency_key_in_use' });
+      inFlight.add(key);
+      try {
+        if (behaviour.latencyMs) await new Promise((resolve) => setTimeout(resolve, behaviour.latencyMs));
+        if (token === 'tok_declined') return reply.code(402).send({ error: 'card_declined' });
+        if (Math.random() < behaviour.failureRate) return reply.code(503).send({ error: 'temporarily_unavailable' });
+        return reply.code(201).send(record(key, orderId as number, amountCents as number, currency));
+      } finally {
+        inFlight.delete(key);
+      }
+    },
+  );
 
   function record(key: string, orderId: number, amountCents: number, currency: string): Charge {
-    const charge: Charge = { id: `ch_${randomUUID()}`, idempotencyKey: key, orderId, amountCents, currency, status: 'succeeded', createdAt: new Date().toISOString() };
+    const charge: Charge = {
+      id: `ch_${randomUUID()}`,
+      idempotencyKey: key,
+      orderId,
+      amountCents,
+      currency,
+      status: 'succeeded',
+      createdAt: new Date().toISOString(),
+    };
     charges.set(key, charge);
     return charge;
   }

@@ -44,7 +44,12 @@ export function createSmtpSink(): SmtpSink {
             subject: mail.subject ?? '',
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : '',
-            headers: Object.fromEntries([...mail.headers].map(([name, value]) => [name, String(typeof value === 'object' ? JSON.stringify(value) : value)])),
+            headers: Object.fromEntries(
+              [...mail.headers].map(([name, value]) => [
+                name,
+                String(typeof value === 'object' ? JSON.stringify(value) : value),
+              ]),
+            ),
             receivedAt: new Date().toISOString(),
           });
           callback();

@@ -7,7 +7,13 @@ import { ProblemDetailsFilter } from './common/http/index.js';
 import { AppConfig, AppConfigModule, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor, CacheModule, type CacheModuleOptions } from './cache/index.js';
 import { parseLsn } from './common/lsn.js';
-import { ConsistencyInterceptor, DatabaseModule, Db, requestConsistency, type DatabaseModuleOptions } from './database/index.js';
+import {
+  ConsistencyInterceptor,
+  DatabaseModule,
+  Db,
+  requestConsistency,
+  type DatabaseModuleOptions,
+} from './database/index.js';
 import { Prisma } from './generated/prisma/client.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ProductsModule } from './products/products.module.js';

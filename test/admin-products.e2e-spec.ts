@@ -17,7 +17,8 @@ describe('admin products (e2e)', () => {
     await app?.close();
   });
 
-  const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers = admin) => app.inject({ method, url, payload, headers });
+  const send = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers = admin) =>
+    app.inject({ method, url, payload, headers });
 
   it.each([
     ['POST', '/products'],
@@ -29,11 +30,24 @@ describe('admin products (e2e)', () => {
   });
 
   it('creates, updates and archives a product; each write refreshes the cache and returns a consistency token', async () => {
-    const created = await send('POST', '/products', { sku, name: 'Admin Hammer', priceCents: 2599, categoryId: 1, stock: 3 });
+    const created = await send('POST', '/products', {
+      sku,
+      name: 'Admin Hammer',
+      priceCents: 2599,
+      categoryId: 1,
+      stock: 3,
+    });
     expect(created.statusCode).toBe(201);
     expect(created.headers['x-consistency-token']).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     const product = created.json();
-    expect(product).toMatchObject({ sku, name: 'Admin Hammer', priceCents: 2599, currency: 'USD', status: 'active', rating: { average: null, count: 0 } });
+    expect(product).toMatchObject({
+      sku,
+      name: 'Admin Hammer',
+      priceCents: 2599,
+      currency: 'USD',
+      status: 'active',
+      rating: { average: null, count: 0 },
+    });
 
     // Cached at once (refresh-after-write): the first read is a hit with the new data.
     const read = await app.inject({ method: 'GET', url: `/products/${product.id}` });
@@ -49,7 +63,10 @@ describe('admin products (e2e)', () => {
     // A ?fields= view cached before the change must not survive it.
     await app.inject({ method: 'GET', url: `/products/${product.id}?fields=id,priceCents` });
     await send('PATCH', `/products/${product.id}`, { priceCents: 1499 });
-    expect((await app.inject({ method: 'GET', url: `/products/${product.id}?fields=id,priceCents` })).json()).toEqual({ id: product.id, priceCents: 1499 });
+    expect((await app.inject({ method: 'GET', url: `/products/${product.id}?fields=id,priceCents` })).json()).toEqual({
+      id: product.id,
+      priceCents: 1499,
+    });
 
     const firstPage = await app.inject({ method: 'GET', url: '/products?limit=5' });
     expect(firstPage.json().data.map((p: { id: number }) => p.id)).toContain(product.id);
@@ -62,8 +79,15 @@ describe('admin products (e2e)', () => {
   });
 
   it('409 on a duplicate SKU, 422 on a missing category, 404 on a missing product', async () => {
-    expect((await send('POST', '/products', { sku: 'SKU-0000001', name: 'Dup', priceCents: 1, categoryId: 1 })).statusCode).toBe(409);
-    const orphan = await send('POST', '/products', { sku: `${sku}-X`, name: 'Orphan', priceCents: 1, categoryId: 999_999 });
+    expect(
+      (await send('POST', '/products', { sku: 'SKU-0000001', name: 'Dup', priceCents: 1, categoryId: 1 })).statusCode,
+    ).toBe(409);
+    const orphan = await send('POST', '/products', {
+      sku: `${sku}-X`,
+      name: 'Orphan',
+      priceCents: 1,
+      categoryId: 999_999,
+    });
     expect(orphan.statusCode).toBe(422);
     expect(orphan.json().errors[0].field).toBe('body.categoryId');
     expect((await send('PATCH', '/products/2000000000', { stock: 1 })).statusCode).toBe(404);

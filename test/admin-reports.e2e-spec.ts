@@ -28,7 +28,11 @@ describe('admin export and analytics (e2e)', () => {
 
   const get = (url: string, headers = admin) => app.inject({ method: 'GET', url, headers });
   const exportQueries = () =>
-    app.get(Db).snapshot().queries.filter((row) => row.model === 'raw' && row.operation === '$queryRaw').reduce((sum, row) => sum + row.count, 0);
+    app
+      .get(Db)
+      .snapshot()
+      .queries.filter((row) => row.model === 'raw' && row.operation === '$queryRaw')
+      .reduce((sum, row) => sum + row.count, 0);
 
   it.each(['/admin/orders/export', '/admin/analytics/dashboard'])('%s: 401 anonymous, 403 customer', async (url) => {
     expect((await app.inject({ method: 'GET', url })).statusCode).toBe(401);
@@ -36,11 +40,17 @@ describe('admin export and analytics (e2e)', () => {
   });
 
   it('exports every order of the range as NDJSON, oldest first', async () => {
-    const { rows } = await sql.query('SELECT id FROM orders WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id', [from, to]);
+    const { rows } = await sql.query(
+      'SELECT id FROM orders WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id',
+      [from, to],
+    );
     const response = await get(`/admin/orders/export?format=ndjson&from=${from}&to=${to}`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('application/x-ndjson');
-    const lines = response.body.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = response.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((order) => order.id)).toEqual(rows.map((row) => row.id));
     expect(rows.length).toBeGreaterThan(1_000);
     expect(Object.keys(lines[0]).sort()).toEqual(['createdAt', 'currency', 'id', 'status', 'totalCents', 'userId']);
@@ -66,7 +76,11 @@ describe('admin export and analytics (e2e)', () => {
   });
 
   it('reads batch by batch as the consumer pulls, and stops when the stream is destroyed', async () => {
-    const stream = exportOrders(app.get(Db), { from: new Date('2025-11-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), format: 'ndjson' }, 100);
+    const stream = exportOrders(
+      app.get(Db),
+      { from: new Date('2025-11-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), format: 'ndjson' },
+      100,
+    );
     const before = exportQueries();
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next();
@@ -84,9 +98,17 @@ describe('admin export and analytics (e2e)', () => {
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as { port: number };
     await new Promise<void>((resolve) => {
-      const request = httpRequest({ host: '127.0.0.1', port, path: '/admin/orders/export?from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z', headers: admin }, (response) => {
-        response.once('data', () => request.destroy());
-      });
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/admin/orders/export?from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z',
+          headers: admin,
+        },
+        (response) => {
+          response.once('data', () => request.destroy());
+        },
+      );
       request.on('error', () => undefined);
       request.on('close', () => resolve());
       request.end();
@@ -98,7 +120,9 @@ describe('admin export and analytics (e2e)', () => {
     const response = await get(`/admin/analytics/dashboard?from=${from}&to=${to}`);
     expect(response.statusCode).toBe(200);
     const dashboard = response.json();
-    const { rows: [expected] } = await sql.query(
+    const {
+      rows: [expected],
+    } = await sql.query(
       `SELECT sum(total_cents)::bigint AS revenue, count(*)::int AS count FROM orders WHERE status <> 'cancelled' AND created_at >= $1 AND created_at < $2`,
       [from, to],
     );
@@ -106,12 +130,20 @@ describe('admin export and analytics (e2e)', () => {
     expect(dashboard.orderCount).toBe(expected.count);
     expect(dashboard.averageOrderCents).toBe(Math.round(Number(expected.revenue) / expected.count));
     expect(dashboard.topProducts).toHaveLength(10);
-    expect(dashboard.daily.reduce((sum: number, day: { orderCount: number }) => sum + day.orderCount, 0)).toBe(expected.count);
+    expect(dashboard.daily.reduce((sum: number, day: { orderCount: number }) => sum + day.orderCount, 0)).toBe(
+      expected.count,
+    );
     expect(dashboard.daily).toHaveLength(90);
 
-    const statements = () => app.get(Db).snapshot().queries.reduce((sum, row) => sum + row.count, 0);
+    const statements = () =>
+      app
+        .get(Db)
+        .snapshot()
+        .queries.reduce((sum, row) => sum + row.count, 0);
     const before = statements();
-    expect((await get(`/admin/analytics/dashboard?from=2026-01-01T00:10:00Z&to=${to}`)).json().revenueCents).toBe(dashboard.revenueCents);
+    expect((await get(`/admin/analytics/dashboard?from=2026-01-01T00:10:00Z&to=${to}`)).json().revenueCents).toBe(
+      dashboard.revenueCents,
+    );
     expect(statements(), 'same hour bucket: served from the cache').toBe(before);
   });
 });

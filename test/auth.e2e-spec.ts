@@ -15,12 +15,21 @@ describe('auth (e2e)', () => {
     await app?.close();
   });
 
-  const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => app.inject({ method: 'POST', url, payload: payload as object, headers });
+  const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url, payload: payload as object, headers });
 
   it('registers, then logs in, then knows who is calling', async () => {
-    const registered = await post('/auth/register', { email: email.toUpperCase(), password: 'correct horse', name: 'New Customer' });
+    const registered = await post('/auth/register', {
+      email: email.toUpperCase(),
+      password: 'correct horse',
+      name: 'New Customer',
+    });
     expect(registered.statusCode).toBe(201);
-    expect(registered.json()).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { email, name: 'New Customer', role: 'customer' } });
+    expect(registered.json()).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      user: { email, name: 'New Customer', role: 'customer' },
+    });
     expect(Object.keys(registered.json().user).sort()).toEqual(['createdAt', 'email', 'id', 'name', 'role']);
 
     const headers = await login(app, email, 'correct horse');
@@ -52,24 +61,40 @@ describe('auth (e2e)', () => {
   ])('rejects registration with %s (400, field messages)', async (_label, payload, fields) => {
     const response = await post('/auth/register', payload);
     expect(response.statusCode).toBe(400);
-    expect(response.json().errors.map((error: { field: string }) => error.field).sort()).toEqual([...fields].sort());
+    expect(
+      response
+        .json()
+        .errors.map((error: { field: string }) => error.field)
+        .sort(),
+    ).toEqual([...fields].sort());
   });
 
   it('rejects malformed JSON with a 400 problem, not a 500', async () => {
-    const response = await app.inject({ method: 'POST', url: '/auth/login', payload: '{"email":', headers: { 'content-type': 'application/json' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: '{"email":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toContain('application/problem+json');
   });
 
   it('answers 401 on /me without a token, with a bad token, or an expired one', async () => {
     expect((await app.inject({ method: 'GET', url: '/me' })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'GET', url: '/me', headers: { authorization: 'Bearer not.a.token' } })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'GET', url: '/me', headers: { authorization: 'Basic abc' } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'GET', url: '/me', headers: { authorization: 'Bearer not.a.token' } })).statusCode,
+    ).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/me', headers: { authorization: 'Basic abc' } })).statusCode).toBe(
+      401,
+    );
     const expired = await createTestApp({ JWT_TTL_S: '60' });
     try {
       const headers = await login(expired, ADMIN_EMAIL);
       const forged = headers.authorization.slice(0, -4) + 'AAAA';
-      expect((await app.inject({ method: 'GET', url: '/me', headers: { authorization: forged } })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'GET', url: '/me', headers: { authorization: forged } })).statusCode).toBe(
+        401,
+      );
     } finally {
       await expired.close();
     }

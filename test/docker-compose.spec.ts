@@ -12,14 +12,23 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
 }
 
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const services = compose.services;
 const commandOf = (service: Service) => [service.command ?? []].flat().join(' ');
 
 describe('docker-compose.yml', () => {
   it('has the primary, two replicas, both Redis roles and the api', () => {
     expect(Object.keys(services)).toEqual(
-      expect.arrayContaining(['postgres-primary', 'postgres-replica-1', 'postgres-replica-2', 'redis-cache', 'redis-queue', 'api']),
+      expect.arrayContaining([
+        'postgres-primary',
+        'postgres-replica-1',
+        'postgres-replica-2',
+        'redis-cache',
+        'redis-queue',
+        'api',
+      ]),
     );
   });
 
@@ -60,7 +69,13 @@ describe('docker-compose.yml', () => {
     const config = loadAppConfig(environment);
     expect(config.NODE_ENV).toBe('production');
     expect(config.DATABASE_REPLICA_URLS).toHaveLength(2);
-    for (const dependency of ['postgres-primary', 'postgres-replica-1', 'postgres-replica-2', 'redis-cache', 'redis-queue']) {
+    for (const dependency of [
+      'postgres-primary',
+      'postgres-replica-1',
+      'postgres-replica-2',
+      'redis-cache',
+      'redis-queue',
+    ]) {
       expect(services.api.depends_on?.[dependency]?.condition, dependency).toBe('service_healthy');
     }
   });

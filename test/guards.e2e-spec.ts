@@ -18,11 +18,17 @@ describe('guards on every private route', () => {
   beforeAll(async () => {
     app = await createTestApp();
     customer = await login(app, 'user9@example.com');
-    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, Operation>> };
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, Operation>>;
+    };
     operations = Object.entries(spec.paths).flatMap(([path, methods]) =>
       Object.entries(methods)
         .filter(([, operation]) => operation.security)
-        .map(([method, operation]) => ({ method: method.toUpperCase(), url: path.replace(/\{\w+\}/g, '1'), admin: '403' in operation.responses })),
+        .map(([method, operation]) => ({
+          method: method.toUpperCase(),
+          url: path.replace(/\{\w+\}/g, '1'),
+          admin: '403' in operation.responses,
+        })),
     );
   });
 
@@ -45,7 +51,12 @@ describe('guards on every private route', () => {
 
   it('answers 403 to customers on every admin route', async () => {
     for (const { method, url } of operations.filter((operation) => operation.admin)) {
-      const response = await app.inject({ method: method as 'GET', url, headers: customer, payload: method === 'GET' ? undefined : {} });
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: customer,
+        payload: method === 'GET' ? undefined : {},
+      });
       expect(response.statusCode, `${method} ${url}`).toBe(403);
     }
   });

@@ -26,10 +26,16 @@ describe('db:migrate (WASM schema engine, offline)', () => {
     await admin?.end();
   });
 
-  async function history(): Promise<{ migration_name: string; finished_at: Date | null; rolled_back_at: Date | null }[]> {
+  async function history(): Promise<
+    { migration_name: string; finished_at: Date | null; rolled_back_at: Date | null }[]
+  > {
     const client = await connect(url);
     try {
-      return (await client.query('SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at')).rows;
+      return (
+        await client.query(
+          'SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at',
+        )
+      ).rows;
     } finally {
       await client.end();
     }
@@ -89,7 +95,9 @@ describe('db:migrate (WASM schema engine, offline)', () => {
     const result = await runScript('scripts/db/create-migration.ts', ['no_changes', '--url', url]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('nothing to write');
-    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'prisma_migrate_shadow_db_%'`);
+    const { rows } = await admin.query(
+      `SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'prisma_migrate_shadow_db_%'`,
+    );
     expect(rows[0].n, 'the shadow database is dropped').toBe(0);
   });
 });

@@ -12,13 +12,19 @@ interface Operation {
 describe('OpenAPI document', () => {
   let app: NestFastifyApplication;
   const routes: { method: string; url: string }[] = [];
-  let spec: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes?: Record<string, unknown> } };
+  let spec: {
+    paths: Record<string, Record<string, Operation>>;
+    components: { securitySchemes?: Record<string, unknown> };
+  };
 
   beforeAll(async () => {
     app = await createApp(testConfig());
-    app.getHttpAdapter().getInstance().addHook('onRoute', (route: RouteOptions) => {
-      for (const method of [route.method].flat()) routes.push({ method: method.toLowerCase(), url: route.url! });
-    });
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRoute', (route: RouteOptions) => {
+        for (const method of [route.method].flat()) routes.push({ method: method.toLowerCase(), url: route.url! });
+      });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
@@ -28,7 +34,8 @@ describe('OpenAPI document', () => {
     await app?.close();
   });
 
-  const apiRoutes = () => routes.filter((route) => !route.url.startsWith('/docs') && !['head', 'options'].includes(route.method));
+  const apiRoutes = () =>
+    routes.filter((route) => !route.url.startsWith('/docs') && !['head', 'options'].includes(route.method));
 
   it('documents every route the app serves, with a summary and its answers', () => {
     expect(apiRoutes().length).toBeGreaterThanOrEqual(14);
@@ -38,8 +45,14 @@ describe('OpenAPI document', () => {
       expect(operation, `${method.toUpperCase()} ${url} is documented`).toBeDefined();
       expect(operation!.summary, `${method.toUpperCase()} ${url} has a summary`).toBeTruthy();
       const statuses = Object.keys(operation!.responses ?? {});
-      expect(statuses.some((status) => status.startsWith('2')), `${method.toUpperCase()} ${url} documents success`).toBe(true);
-      expect(statuses.some((status) => status.startsWith('4')), `${method.toUpperCase()} ${url} documents its errors`).toBe(true);
+      expect(
+        statuses.some((status) => status.startsWith('2')),
+        `${method.toUpperCase()} ${url} documents success`,
+      ).toBe(true);
+      expect(
+        statuses.some((status) => status.startsWith('4')),
+        `${method.toUpperCase()} ${url} documents its errors`,
+      ).toBe(true);
     }
   });
 
@@ -57,9 +70,19 @@ describe('OpenAPI document', () => {
   });
 
   it('describes query parameters and bodies from the validation schemas', () => {
-    const parameters = (spec.paths['/products'].get as { parameters: { name: string }[] }).parameters.map((parameter) => parameter.name);
-    expect(parameters).toEqual(expect.arrayContaining(['limit', 'cursor', 'sort', 'categoryId', 'minPrice', 'maxPrice', 'inStock', 'fields']));
-    const body = (spec.paths['/products'].post as unknown as { requestBody: { content: Record<string, { schema: { properties: object } }> } }).requestBody;
-    expect(Object.keys(body.content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['sku', 'name', 'priceCents', 'categoryId']));
+    const parameters = (spec.paths['/products'].get as { parameters: { name: string }[] }).parameters.map(
+      (parameter) => parameter.name,
+    );
+    expect(parameters).toEqual(
+      expect.arrayContaining(['limit', 'cursor', 'sort', 'categoryId', 'minPrice', 'maxPrice', 'inStock', 'fields']),
+    );
+    const body = (
+      spec.paths['/products'].post as unknown as {
+        requestBody: { content: Record<string, { schema: { properties: object } }> };
+      }
+    ).requestBody;
+    expect(Object.keys(body.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['sku', 'name', 'priceCents', 'categoryId']),
+    );
   });
 });

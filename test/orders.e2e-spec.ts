@@ -42,19 +42,22 @@ describe('orders, read side (e2e)', () => {
     expect((await get('/admin/orders')).statusCode).toBe(403);
   });
 
-  it.each([10, 50, 100])('lists %i orders with their items and products in at most 3 SQL statements, cold cache', async (limit) => {
-    expect(busiest.orders).toBeGreaterThanOrEqual(100);
-    await app.get(CacheService).bumpNamespace(PRODUCT_SUMMARIES);
-    const before = statements();
-    const response = await get(`/orders?limit=${limit}`);
-    const used = statements() - before;
-    expect(response.statusCode).toBe(200);
-    const { data } = response.json();
-    expect(data).toHaveLength(limit);
-    expect(data.every((order: { userId: number }) => order.userId === busiest.id)).toBe(true);
-    expect(data.flatMap((order: { items: unknown[] }) => order.items).length).toBeGreaterThan(limit);
-    expect(used, `${used} statements for ${limit} orders`).toBeLessThanOrEqual(3);
-  });
+  it.each([10, 50, 100])(
+    'lists %i orders with their items and products in at most 3 SQL statements, cold cache',
+    async (limit) => {
+      expect(busiest.orders).toBeGreaterThanOrEqual(100);
+      await app.get(CacheService).bumpNamespace(PRODUCT_SUMMARIES);
+      const before = statements();
+      const response = await get(`/orders?limit=${limit}`);
+      const used = statements() - before;
+      expect(response.statusCode).toBe(200);
+      const { data } = response.json();
+      expect(data).toHaveLength(limit);
+      expect(data.every((order: { userId: number }) => order.userId === busiest.id)).toBe(true);
+      expect(data.flatMap((order: { items: unknown[] }) => order.items).length).toBeGreaterThan(limit);
+      expect(used, `${used} statements for ${limit} orders`).toBeLessThanOrEqual(3);
+    },
+  );
 
   it('returns each order with exactly its items and product summaries', async () => {
     const { data } = (await get('/orders?limit=5')).json();
@@ -74,12 +77,16 @@ describe('orders, read side (e2e)', () => {
     );
   });
 
-  it('walks every one of the caller\'s orders exactly once', async () => {
-    const { rows } = await sql.query('SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC', [busiest.id]);
+  it("walks every one of the caller's orders exactly once", async () => {
+    const { rows } = await sql.query('SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC', [
+      busiest.id,
+    ]);
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { data: { id: number }[]; nextCursor: string | null } = (await get(`/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const page: { data: { id: number }[]; nextCursor: string | null } = (
+        await get(`/orders?limit=100${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json();
       seen.push(...page.data.map((order) => order.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -102,7 +109,12 @@ describe('orders, read side (e2e)', () => {
     expect(statements() - before).toBeLessThanOrEqual(4);
     const { data } = response.json();
     expect(data.length).toBeGreaterThan(0);
-    expect(data.every((order: { status: string; user: { id: number; name: string } }) => order.status === 'payment_failed' && order.user.name)).toBe(true);
+    expect(
+      data.every(
+        (order: { status: string; user: { id: number; name: string } }) =>
+          order.status === 'payment_failed' && order.user.name,
+      ),
+    ).toBe(true);
     const mine = (await get(`/admin/orders?userId=${busiest.id}&limit=10`, admin)).json();
     expect(mine.data.every((order: { userId: number }) => order.userId === busiest.id)).toBe(true);
     expect((await get('/admin/orders?status=lost', admin)).statusCode).toBe(400);

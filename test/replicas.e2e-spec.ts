@@ -20,18 +20,24 @@ describe('streaming replicas (services:up)', () => {
     expect(DATABASE_REPLICA_URLS).toHaveLength(2);
     const ports = new Set<number>();
     for (const replica of replicas) {
-      const { rows } = await replica.query(`SELECT pg_is_in_recovery() AS recovery, current_setting('port')::int AS port`);
+      const { rows } = await replica.query(
+        `SELECT pg_is_in_recovery() AS recovery, current_setting('port')::int AS port`,
+      );
       expect(rows[0].recovery).toBe(true);
       ports.add(rows[0].port);
     }
-    const { rows } = await primary.query(`SELECT pg_is_in_recovery() AS recovery, current_setting('port')::int AS port`);
+    const { rows } = await primary.query(
+      `SELECT pg_is_in_recovery() AS recovery, current_setting('port')::int AS port`,
+    );
     expect(rows[0].recovery).toBe(false);
     expect(ports.size).toBe(2);
     expect(ports.has(rows[0].port)).toBe(false);
   });
 
   it('streams from the primary', async () => {
-    const { rows } = await primary.query(`SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'`);
+    const { rows } = await primary.query(
+      `SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'`,
+    );
     expect(rows[0].n).toBeGreaterThanOrEqual(2);
   });
 
@@ -54,6 +60,8 @@ describe('streaming replicas (services:up)', () => {
   });
 
   it('refuses writes on a replica', async () => {
-    await expect(replicas[0].query(`INSERT INTO categories (name, slug) VALUES ('x', 'x')`)).rejects.toThrow(/read-only/);
+    await expect(replicas[0].query(`INSERT INTO categories (name, slug) VALUES ('x', 'x')`)).rejects.toThrow(
+      /read-only/,
+    );
   });
 });

@@ -3,13 +3,21 @@ import { login, useTestApp } from './support/test-app.js';
 describe('reviews (e2e)', () => {
   const t = useTestApp();
 
-  it('lists a product\'s reviews newest first, every one exactly once across pages, with the author', async () => {
-    const { rows: [top] } = await t.sql.query('SELECT product_id AS id FROM reviews GROUP BY 1 ORDER BY count(*) DESC LIMIT 1');
-    const { rows } = await t.sql.query('SELECT id FROM reviews WHERE product_id = $1 ORDER BY created_at DESC, id DESC', [top.id]);
+  it("lists a product's reviews newest first, every one exactly once across pages, with the author", async () => {
+    const {
+      rows: [top],
+    } = await t.sql.query('SELECT product_id AS id FROM reviews GROUP BY 1 ORDER BY count(*) DESC LIMIT 1');
+    const { rows } = await t.sql.query(
+      'SELECT id FROM reviews WHERE product_id = $1 ORDER BY created_at DESC, id DESC',
+      [top.id],
+    );
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const response = await t.app.inject({ method: 'GET', url: `/products/${top.id}/reviews?limit=7${cursor ? `&cursor=${cursor}` : ''}` });
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/products/${top.id}/reviews?limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+      });
       expect(response.statusCode).toBe(200);
       const page: { data: { id: number; user: { name: string } }[]; nextCursor: string | null } = response.json();
       expect(page.data.every((review) => review.user.name)).toBe(true);
@@ -25,13 +33,20 @@ describe('reviews (e2e)', () => {
   });
 
   it('takes one review per user and product, updates the rating at once, and refuses a second (409)', async () => {
-    const { rows: [product] } = await t.sql.query(
+    const {
+      rows: [product],
+    } = await t.sql.query(
       `SELECT p.id FROM products p WHERE p.status = 'active' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.product_id = p.id AND r.user_id = 77) ORDER BY p.id DESC LIMIT 1`,
     );
     const headers = await login(t.app, 'user77@example.com');
     const before = (await t.app.inject({ method: 'GET', url: `/products/${product.id}` })).json();
 
-    const created = await t.app.inject({ method: 'POST', url: `/products/${product.id}/reviews`, headers, payload: { rating: 5, comment: '  Sturdy!  ' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/products/${product.id}/reviews`,
+      headers,
+      payload: { rating: 5, comment: '  Sturdy!  ' },
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ productId: product.id, rating: 5, comment: 'Sturdy!', user: { id: 77 } });
     expect(created.headers['x-consistency-token']).toBeTruthy();
@@ -41,7 +56,12 @@ describe('reviews (e2e)', () => {
     expect(after.rating.count).toBe(before.rating.count + 1);
     expect(after.latestReviews[0]).toMatchObject({ id: created.json().id, rating: 5 });
 
-    const again = await t.app.inject({ method: 'POST', url: `/products/${product.id}/reviews`, headers, payload: { rating: 1 } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: `/products/${product.id}/reviews`,
+      headers,
+      payload: { rating: 1 },
+    });
     expect(again.statusCode).toBe(409);
   });
 
@@ -54,14 +74,20 @@ describe('reviews (e2e)', () => {
     ['unknown field', { rating: 3, userId: 1 }],
   ])('400 for %s, nothing written', async (_label, payload) => {
     const headers = await login(t.app, 'user78@example.com');
-    const { rows: [{ n: before }] } = await t.sql.query('SELECT count(*)::int AS n FROM reviews');
+    const {
+      rows: [{ n: before }],
+    } = await t.sql.query('SELECT count(*)::int AS n FROM reviews');
     const response = await t.app.inject({ method: 'POST', url: '/products/9/reviews', headers, payload });
     expect(response.statusCode).toBe(400);
-    const { rows: [{ n: after }] } = await t.sql.query('SELECT count(*)::int AS n FROM reviews');
+    const {
+      rows: [{ n: after }],
+    } = await t.sql.query('SELECT count(*)::int AS n FROM reviews');
     expect(after).toBe(before);
   });
 
   it('401 for an anonymous review', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/products/9/reviews', payload: { rating: 5 } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/products/9/reviews', payload: { rating: 5 } })).statusCode,
+    ).toBe(401);
   });
 });

@@ -12,7 +12,8 @@ describe('product search (e2e)', () => {
     await app?.close();
   });
 
-  const search = (q: string, extra = '') => app.inject({ method: 'GET', url: `/products/search?q=${encodeURIComponent(q)}${extra}` });
+  const search = (q: string, extra = '') =>
+    app.inject({ method: 'GET', url: `/products/search?q=${encodeURIComponent(q)}${extra}` });
 
   it('finds by words, ranked, with highlights', async () => {
     const response = await search('walnut hammer');

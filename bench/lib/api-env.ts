@@ -3,7 +3,10 @@ import { loadAppConfig } from '../../src/config/load-app-config.js';
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 
 /** Production-mode settings for an API process under benchmark, on the local services. */
-export function apiEnv(database: { url: string; replicaUrls: string[] } | undefined, extra: Record<string, string> = {}): Record<string, string> {
+export function apiEnv(
+  database: { url: string; replicaUrls: string[] } | undefined,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test' });
   return {
     NODE_ENV: 'production',

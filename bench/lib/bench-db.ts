@@ -8,7 +8,9 @@ export async function ensureBenchDatabase(): Promise<{ url: string; replicaUrls:
   const name = process.env.BENCH_DATABASE ?? 'store_bench';
   const url = base.DATABASE_URL.replace(/\/[^/]+$/, `/${name}`);
   const run = (script: string, args: string[]) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', script, '--url', url, ...args], { stdio: 'inherit' });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', script, '--url', url, ...args], {
+      stdio: 'inherit',
+    });
     if (result.status !== 0) throw new Error(`${script} failed`);
   };
   run('scripts/db/migrate.ts', []);

@@ -9,7 +9,11 @@ export interface LoadResult {
 }
 
 /** autocannon against `base`, each request's path drawn by `path()`. */
-export async function load(base: string, path: () => string, { connections = 50, durationS = 6, headers = {} as Record<string, string> } = {}): Promise<LoadResult> {
+export async function load(
+  base: string,
+  path: () => string,
+  { connections = 50, durationS = 6, headers = {} as Record<string, string> } = {},
+): Promise<LoadResult> {
   const result = await autocannon({
     url: base,
     connections,

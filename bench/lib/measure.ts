@@ -9,7 +9,11 @@ export interface Measurement {
   errors: number;
 }
 
-export async function measure(name: string, fn: () => Promise<unknown>, { operations, concurrency }: { operations: number; concurrency: number }): Promise<Measurement> {
+export async function measure(
+  name: string,
+  fn: () => Promise<unknown>,
+  { operations, concurrency }: { operations: number; concurrency: number },
+): Promise<Measurement> {
   const latencies = new Float64Array(operations);
   let next = 0;
   let errors = 0;
@@ -31,7 +35,15 @@ export async function measure(name: string, fn: () => Promise<unknown>, { operat
   const seconds = (performance.now() - started) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { name, operations, opsPerSecond: operations / seconds, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), errors };
+  return {
+    name,
+    operations,
+    opsPerSecond: operations / seconds,
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    p99Ms: at(0.99),
+    errors,
+  };
 }
 
 export function median(values: number[]): number {

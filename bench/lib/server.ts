@@ -18,7 +18,10 @@ export async function startApi(port: number, env: Record<string, string>): Promi
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    const up = await fetch(`http://127.0.0.1:${port}/products?limit=1`).then((response) => response.ok, () => false);
+    const up = await fetch(`http://127.0.0.1:${port}/products?limit=1`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (up) return child;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -6,7 +6,14 @@
 import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { panicRegistry, MIGRATIONS_DIR, NO_FILTERS, SCHEMA_PATH, openSchemaEngine, readMigrations } from './schema-engine.js';
+import {
+  panicRegistry,
+  MIGRATIONS_DIR,
+  NO_FILTERS,
+  SCHEMA_PATH,
+  openSchemaEngine,
+  readMigrations,
+} from './schema-engine.js';
 import type { DiffParams } from '@prisma/schema-engine-wasm';
 import { loadDatabaseUrl } from '../../src/config/load-app-config.js';
 import { describeError, ensureDatabase } from './db-utils.js';

@@ -12,10 +12,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { ColumnTypeEnum, bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as bindings from '@prisma/schema-engine-wasm/schema_engine_bg';
-import type {
-  MigrationList,
-  SchemaEngine,
-} from '@prisma/schema-engine-wasm';
+import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 
 export const MIGRATIONS_DIR = path.resolve('prisma/migrations');
 export const SCHEMA_PATH = path.resolve('prisma/schema.prisma');
@@ -88,8 +85,7 @@ class CatalogFriendlyClient extends pg.Client {
     const forward = super.query as (...a: unknown[]) => unknown;
     const last = args.at(-1);
     if (typeof last === 'function') {
-      args[args.length - 1] = (error: Error | null, result: QueryResultLike) =>
-        last(error, relabelCharColumns(result));
+      args[args.length - 1] = (error: Error | null, result: QueryResultLike) => last(error, relabelCharColumns(result));
       return forward.apply(this, args);
     }
     const pending = forward.apply(this, args);

@@ -44,15 +44,156 @@ const rowRng = (table: number, id: number) => rng(Math.imul(id, 2_654_435_761) ^
 const pick = <T>(items: readonly T[], random: () => number): T => items[Math.floor(random() * items.length)];
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const CATEGORY_WORDS = ['Tools', 'Garden', 'Kitchen', 'Lighting', 'Outdoor', 'Office', 'Audio', 'Bath', 'Storage', 'Sports', 'Toys', 'Pets', 'Travel', 'Books', 'Crafts', 'Cleaning', 'Decor', 'Bedding', 'Auto', 'Health'];
-const ADJECTIVES = ['Classic', 'Compact', 'Heavy-duty', 'Ergonomic', 'Cordless', 'Vintage', 'Foldable', 'Premium', 'Lightweight', 'Rugged', 'Smart', 'Eco', 'Pro', 'Mini', 'Deluxe', 'Quiet'];
-const MATERIALS = ['steel', 'oak', 'bamboo', 'aluminium', 'ceramic', 'cotton', 'leather', 'glass', 'carbon', 'walnut', 'copper', 'wool'];
-const NOUNS = ['hammer', 'wrench', 'screwdriver', 'drill', 'saw', 'lamp', 'chair', 'table', 'kettle', 'backpack', 'blender', 'speaker', 'headphones', 'shelf', 'rake', 'shovel', 'mug', 'pan', 'knife', 'pillow', 'blanket', 'tent', 'bottle', 'clock', 'mirror', 'notebook', 'pen', 'ladder', 'toolbox', 'flashlight'];
-const PHRASES = ['Built to last for years of daily use.', 'Designed with comfort in mind.', 'A favourite of professionals and hobbyists alike.', 'Easy to clean and simple to store.', 'Backed by a two-year warranty.', 'Tested for durability in harsh conditions.', 'Ships in recyclable packaging.', 'Pairs well with the rest of the collection.'];
-const FIRST = ['Ada', 'Alan', 'Grace', 'Linus', 'Margaret', 'Dennis', 'Barbara', 'Ken', 'Frances', 'Edsger', 'Radia', 'Tim', 'Hedy', 'John', 'Karen', 'Niklaus'];
-const LAST = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Ritchie', 'Liskov', 'Thompson', 'Allen', 'Dijkstra', 'Perlman', 'Berners-Lee', 'Lamarr', 'Backus', 'Jones', 'Wirth'];
-const COMMENTS = ['Does exactly what it says.', 'Great value for the price.', 'Sturdy and well made.', 'Arrived quickly, works well.', 'Not what I expected.', 'Would buy again.', 'Decent, but a bit overpriced.', 'Exceeded my expectations!'];
-const ORDER_STATUSES: [string, number][] = [['paid', 0.7], ['shipped', 0.85], ['cancelled', 0.9], ['pending', 0.93], ['payment_pending', 0.96], ['payment_failed', 1]];
+const CATEGORY_WORDS = [
+  'Tools',
+  'Garden',
+  'Kitchen',
+  'Lighting',
+  'Outdoor',
+  'Office',
+  'Audio',
+  'Bath',
+  'Storage',
+  'Sports',
+  'Toys',
+  'Pets',
+  'Travel',
+  'Books',
+  'Crafts',
+  'Cleaning',
+  'Decor',
+  'Bedding',
+  'Auto',
+  'Health',
+];
+const ADJECTIVES = [
+  'Classic',
+  'Compact',
+  'Heavy-duty',
+  'Ergonomic',
+  'Cordless',
+  'Vintage',
+  'Foldable',
+  'Premium',
+  'Lightweight',
+  'Rugged',
+  'Smart',
+  'Eco',
+  'Pro',
+  'Mini',
+  'Deluxe',
+  'Quiet',
+];
+const MATERIALS = [
+  'steel',
+  'oak',
+  'bamboo',
+  'aluminium',
+  'ceramic',
+  'cotton',
+  'leather',
+  'glass',
+  'carbon',
+  'walnut',
+  'copper',
+  'wool',
+];
+const NOUNS = [
+  'hammer',
+  'wrench',
+  'screwdriver',
+  'drill',
+  'saw',
+  'lamp',
+  'chair',
+  'table',
+  'kettle',
+  'backpack',
+  'blender',
+  'speaker',
+  'headphones',
+  'shelf',
+  'rake',
+  'shovel',
+  'mug',
+  'pan',
+  'knife',
+  'pillow',
+  'blanket',
+  'tent',
+  'bottle',
+  'clock',
+  'mirror',
+  'notebook',
+  'pen',
+  'ladder',
+  'toolbox',
+  'flashlight',
+];
+const PHRASES = [
+  'Built to last for years of daily use.',
+  'Designed with comfort in mind.',
+  'A favourite of professionals and hobbyists alike.',
+  'Easy to clean and simple to store.',
+  'Backed by a two-year warranty.',
+  'Tested for durability in harsh conditions.',
+  'Ships in recyclable packaging.',
+  'Pairs well with the rest of the collection.',
+];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Dennis',
+  'Barbara',
+  'Ken',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'John',
+  'Karen',
+  'Niklaus',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Ritchie',
+  'Liskov',
+  'Thompson',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Berners-Lee',
+  'Lamarr',
+  'Backus',
+  'Jones',
+  'Wirth',
+];
+const COMMENTS = [
+  'Does exactly what it says.',
+  'Great value for the price.',
+  'Sturdy and well made.',
+  'Arrived quickly, works well.',
+  'Not what I expected.',
+  'Would buy again.',
+  'Decent, but a bit overpriced.',
+  'Exceeded my expectations!',
+];
+const ORDER_STATUSES: [string, number][] = [
+  ['paid', 0.7],
+  ['shipped', 0.85],
+  ['cancelled', 0.9],
+  ['pending', 0.93],
+  ['payment_pending', 0.96],
+  ['payment_failed', 1],
+];
 
 /** Every seeded user's password (development data only). */
 export const SEED_PASSWORD = 'password';
@@ -126,7 +267,7 @@ export function seedRows(scale: SeedScale, passwordHash = '!no-login') {
       const seen = new Set<number>();
       const random = rng(4);
       const span = 700 * DAY;
-      for (let id = 1; id <= scale.reviews; ) {
+      for (let id = 1; id <= scale.reviews;) {
         const product = popularProduct(random);
         const user = 2 + Math.floor(random() * (scale.users - 1));
         const key = user * (scale.products + 1) + product;

@@ -72,7 +72,9 @@ async function seed(): Promise<void> {
   // by row, FREEZE (legal right after TRUNCATE in the same transaction), and no per-row FK checks
   // (the generated data is consistent by construction; needs superuser, skipped otherwise).
   const indexes = await dropSecondaryIndexes();
-  const { rows: role } = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
+  const { rows: role } = await client.query<{ rolsuper: boolean }>(
+    'SELECT rolsuper FROM pg_roles WHERE rolname = current_user',
+  );
   if (role[0]?.rolsuper) await client.query('SET LOCAL session_replication_role = replica');
   await client.query("SET LOCAL maintenance_work_mem = '512MB'");
   const generator = seedRows(scale, await hash(SEED_PASSWORD));
@@ -96,7 +98,9 @@ async function seed(): Promise<void> {
     );
     await pipeline(source, copy);
     // Keep ids from sequences after explicit ids: later inserts must not collide.
-    await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM ${table}), false)`);
+    await client.query(
+      `SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM ${table}), false)`,
+    );
   }
   for (const definition of indexes) await client.query(definition);
   await client.query('COMMIT');
@@ -110,8 +114,11 @@ async function seed(): Promise<void> {
     counts[table] = Number(rows[0].n);
   }
   const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
-  console.log(`db:seed: ${database()} seeded at scale ${scaleName} in ${copySeconds.toFixed(1)} s (${Math.round(total / copySeconds).toLocaleString('en')} rows/s)`);
-  for (const [table, n] of Object.entries(counts)) console.log(`  ${table.padEnd(12)} ${n.toLocaleString('en').padStart(12)}`);
+  console.log(
+    `db:seed: ${database()} seeded at scale ${scaleName} in ${copySeconds.toFixed(1)} s (${Math.round(total / copySeconds).toLocaleString('en')} rows/s)`,
+  );
+  for (const [table, n] of Object.entries(counts))
+    console.log(`  ${table.padEnd(12)} ${n.toLocaleString('en').padStart(12)}`);
 }
 
 /** Drops the indexes that back no constraint and returns the statements that recreate them. */

@@ -14,7 +14,9 @@ export class AnalyticsController {
   constructor(private readonly analytics: AnalyticsService) {}
 
   @Get('dashboard')
-  @ApiOperation({ summary: 'Revenue, orders, average order, top 10 products and a daily series (admin; cached per hour)' })
+  @ApiOperation({
+    summary: 'Revenue, orders, average order, top 10 products and a daily series (admin; cached per hour)',
+  })
   @ApiZodQuery(z.object({ from: z.string().optional(), to: z.string().optional() }))
   @ApiJson(200, 'The dashboard', dashboardSchema)
   @ApiProblems(400)

@@ -31,9 +31,13 @@ export class AnalyticsService {
   async dashboard(range: { from: Date; to: Date }): Promise<Dashboard> {
     const from = new Date(Math.floor(range.from.getTime() / HOUR) * HOUR);
     const to = new Date(Math.ceil(range.to.getTime() / HOUR) * HOUR);
-    const dashboard = await this.cache.getOrSet({ namespace: 'dashboard', id: [from.toISOString(), to.toISOString()] }, () => this.compute(from, to), {
-      ttlMs: HOUR,
-    });
+    const dashboard = await this.cache.getOrSet(
+      { namespace: 'dashboard', id: [from.toISOString(), to.toISOString()] },
+      () => this.compute(from, to),
+      {
+        ttlMs: HOUR,
+      },
+    );
     return dashboard!;
   }
 
@@ -61,8 +65,17 @@ export class AnalyticsService {
       revenueCents,
       orderCount: totals.count,
       averageOrderCents: totals.count ? Math.round(revenueCents / totals.count) : 0,
-      topProducts: topProducts.map((row) => ({ productId: row.productId, name: row.name, units: Number(row.units), revenueCents: Number(row.revenue) })),
-      daily: daily.map((row) => ({ day: row.day.toISOString().slice(0, 10), orderCount: row.count, revenueCents: Number(row.revenue) })),
+      topProducts: topProducts.map((row) => ({
+        productId: row.productId,
+        name: row.name,
+        units: Number(row.units),
+        revenueCents: Number(row.revenue),
+      })),
+      daily: daily.map((row) => ({
+        day: row.day.toISOString().slice(0, 10),
+        orderCount: row.count,
+        revenueCents: Number(row.revenue),
+      })),
     };
   }
 }

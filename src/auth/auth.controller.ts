@@ -24,7 +24,9 @@ export class AuthController {
   }
 
   @Post('auth/login')
-  @ApiOperation({ summary: 'Log in with email and password; access tokens last JWT_TTL_S (no refresh tokens: log in again)' })
+  @ApiOperation({
+    summary: 'Log in with email and password; access tokens last JWT_TTL_S (no refresh tokens: log in again)',
+  })
   @ApiZodBody(loginBody)
   @ApiJson(200, 'The session', sessionSchema)
   @ApiProblems(400, 401)

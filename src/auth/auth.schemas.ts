@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
-const email = z.email({ error: 'must be an email address' }).max(254).transform((value) => value.toLowerCase());
-const password = z.string({ error: 'is required' }).min(8, { error: 'must be at least 8 characters' }).max(200, { error: 'must be at most 200 characters' });
+const email = z
+  .email({ error: 'must be an email address' })
+  .max(254)
+  .transform((value) => value.toLowerCase());
+const password = z
+  .string({ error: 'is required' })
+  .min(8, { error: 'must be at least 8 characters' })
+  .max(200, { error: 'must be at most 200 characters' });
 
 export const registerBody = z
   .object({

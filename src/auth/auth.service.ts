@@ -31,7 +31,8 @@ export class AuthService {
       const user = await this.db.primary.user.create({ data: { email, name, passwordHash } });
       return this.session(user);
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') throw new ConflictException('An account with this email already exists.');
+      if ((error as { code?: string }).code === 'P2002')
+        throw new ConflictException('An account with this email already exists.');
       throw error;
     }
   }

@@ -13,4 +13,8 @@ export interface AuthenticatedOptions {
  * documents the bearer scheme and those answers in the OpenAPI document.
  */
 export const Authenticated = (options: AuthenticatedOptions = {}) =>
-  applyDecorators(SetMetadata(AUTHENTICATED, options), ApiBearerAuth(), ApiProblems(...(options.admin ? [401, 403] : [401])));
+  applyDecorators(
+    SetMetadata(AUTHENTICATED, options),
+    ApiBearerAuth(),
+    ApiProblems(...(options.admin ? [401, 403] : [401])),
+  );

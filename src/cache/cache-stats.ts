@@ -20,7 +20,14 @@ export class CacheStats {
   of(namespace: string): NamespaceCounters {
     let counters = this.namespaces.get(namespace);
     if (!counters) {
-      counters = { hits: { l1: 0, l2: 0 }, misses: { l1: 0, l2: 0 }, staleServed: 0, loads: 0, loadMs: 0, lockWaits: 0 };
+      counters = {
+        hits: { l1: 0, l2: 0 },
+        misses: { l1: 0, l2: 0 },
+        staleServed: 0,
+        loads: 0,
+        loadMs: 0,
+        lockWaits: 0,
+      };
       this.namespaces.set(namespace, counters);
     }
     return counters;

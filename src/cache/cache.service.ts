@@ -72,16 +72,30 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.codec = new CacheCodec(options.compressAboveBytes ?? 1_024, options.customTypes);
     this.l2 = new RedisStore(
       options.redisUrl,
-      { commandTimeoutMs: options.commandTimeoutMs ?? 100, threshold: options.circuitFailureThreshold ?? 5, halfOpenAfterMs: options.circuitHalfOpenAfterMs ?? 2_000 },
+      {
+        commandTimeoutMs: options.commandTimeoutMs ?? 100,
+        threshold: options.circuitFailureThreshold ?? 5,
+        halfOpenAfterMs: options.circuitHalfOpenAfterMs ?? 2_000,
+      },
       this.stats,
     );
     this.l1 = new MemoryStore(
-      { maxEntries: options.l1?.maxEntries ?? 10_000, maxBytes: options.l1?.maxBytes ?? 64 * 1024 * 1024, ttlMs: this.settings.l1TtlMs },
+      {
+        maxEntries: options.l1?.maxEntries ?? 10_000,
+        maxBytes: options.l1?.maxBytes ?? 64 * 1024 * 1024,
+        ttlMs: this.settings.l1TtlMs,
+      },
       this.stats,
     );
     this.versions = new NamespaceVersions(this.names, this.l2);
     this.fences = new Fences(options.fenceMs ?? 10_000);
-    this.bus = new CacheBus(options.redisUrl, this.names.channel, this.instanceId, (message) => this.onBusMessage(message), () => this.resync());
+    this.bus = new CacheBus(
+      options.redisUrl,
+      this.names.channel,
+      this.instanceId,
+      (message) => this.onBusMessage(message),
+      () => this.resync(),
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -113,9 +127,12 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const found = await this.locate<T>(name, options.l1 !== false);
     if (found) {
       counters.hits[found.layer]++;
-      if (Date.now() < found.entry.softExpiresAt) return { value: valueOf(found.entry), etag: found.entry.etag, status: 'HIT' };
+      if (Date.now() < found.entry.softExpiresAt)
+        return { value: valueOf(found.entry), etag: found.entry.etag, status: 'HIT' };
       counters.staleServed++;
-      void this.load(key, name, loader, options).catch((error: Error) => this.logger.warn(`background refresh of ${name} failed: ${error.message}`));
+      void this.load(key, name, loader, options).catch((error: Error) =>
+        this.logger.warn(`background refresh of ${name} failed: ${error.message}`),
+      );
       return { value: valueOf(found.entry), etag: found.entry.etag, status: 'STALE' };
     }
     const entry = await this.load(key, name, loader, options);
@@ -130,7 +147,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (this.options.enabled === false) return undefined;
     const version = this.versions.peek(key.namespace);
     if (version === undefined) return undefined;
-    const entry = this.l1.get<T>(this.names.entry(key.namespace, version, key.id)) as (StoredEntry<T> & { json?: string }) | undefined;
+    const entry = this.l1.get<T>(this.names.entry(key.namespace, version, key.id)) as
+      (StoredEntry<T> & { json?: string }) | undefined;
     if (!entry || Date.now() >= entry.softExpiresAt) return undefined;
     this.stats.of(key.namespace).hits.l1++;
     // The HTTP body is serialized once per in-memory copy, not once per hit.
@@ -166,7 +184,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
    * Values for many keys: one MGET for what L1 lacks, one loader call for the misses, which
    * returns the found values by encoded id (missing ones are cached as "not found").
    */
-  async getMany<T>(keys: CacheKey[], loadMissing: (missing: CacheKey[]) => Promise<Map<CacheKey['id'], T>>, options: SetOptions = {}): Promise<(T | null)[]> {
+  async getMany<T>(
+    keys: CacheKey[],
+    loadMissing: (missing: CacheKey[]) => Promise<Map<CacheKey['id'], T>>,
+    options: SetOptions = {},
+  ): Promise<(T | null)[]> {
     const names = await Promise.all(keys.map((key) => this.entryName(key)));
     const results: (T | null | undefined)[] = names.map((name) => {
       const entry = this.l1.get<T>(name);
@@ -185,11 +207,17 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       });
     }
     const missing = results.flatMap((value, index) => (value === undefined ? [index] : []));
-    for (const index of results.keys()) this.stats.of(keys[index].namespace)[missing.includes(index) ? 'misses' : 'hits'].l2++;
+    for (const index of results.keys())
+      this.stats.of(keys[index].namespace)[missing.includes(index) ? 'misses' : 'hits'].l2++;
     if (missing.length) {
-      const loaded = await this.withFence(keys[missing[0]], options.tags, () => loadMissing(missing.map((index) => keys[index])));
+      const loaded = await this.withFence(keys[missing[0]], options.tags, () =>
+        loadMissing(missing.map((index) => keys[index])),
+      );
       for (const index of missing) results[index] = loaded.get(keys[index].id) ?? null;
-      await this.storeMany(missing.map((index) => ({ key: keys[index], name: names[index], value: results[index] as T | null })), options);
+      await this.storeMany(
+        missing.map((index) => ({ key: keys[index], name: names[index], value: results[index] as T | null })),
+        options,
+      );
     }
     return results as (T | null)[];
   }
@@ -237,7 +265,9 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   async deleteByPattern(pattern: string, batchSize = 500): Promise<number> {
     this.epoch++;
     this.l1.clear();
-    return unlinkPaged(this.l2, (cursor) => this.l2.redis.scan(cursor, 'MATCH', `${this.names.prefix}:${pattern}`, 'COUNT', batchSize));
+    return unlinkPaged(this.l2, (cursor) =>
+      this.l2.redis.scan(cursor, 'MATCH', `${this.names.prefix}:${pattern}`, 'COUNT', batchSize),
+    );
   }
 
   /**
@@ -249,7 +279,10 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const token = randomUUID();
     const acquired = await this.l2.attempt((redis) => redis.set(lockKey, token, 'PX', lockTtlMs, 'NX'));
     if (acquired.ok && acquired.value !== 'OK') return false;
-    const keepAlive = setInterval(() => void this.l2.attempt((redis) => redis.extendLock(lockKey, token, lockTtlMs)), lockTtlMs / 3);
+    const keepAlive = setInterval(
+      () => void this.l2.attempt((redis) => redis.extendLock(lockKey, token, lockTtlMs)),
+      lockTtlMs / 3,
+    );
     try {
       await work();
       return true;
@@ -273,12 +306,23 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       counters.misses.l2++;
       return undefined;
     }
-    if (useL1) this.l1.remember(name, name.slice(this.names.prefix.length + 1).replace(/:v\d+:/, ':'), entry, fetched.ok ? fetched.value!.length : 0);
+    if (useL1)
+      this.l1.remember(
+        name,
+        name.slice(this.names.prefix.length + 1).replace(/:v\d+:/, ':'),
+        entry,
+        fetched.ok ? fetched.value!.length : 0,
+      );
     return { entry, layer: 'l2' };
   }
 
   /** One load per key per process; across processes, one per key under a Redis lock. */
-  private load<T>(key: CacheKey, name: string, loader: Loader<T>, options: SetOptions): Promise<StoredEntry<T> | undefined> {
+  private load<T>(
+    key: CacheKey,
+    name: string,
+    loader: Loader<T>,
+    options: SetOptions,
+  ): Promise<StoredEntry<T> | undefined> {
     let running = this.inFlight.get(name) as Promise<StoredEntry<T> | undefined> | undefined;
     if (!running) {
       running = this.loadAcrossInstances(key, name, loader, options).finally(() => this.inFlight.delete(name));
@@ -287,7 +331,12 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     return running;
   }
 
-  private async loadAcrossInstances<T>(key: CacheKey, name: string, loader: Loader<T>, options: SetOptions): Promise<StoredEntry<T> | undefined> {
+  private async loadAcrossInstances<T>(
+    key: CacheKey,
+    name: string,
+    loader: Loader<T>,
+    options: SetOptions,
+  ): Promise<StoredEntry<T> | undefined> {
     const lockKey = this.names.lock(name);
     const token = randomUUID();
     const deadline = Date.now() + this.settings.lockWaitMs;
@@ -311,7 +360,13 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async runLoader<T>(key: CacheKey, name: string, loader: Loader<T>, options: SetOptions, stale?: StoredEntry<T>): Promise<StoredEntry<T> | undefined> {
+  private async runLoader<T>(
+    key: CacheKey,
+    name: string,
+    loader: Loader<T>,
+    options: SetOptions,
+    stale?: StoredEntry<T>,
+  ): Promise<StoredEntry<T> | undefined> {
     const counters = this.stats.of(key.namespace);
     const epoch = this.epoch;
     const started = performance.now();
@@ -343,7 +398,10 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Writes entries in one MULTI (values, tag sets) and keeps their L1 copies. */
-  private async storeMany<T>(items: { key: CacheKey; name: string; value: T | null }[], options: SetOptions): Promise<StoredEntry<T>[]> {
+  private async storeMany<T>(
+    items: { key: CacheKey; name: string; value: T | null }[],
+    options: SetOptions,
+  ): Promise<StoredEntry<T>[]> {
     const encoded = items.map((item) => {
       const { entry, json } = this.encodeEntry(item.value, options);
       return { ...item, entry, buffer: this.codec.encode(entry, json) };
@@ -353,12 +411,14 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       for (const { name, entry, buffer } of encoded) {
         const ttl = entry.hardExpiresAt - Date.now();
         pipeline.set(name, buffer, 'PX', ttl);
-        for (const tag of entry.tags) pipeline.sadd(this.names.tag(tag), name).pexpire(this.names.tag(tag), Math.max(ttl, 86_400_000));
+        for (const tag of entry.tags)
+          pipeline.sadd(this.names.tag(tag), name).pexpire(this.names.tag(tag), Math.max(ttl, 86_400_000));
       }
       return pipeline.exec();
     });
     if (options.l1 !== false) {
-      for (const { key, name, entry, buffer } of encoded) this.l1.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);
+      for (const { key, name, entry, buffer } of encoded)
+        this.l1.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);
     }
     return encoded.map(({ entry }) => entry as StoredEntry<T>);
   }
@@ -370,18 +430,35 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     const { json, etag } = this.codec.serializeValue(negative ? null : value);
     const tags = options.tags ?? [];
-    return { entry: { value: negative ? null : value, softExpiresAt: now + ttl, hardExpiresAt: now + ttl + (negative ? 0 : (options.graceMs ?? this.settings.graceMs)), etag, tags, negative }, json };
+    return {
+      entry: {
+        value: negative ? null : value,
+        softExpiresAt: now + ttl,
+        hardExpiresAt: now + ttl + (negative ? 0 : (options.graceMs ?? this.settings.graceMs)),
+        etag,
+        tags,
+        negative,
+      },
+      json,
+    };
   }
 
   private async withFence<T>(key: CacheKey, tags: string[] | undefined, load: () => Promise<T>): Promise<T> {
-    const position = this.fences.highest([`ns:${key.namespace}`, `key:${this.names.stem(key.namespace, key.id)}`, ...(tags ?? []).map((tag) => `tag:${tag}`)]);
+    const position = this.fences.highest([
+      `ns:${key.namespace}`,
+      `key:${this.names.stem(key.namespace, key.id)}`,
+      ...(tags ?? []).map((tag) => `tag:${tag}`),
+    ]);
     return position && this.options.withMinimumPosition ? this.options.withMinimumPosition(position, load) : load();
   }
 
   private withTimeout<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`cache loader timed out after ${this.settings.loaderTimeoutMs} ms`)), this.settings.loaderTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`cache loader timed out after ${this.settings.loaderTimeoutMs} ms`)),
+        this.settings.loaderTimeoutMs,
+      );
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }

@@ -22,9 +22,7 @@ const localDefaults = (database: string) => ({
   // Development and tests only: production must bring its own secret.
   JWT_SECRET: 'local-development-secret-not-for-production',
   DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${database}`,
-  DATABASE_REPLICA_URLS: [5433, 5434]
-    .map((port) => `postgresql://postgres@127.0.0.1:${port}/${database}`)
-    .join(','),
+  DATABASE_REPLICA_URLS: [5433, 5434].map((port) => `postgresql://postgres@127.0.0.1:${port}/${database}`).join(','),
   REDIS_CACHE_URL: 'redis://127.0.0.1:6380',
   REDIS_QUEUE_URL: 'redis://127.0.0.1:6379',
 });
@@ -66,7 +64,10 @@ export const appConfigSchema = z.object({
   DB_SLOW_QUERY_MS: int(1, 3_600_000, 200),
   DB_LEAK_WARNING_MS: int(10, 3_600_000, 5_000),
   DB_LAST_WRITE_TTL_MS: int(100, 3_600_000, 30_000),
-  CACHE_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true').transform((value) => value === 'true'),
+  CACHE_ENABLED: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((value) => value === 'true'),
   CACHE_DEFAULT_TTL_MS: int(1, 86_400_000, 60_000),
   CACHE_GRACE_MS: int(0, 86_400_000, 30_000),
   CACHE_NEGATIVE_TTL_MS: int(1, 3_600_000, 5_000),

@@ -76,7 +76,9 @@ describe('loadAppConfig', () => {
   });
 
   it('refuses a short JWT secret', () => {
-    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: 'short' })).toEqual([expect.stringMatching(/^JWT_SECRET: must be at least 32 characters/)]);
+    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: 'short' })).toEqual([
+      expect.stringMatching(/^JWT_SECRET: must be at least 32 characters/),
+    ]);
   });
 
   it('rejects out-of-range ports', () => {
@@ -96,7 +98,9 @@ describe('loadAppConfig', () => {
 
 describe('loadDatabaseUrl', () => {
   it('needs only the database URL', () => {
-    expect(loadDatabaseUrl({ NODE_ENV: 'production', DATABASE_URL: PRODUCTION.DATABASE_URL })).toBe(PRODUCTION.DATABASE_URL);
+    expect(loadDatabaseUrl({ NODE_ENV: 'production', DATABASE_URL: PRODUCTION.DATABASE_URL })).toBe(
+      PRODUCTION.DATABASE_URL,
+    );
     expect(() => loadDatabaseUrl({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL: required in production/);
   });
 });

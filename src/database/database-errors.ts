@@ -1,6 +1,21 @@
 /** SQLSTATE classes and driver codes that mean "this server or connection is gone", not "bad query". */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03', 'P1001', 'P1002', 'P1017', 'P2024']);
-const CONNECTION_MESSAGES = /connection terminated|connection refused|terminating connection|server closed the connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Connection ended|can't reach database server|DatabaseNotReachable|ConnectionClosed|SocketTimeout/i;
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+]);
+const CONNECTION_MESSAGES =
+  /connection terminated|connection refused|terminating connection|server closed the connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Connection ended|can't reach database server|DatabaseNotReachable|ConnectionClosed|SocketTimeout/i;
 
 /** Serialization failure and deadlock: a transaction that may succeed when run again. */
 const RETRYABLE_TRANSACTION_CODES = new Set(['40001', '40P01', 'P2034']);
@@ -8,12 +23,14 @@ const RETRYABLE_TRANSACTION_CODES = new Set(['40001', '40P01', 'P2034']);
 function codesOf(error: unknown): string[] {
   const codes: string[] = [];
   for (let current = error as Record<string, unknown> | undefined, depth = 0; current && depth < 5; depth++) {
-    for (const key of ['code', 'originalCode']) if (typeof current[key] === 'string') codes.push(current[key] as string);
+    for (const key of ['code', 'originalCode'])
+      if (typeof current[key] === 'string') codes.push(current[key] as string);
     const meta = current.meta as Record<string, unknown> | undefined;
     if (meta && typeof meta.code === 'string') codes.push(meta.code);
     const adapterCause = (meta?.driverAdapterError as { cause?: Record<string, unknown> } | undefined)?.cause;
     if (adapterCause) {
-      for (const key of ['originalCode', 'code', 'kind']) if (typeof adapterCause[key] === 'string') codes.push(adapterCause[key] as string);
+      for (const key of ['originalCode', 'code', 'kind'])
+        if (typeof adapterCause[key] === 'string') codes.push(adapterCause[key] as string);
     }
     current = current.cause as Record<string, unknown> | undefined;
   }
@@ -29,10 +46,15 @@ export function isConnectionError(error: unknown): boolean {
 export function isRetryableTransactionError(error: unknown): boolean {
   const codes = codesOf(error);
   if (codes.some((code) => RETRYABLE_TRANSACTION_CODES.has(code))) return true;
-  return /could not serialize access|deadlock detected|write conflict or a deadlock/i.test(String((error as Error)?.message ?? ''));
+  return /could not serialize access|deadlock detected|write conflict or a deadlock/i.test(
+    String((error as Error)?.message ?? ''),
+  );
 }
 
 /** `statement_timeout` fired (SQLSTATE 57014). */
 export function isStatementTimeout(error: unknown): boolean {
-  return codesOf(error).includes('57014') || /canceling statement due to statement timeout/i.test(String((error as Error)?.message ?? ''));
+  return (
+    codesOf(error).includes('57014') ||
+    /canceling statement due to statement timeout/i.test(String((error as Error)?.message ?? ''))
+  );
 }

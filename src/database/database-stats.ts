@@ -2,12 +2,7 @@ import type { ReplicaState } from './routing/replica-state.js';
 
 /** Why a read went where it went. */
 export type RoutingDecision =
-  | 'replica'
-  | 'primary-fallback'
-  | 'token-forced'
-  | 'after-write'
-  | 'primary-requested'
-  | 'no-replicas';
+  'replica' | 'primary-fallback' | 'token-forced' | 'after-write' | 'primary-requested' | 'no-replicas';
 
 export interface QueryEvent {
   pool: string;
@@ -52,7 +47,10 @@ export class DatabaseStats {
   };
   readonly slowQueries: Record<string, number> = {};
   fallbackRetries = 0;
-  private readonly queries = new Map<string, { pool: string; model: string; operation: string; count: number; errors: number; totalMs: number }>();
+  private readonly queries = new Map<
+    string,
+    { pool: string; model: string; operation: string; count: number; errors: number; totalMs: number }
+  >();
   private readonly listeners: ((event: QueryEvent) => void)[] = [];
 
   onQuery(listener: (event: QueryEvent) => void): () => void {

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, ServiceUnavailableException, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { requestConsistency } from './consistency/request-consistency.js';
 import { isConnectionError, isRetryableTransactionError, isStatementTimeout } from './database-errors.js';
@@ -11,8 +18,17 @@ import { ReplicaMonitor } from './routing/replica-monitor.js';
 import { ReplicaRouter } from './routing/replica-router.js';
 
 const WRITE_OPERATIONS = new Set([
-  'create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn',
-  'upsert', 'delete', 'deleteMany', '$executeRaw', '$executeRawUnsafe',
+  'create',
+  'createMany',
+  'createManyAndReturn',
+  'update',
+  'updateMany',
+  'updateManyAndReturn',
+  'upsert',
+  'delete',
+  'deleteMany',
+  '$executeRaw',
+  '$executeRawUnsafe',
 ]);
 
 export interface TransactionOptions {
@@ -49,13 +65,27 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
     const prefix = options.applicationName ?? 'store-api';
     const common = { slowQueryMs: options.slowQueryMs ?? 200, leakWarningMs: options.leakWarningMs ?? 5_000 };
     this.primaryPool = new DatabasePool(
-      { ...common, name: 'primary', url: options.primaryUrl, applicationName: `${prefix}:primary`, readOnly: false, pool: options.primaryPool },
+      {
+        ...common,
+        name: 'primary',
+        url: options.primaryUrl,
+        applicationName: `${prefix}:primary`,
+        readOnly: false,
+        pool: options.primaryPool,
+      },
       this.stats,
     );
     this.replicaPools = options.replicaUrls.map(
       (url, index) =>
         new DatabasePool(
-          { ...common, name: `replica-${index + 1}`, url, applicationName: `${prefix}:replica-${index + 1}`, readOnly: true, pool: options.replicaPool },
+          {
+            ...common,
+            name: `replica-${index + 1}`,
+            url,
+            applicationName: `${prefix}:replica-${index + 1}`,
+            readOnly: true,
+            pool: options.replicaPool,
+          },
           this.stats,
         ),
     );
@@ -103,7 +133,9 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
       } catch (error) {
         if (attempt >= maxAttempts || !isRetryableTransactionError(error)) throw error;
         const backoff = Math.min(200, 10 * 2 ** attempt) * (0.5 + Math.random());
-        this.logger.debug(`transaction conflict (attempt ${attempt}/${maxAttempts}); retrying in ${Math.round(backoff)} ms`);
+        this.logger.debug(
+          `transaction conflict (attempt ${attempt}/${maxAttempts}); retrying in ${Math.round(backoff)} ms`,
+        );
         await new Promise((resolve) => setTimeout(resolve, backoff));
       }
     }
@@ -122,7 +154,9 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
       routing: { ...this.stats.routing },
       queries: this.stats.queryRows(),
       slowQueries: { ...this.stats.slowQueries },
-      leaksReported: Object.fromEntries([this.primaryPool, ...this.replicaPools].map((pool) => [pool.name, pool.leaksReported])),
+      leaksReported: Object.fromEntries(
+        [this.primaryPool, ...this.replicaPools].map((pool) => [pool.name, pool.leaksReported]),
+      ),
       fallbackRetries: this.stats.fallbackRetries,
     };
   }
@@ -147,7 +181,10 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
     return this.turnRoute;
   }
 
-  private pickRoute(minLsn?: Lsn, exclude?: number): { client: PrismaClient; decision: RoutingDecision; replica?: number } {
+  private pickRoute(
+    minLsn?: Lsn,
+    exclude?: number,
+  ): { client: PrismaClient; decision: RoutingDecision; replica?: number } {
     const { replica, decision } = this.router.pick(minLsn, exclude);
     return replica === undefined
       ? { client: this.primaryClient, decision }
@@ -166,7 +203,8 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
             return await query(args);
           } catch (error) {
             failed = true;
-            if (replica !== undefined && isConnectionError(error)) return this.retryElsewhere(replica, error, { model, operation, args });
+            if (replica !== undefined && isConnectionError(error))
+              return this.retryElsewhere(replica, error, { model, operation, args });
             throw this.translate(error, pool);
           } finally {
             const durationMs = performance.now() - started;
@@ -182,7 +220,8 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
     this.monitor.markFailed(replica, `query failed to connect: ${(error as Error).message.split('\n')[0]}`);
     this.stats.fallbackRetries++;
     const { client } = this.route(replica);
-    const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> & Record<string, Record<string, (args: unknown) => Promise<unknown>>>;
+    const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> &
+      Record<string, Record<string, (args: unknown) => Promise<unknown>>>;
     if (call.model) return target[call.model[0].toLowerCase() + call.model.slice(1)][call.operation](call.args);
     return Array.isArray(call.args) ? target[call.operation](...call.args) : target[call.operation](call.args);
   }

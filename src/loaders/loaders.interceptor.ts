@@ -1,4 +1,10 @@
-import { Injectable, createParamDecorator, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Injectable,
+  createParamDecorator,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { CacheService } from '../cache/index.js';
 import { Db } from '../database/index.js';
@@ -19,7 +25,10 @@ export class LoadersInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    context.switchToHttp().getRequest<{ [LOADERS]?: RequestLoaders }>()[LOADERS] = new RequestLoaders(this.db, this.cache);
+    context.switchToHttp().getRequest<{ [LOADERS]?: RequestLoaders }>()[LOADERS] = new RequestLoaders(
+      this.db,
+      this.cache,
+    );
     return next.handle();
   }
 }

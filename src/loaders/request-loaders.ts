@@ -57,7 +57,9 @@ export class RequestLoaders {
       return cache.getMany<UserSummary>(
         keys,
         async (missing) => {
-          const rows = await db.reader().$queryRaw<UserSummary[]>`SELECT id, name FROM users WHERE id = ANY(${missing.map((key) => key.id)}::int[])`;
+          const rows = await db.reader().$queryRaw<
+            UserSummary[]
+          >`SELECT id, name FROM users WHERE id = ANY(${missing.map((key) => key.id)}::int[])`;
           return new Map(rows.map((row) => [row.id, row]));
         },
         { ttlMs: SUMMARY_TTL_MS },

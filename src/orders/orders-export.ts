@@ -11,7 +11,11 @@ const CSV_HEADER = 'id,userId,status,totalCents,currency,createdAt\n';
  * the next batch only when the client has taken the last one (backpressure), and a client that
  * goes away destroys the stream, which ends the generator: no further query runs.
  */
-export function exportOrders(db: Db, { from, to, format }: { from: Date; to: Date; format: 'ndjson' | 'csv' }, batchSize = BATCH): Readable {
+export function exportOrders(
+  db: Db,
+  { from, to, format }: { from: Date; to: Date; format: 'ndjson' | 'csv' },
+  batchSize = BATCH,
+): Readable {
   async function* lines(): AsyncGenerator<string> {
     if (format === 'csv') yield CSV_HEADER;
     let after: { createdAt: Date; id: number } | undefined;

@@ -11,7 +11,14 @@ import { Loaders, LoadersInterceptor } from '../loaders/loaders.interceptor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { idParam } from '../products/products.schemas.js';
 import type { AdminOrderDto, OrderDto } from './order.dto.js';
-import { adminOrdersQuery, exportOrdersQuery, listOrdersQuery, type AdminOrdersQuery, type ExportOrdersQuery, type ListOrdersQuery } from './orders.schemas.js';
+import {
+  adminOrdersQuery,
+  exportOrdersQuery,
+  listOrdersQuery,
+  type AdminOrdersQuery,
+  type ExportOrdersQuery,
+  type ListOrdersQuery,
+} from './orders.schemas.js';
 import { OrdersService } from './orders.service.js';
 
 @ApiTags('orders')
@@ -39,14 +46,24 @@ export class OrdersController {
   @ApiJson(200, 'The order', orderSchema)
   @ApiProblems(400, 404)
   @Authenticated()
-  get(@CurrentUser() user: AuthUser, @Param(new ZodValidationPipe(idParam)) { id }: { id: number }, @Loaders() loaders: RequestLoaders): Promise<OrderDto> {
+  get(
+    @CurrentUser() user: AuthUser,
+    @Param(new ZodValidationPipe(idParam)) { id }: { id: number },
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<OrderDto> {
     return this.orders.get(user, id, loaders);
   }
 
   @Get('admin/orders/export')
   @ApiOperation({ summary: 'Stream all orders of a date range as NDJSON or CSV (admin)' })
-  @ApiZodQuery(z.object({ format: z.enum(['ndjson', 'csv']).optional(), from: z.string().optional(), to: z.string().optional() }))
-  @ApiResponse({ status: 200, description: 'The orders, streamed', content: { 'application/x-ndjson': {}, 'text/csv': {} } })
+  @ApiZodQuery(
+    z.object({ format: z.enum(['ndjson', 'csv']).optional(), from: z.string().optional(), to: z.string().optional() }),
+  )
+  @ApiResponse({
+    status: 200,
+    description: 'The orders, streamed',
+    content: { 'application/x-ndjson': {}, 'text/csv': {} },
+  })
   @ApiProblems(400)
   @Authenticated({ admin: true })
   export(@Query(new ZodValidationPipe(exportOrdersQuery)) query: ExportOrdersQuery): StreamableFile {
@@ -62,7 +79,10 @@ export class OrdersController {
   @ApiJson(200, 'A page of orders', pageOf(adminOrderSchema))
   @ApiProblems(400)
   @Authenticated({ admin: true })
-  listAll(@Query(new ZodValidationPipe(adminOrdersQuery)) query: AdminOrdersQuery, @Loaders() loaders: RequestLoaders): Promise<Page<AdminOrderDto>> {
+  listAll(
+    @Query(new ZodValidationPipe(adminOrdersQuery)) query: AdminOrdersQuery,
+    @Loaders() loaders: RequestLoaders,
+  ): Promise<Page<AdminOrderDto>> {
     return this.orders.listAll(query, loaders);
   }
 }

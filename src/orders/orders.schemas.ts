@@ -40,7 +40,10 @@ export const dateRangeQuery = z
     return { from: from ?? new Date(end.getTime() - 30 * 86_400_000), to: end };
   })
   .refine(({ from, to }) => from < to, { message: 'must be before to', path: ['from'] })
-  .refine(({ from, to }) => to.getTime() - from.getTime() <= 366 * 86_400_000, { message: 'the range must be at most 366 days', path: ['from'] });
+  .refine(({ from, to }) => to.getTime() - from.getTime() <= 366 * 86_400_000, {
+    message: 'the range must be at most 366 days',
+    path: ['from'],
+  });
 
 export const exportOrdersQuery = z
   .object({
@@ -52,7 +55,8 @@ export const exportOrdersQuery = z
   .transform(({ format, from, to }, context) => {
     const range = dateRangeQuery.safeParse({ from, to });
     if (!range.success) {
-      for (const issue of range.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      for (const issue of range.error.issues)
+        context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
       return z.NEVER;
     }
     return { format, ...range.data };

@@ -22,7 +22,14 @@ export class OrdersService {
   async listAll(query: OrderPageQuery, loaders: RequestLoaders): Promise<Page<AdminOrderDto>> {
     const rows = await this.orders.findPage({ ...query, limit: query.limit + 1 });
     // All loads of one page start in the same tick: DataLoader makes one batch of each kind.
-    const page = await Promise.all(rows.slice(0, query.limit).map(async (order) => ({ ...(await this.withItems(order, loaders)), user: await loaders.users.load(order.userId) })));
+    const page = await Promise.all(
+      rows
+        .slice(0, query.limit)
+        .map(async (order) => ({
+          ...(await this.withItems(order, loaders)),
+          user: await loaders.users.load(order.userId),
+        })),
+    );
     return this.pageOf(rows, query.limit, (_order, index) => page[index]);
   }
 
@@ -34,7 +41,8 @@ export class OrdersService {
   /** Another customer's order is a 404, not a 403: its existence is not the caller's business. */
   async get(user: AuthUser, id: number, loaders: RequestLoaders): Promise<OrderDto> {
     const order = await this.orders.findById(id);
-    if (!order || (order.userId !== user.id && user.role !== 'admin')) throw new NotFoundProblem(`Order ${id} does not exist.`);
+    if (!order || (order.userId !== user.id && user.role !== 'admin'))
+      throw new NotFoundProblem(`Order ${id} does not exist.`);
     return this.withItems(order, loaders);
   }
 
@@ -42,7 +50,10 @@ export class OrdersService {
   private pageOf<R extends OrderRow, T>(rows: R[], limit: number, build: (order: R, index: number) => T): Page<T> {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { data: page.map(build), nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.createdAt).toISOString(), last.id]) : null };
+    return {
+      data: page.map(build),
+      nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.createdAt).toISOString(), last.id]) : null,
+    };
   }
 
   private orderFields(order: OrderRow): Omit<OrderDto, 'items'> {

@@ -6,7 +6,13 @@ describe('HttpPaymentGateway against the local fake provider', () => {
   let provider: FastifyInstance;
   let baseUrl: string;
   const behaviour = { latencyMs: 0, failureRate: 0 };
-  const request = (orderId: number, token = 'tok_visa') => ({ orderId, amountCents: 1000, currency: 'USD', token, idempotencyKey: `order-${orderId}-charge` });
+  const request = (orderId: number, token = 'tok_visa') => ({
+    orderId,
+    amountCents: 1000,
+    currency: 'USD',
+    token,
+    idempotencyKey: `order-${orderId}-charge`,
+  });
 
   beforeAll(async () => {
     provider = createFakeGateway(behaviour);
@@ -29,7 +35,11 @@ describe('HttpPaymentGateway against the local fake provider', () => {
 
   it('reports a decline as final, without opening the breaker', async () => {
     const gateway = new HttpPaymentGateway({ baseUrl, failureThreshold: 2 });
-    for (let i = 0; i < 3; i++) expect(await gateway.charge(request(10 + i, 'tok_declined'))).toMatchObject({ outcome: 'declined', reason: 'card_declined' });
+    for (let i = 0; i < 3; i++)
+      expect(await gateway.charge(request(10 + i, 'tok_declined'))).toMatchObject({
+        outcome: 'declined',
+        reason: 'card_declined',
+      });
     expect(gateway.circuit).toBe('closed');
   });
 

@@ -38,17 +38,29 @@ export class HttpPaymentGateway extends PaymentGateway {
 
   constructor(private readonly options: HttpPaymentGatewayOptions) {
     super();
-    this.breaker = circuitBreaker(handleWhen((error) => error instanceof RetryableGatewayError || error instanceof TaskCancelledError || error instanceof TypeError), {
-      halfOpenAfter: options.halfOpenAfterMs ?? 5_000,
-      breaker: new ConsecutiveBreaker(options.failureThreshold ?? 5),
-    });
-    this.breaker.onStateChange((state) => this.logger.warn(`payment gateway circuit ${CircuitState[state].toLowerCase()}`));
+    this.breaker = circuitBreaker(
+      handleWhen(
+        (error) =>
+          error instanceof RetryableGatewayError || error instanceof TaskCancelledError || error instanceof TypeError,
+      ),
+      {
+        halfOpenAfter: options.halfOpenAfterMs ?? 5_000,
+        breaker: new ConsecutiveBreaker(options.failureThreshold ?? 5),
+      },
+    );
+    this.breaker.onStateChange((state) =>
+      this.logger.warn(`payment gateway circuit ${CircuitState[state].toLowerCase()}`),
+    );
     this.policy = wrap(this.breaker, timeout(options.timeoutMs ?? 2_000, TimeoutStrategy.Aggressive));
   }
 
   /** `closed`, `open`, `half-open`: for health and metrics. */
   get circuit(): 'closed' | 'open' | 'half-open' {
-    return this.breaker.state === CircuitState.Closed ? 'closed' : this.breaker.state === CircuitState.HalfOpen ? 'half-open' : 'open';
+    return this.breaker.state === CircuitState.Closed
+      ? 'closed'
+      : this.breaker.state === CircuitState.HalfOpen
+        ? 'half-open'
+        : 'open';
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
@@ -66,7 +78,12 @@ export class HttpPaymentGateway extends PaymentGateway {
       method: 'POST',
       signal,
       headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey },
-      body: JSON.stringify({ orderId: request.orderId, amountCents: request.amountCents, currency: request.currency, token: request.token }),
+      body: JSON.stringify({
+        orderId: request.orderId,
+        amountCents: request.amountCents,
+        currency: request.currency,
+        token: request.token,
+      }),
     });
     const body = (await response.json().catch(() => ({}))) as { id?: string; error?: string };
     if (response.ok && body.id) return { outcome: 'charged', chargeId: body.id };

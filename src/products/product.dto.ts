@@ -40,7 +40,19 @@ export type ProductDetailRow = ProductRow & {
 };
 
 /** The fields `?fields=` may name. */
-export const PRODUCT_FIELDS = ['id', 'sku', 'name', 'description', 'priceCents', 'currency', 'stock', 'status', 'categoryId', 'createdAt', 'updatedAt'] as const;
+export const PRODUCT_FIELDS = [
+  'id',
+  'sku',
+  'name',
+  'description',
+  'priceCents',
+  'currency',
+  'stock',
+  'status',
+  'categoryId',
+  'createdAt',
+  'updatedAt',
+] as const;
 export const PRODUCT_DETAIL_FIELDS = [...PRODUCT_FIELDS, 'category', 'rating', 'latestReviews'] as const;
 
 export function toProductDto(row: ProductRow): ProductDto {
@@ -63,7 +75,10 @@ export function toProductDetailDto(row: ProductDetailRow): ProductDetailDto {
   return {
     ...toProductDto(row),
     category: { id: row.categoryId, name: row.categoryName, slug: row.categorySlug },
-    rating: { average: row.ratingAverage === null ? null : Math.round(row.ratingAverage * 100) / 100, count: row.ratingCount },
+    rating: {
+      average: row.ratingAverage === null ? null : Math.round(row.ratingAverage * 100) / 100,
+      count: row.ratingCount,
+    },
     latestReviews: (row.latestReviews ?? []).map((review) => ({
       id: review.id,
       rating: review.rating,

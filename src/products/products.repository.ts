@@ -39,7 +39,8 @@ export function productListSql(query: ProductListQuery): Prisma.Sql {
   if (query.minPrice !== undefined) conditions.push(Prisma.sql`p.price_cents >= ${query.minPrice}`);
   if (query.maxPrice !== undefined) conditions.push(Prisma.sql`p.price_cents <= ${query.maxPrice}`);
   if (query.inStock) conditions.push(Prisma.sql`p.stock > 0`);
-  if (query.after) conditions.push(Prisma.sql`(${order.column}, p.id) ${order.comparison} (${query.after.value}, ${query.after.id})`);
+  if (query.after)
+    conditions.push(Prisma.sql`(${order.column}, p.id) ${order.comparison} (${query.after.value}, ${query.after.id})`);
   return Prisma.sql`
     SELECT ${PRODUCT_COLUMNS} FROM products p
     WHERE ${Prisma.join(conditions, ' AND ')}
@@ -115,7 +116,9 @@ export class ProductsRepository {
     const top = await this.db.reader().$queryRaw<{ id: number }[]>`
       SELECT oi.product_id AS id FROM order_items oi JOIN products p ON p.id = oi.product_id AND p.status = 'active'
       GROUP BY oi.product_id ORDER BY sum(oi.quantity) DESC LIMIT ${limit}`;
-    return top.length ? this.db.reader().$queryRaw<ProductDetailRow[]>(productDetailsSql(top.map((row) => row.id))) : [];
+    return top.length
+      ? this.db.reader().$queryRaw<ProductDetailRow[]>(productDetailsSql(top.map((row) => row.id)))
+      : [];
   }
 
   async create(data: CreateProductBody): Promise<number> {

@@ -25,10 +25,21 @@ const fieldsParam = (allowed: readonly string[]) =>
   z
     .string()
     .max(500)
-    .transform((value) => [...new Set(value.split(',').map((field) => field.trim()).filter(Boolean))])
+    .transform((value) => [
+      ...new Set(
+        value
+          .split(',')
+          .map((field) => field.trim())
+          .filter(Boolean),
+      ),
+    ])
     .superRefine((fields, context) => {
       const unknown = fields.filter((field) => !allowed.includes(field));
-      if (unknown.length) context.addIssue({ code: 'custom', message: `unknown field(s): ${unknown.join(', ')}; allowed: ${allowed.join(', ')}` });
+      if (unknown.length)
+        context.addIssue({
+          code: 'custom',
+          message: `unknown field(s): ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`,
+        });
       if (!fields.length) context.addIssue({ code: 'custom', message: 'must name at least one field' });
     });
 
@@ -42,7 +53,10 @@ export const listProductsQuery = z
     categoryId: positiveId.optional(),
     minPrice: integerParam(0, MAX_INT).optional(),
     maxPrice: integerParam(0, MAX_INT).optional(),
-    inStock: z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true').optional(),
+    inStock: z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .transform((value) => value === 'true')
+      .optional(),
     fields: fieldsParam(PRODUCT_FIELDS).optional(),
   })
   .strict()
@@ -57,15 +71,33 @@ const productFields = {
   sku: z.string().regex(/^[A-Z0-9][A-Z0-9-]{2,39}$/, 'must be 3–40 characters: A–Z, 0–9 and dashes'),
   name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
   description: z.string().max(5_000, 'must be at most 5,000 characters'),
-  priceCents: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(100_000_000, 'must be at most 100,000,000'),
+  priceCents: z
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0, 'must not be negative')
+    .max(100_000_000, 'must be at most 100,000,000'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
-  stock: z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must not be negative').max(1_000_000, 'must be at most 1,000,000'),
+  stock: z
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0, 'must not be negative')
+    .max(1_000_000, 'must be at most 1,000,000'),
   status: z.enum(['active', 'archived'], { error: 'must be active or archived' }),
-  categoryId: z.number({ error: 'must be a number' }).int().min(1, 'must be a category id').max(MAX_INT, 'must be a category id'),
+  categoryId: z
+    .number({ error: 'must be a number' })
+    .int()
+    .min(1, 'must be a category id')
+    .max(MAX_INT, 'must be a category id'),
 };
 
 export const createProductBody = z
-  .object({ ...productFields, description: productFields.description.default(''), currency: productFields.currency.default('USD'), stock: productFields.stock.default(0), status: productFields.status.default('active') })
+  .object({
+    ...productFields,
+    description: productFields.description.default(''),
+    currency: productFields.currency.default('USD'),
+    stock: productFields.stock.default(0),
+    status: productFields.status.default('active'),
+  })
   .strict();
 
 export const updateProductBody = z
@@ -87,7 +119,10 @@ export const searchProductsQuery = z
       .min(1, 'must not be empty')
       .max(200, 'must be at most 200 characters')
       // Postgres text cannot hold NUL, and control characters are never a search.
-      .refine((value) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value), 'must not contain control characters'),
+      .refine(
+        (value) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value),
+        'must not contain control characters',
+      ),
     limit: integerParam(1, 50).default(20),
     page: integerParam(1, 50).default(1),
   })

@@ -5,7 +5,12 @@ import { encodeCursor, isId, type Page } from '../common/pagination/keyset-curso
 import { PRODUCT_SUMMARIES } from '../loaders/request-loaders.js';
 import { pick, toProductDetailDto, toProductDto, type ProductDetailDto, type ProductDto } from './product.dto.js';
 import { ProductsRepository, type ProductListQuery } from './products.repository.js';
-import type { CreateProductBody, ListProductsQuery, SearchProductsQuery, UpdateProductBody } from './products.schemas.js';
+import type {
+  CreateProductBody,
+  ListProductsQuery,
+  SearchProductsQuery,
+  UpdateProductBody,
+} from './products.schemas.js';
 
 export const PRODUCTS_NAMESPACE = 'products';
 export const PRODUCT_LISTS_TAG = 'product-lists';
@@ -32,15 +37,28 @@ export class ProductsService {
     const last = page.at(-1);
     return {
       data: page.map((product) => pick(product, query.fields)),
-      nextCursor: rows.length > query.limit && last ? encodeCursor([query.sort, query.sort === 'newest' ? last.createdAt : last.priceCents, last.id]) : null,
+      nextCursor:
+        rows.length > query.limit && last
+          ? encodeCursor([query.sort, query.sort === 'newest' ? last.createdAt : last.priceCents, last.id])
+          : null,
     };
   }
 
   /** Ranked matches, a page at a time (`page` ≤ 50: relevance past that is noise). */
-  async search({ q, limit, page }: SearchProductsQuery): Promise<{ data: (ProductDto & { score: number; highlight: string })[]; page: number; nextPage: number | null }> {
+  async search({
+    q,
+    limit,
+    page,
+  }: SearchProductsQuery): Promise<{
+    data: (ProductDto & { score: number; highlight: string })[];
+    page: number;
+    nextPage: number | null;
+  }> {
     const rows = await this.products.search(q, limit + 1, (page - 1) * limit);
     return {
-      data: rows.slice(0, limit).map((row) => ({ ...toProductDto(row), score: Math.round(row.score * 1000) / 1000, highlight: row.highlight })),
+      data: rows
+        .slice(0, limit)
+        .map((row) => ({ ...toProductDto(row), score: Math.round(row.score * 1000) / 1000, highlight: row.highlight })),
       page,
       nextPage: rows.length > limit && page < 50 ? page + 1 : null,
     };
@@ -76,7 +94,9 @@ export class ProductsService {
   async warmTopProducts(limit: number): Promise<boolean> {
     return this.cache.warm('top-products', async () => {
       for (const row of await this.products.findMostOrdered(limit)) {
-        await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(row.id) }, toProductDetailDto(row), { tags: [productTag(row.id)] });
+        await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(row.id) }, toProductDetailDto(row), {
+          tags: [productTag(row.id)],
+        });
       }
     });
   }
@@ -94,14 +114,19 @@ export class ProductsService {
 function keyOf(sort: ListProductsQuery['sort'], parts: unknown[]): ProductListQuery['after'] {
   const [cursorSort, value, id] = parts;
   if (parts.length === 3 && cursorSort === sort && isId(id)) {
-    if (sort === 'newest' && typeof value === 'string' && !Number.isNaN(Date.parse(value))) return { value: new Date(value), id };
-    if (sort !== 'newest' && Number.isSafeInteger(value) && (value as number) >= 0) return { value: value as number, id };
+    if (sort === 'newest' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+      return { value: new Date(value), id };
+    if (sort !== 'newest' && Number.isSafeInteger(value) && (value as number) >= 0)
+      return { value: value as number, id };
   }
   throw new ValidationProblem([{ field: 'query.cursor', message: 'is not a valid cursor for this sort' }]);
 }
 
 function translateWriteError(error: { code?: string; meta?: { target?: unknown } }): never {
   if (error.code === 'P2002') throw new ConflictProblem('A product with this SKU already exists.');
-  if (error.code === 'P2003') throw new UnprocessableProblem('The category does not exist.', [{ field: 'body.categoryId', message: 'does not exist' }]);
+  if (error.code === 'P2003')
+    throw new UnprocessableProblem('The category does not exist.', [
+      { field: 'body.categoryId', message: 'does not exist' },
+    ]);
   throw error;
 }

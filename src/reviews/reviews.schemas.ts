@@ -15,7 +15,11 @@ export const listReviewsQuery = z
 
 export const createReviewBody = z
   .object({
-    rating: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be from 1 to 5').max(5, 'must be from 1 to 5'),
+    rating: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be from 1 to 5')
+      .max(5, 'must be from 1 to 5'),
     comment: z.string({ error: 'must be text' }).trim().max(2_000, 'must be at most 2,000 characters').default(''),
   })
   .strict();

@@ -34,7 +34,11 @@ export class ReviewsService {
     private readonly cache: CacheService,
   ) {}
 
-  async list(productId: number, { limit, cursor }: ListReviewsQuery, loaders: RequestLoaders): Promise<Page<ReviewDto>> {
+  async list(
+    productId: number,
+    { limit, cursor }: ListReviewsQuery,
+    loaders: RequestLoaders,
+  ): Promise<Page<ReviewDto>> {
     await this.requireProduct(productId);
     const after = cursor ? Prisma.sql`AND (created_at, id) < (${cursor.createdAt}, ${cursor.id})` : Prisma.empty;
     const rows = await this.db.reader().$queryRaw<ReviewRow[]>`
@@ -63,7 +67,8 @@ export class ReviewsService {
       await this.cache.invalidateTags([productTag(productId)]);
       return this.toDto(row, await loaders.users.load(user.id));
     } catch (error) {
-      if ((error as { code?: string }).code === 'P2002') throw new ConflictProblem('You have already reviewed this product.');
+      if ((error as { code?: string }).code === 'P2002')
+        throw new ConflictProblem('You have already reviewed this product.');
       throw error;
     }
   }
@@ -74,6 +79,13 @@ export class ReviewsService {
   }
 
   private toDto(row: ReviewRow, user: UserSummary | null): ReviewDto {
-    return { id: row.id, productId: row.productId, rating: row.rating, comment: row.comment, createdAt: row.createdAt.toISOString(), user };
+    return {
+      id: row.id,
+      productId: row.productId,
+      rating: row.rating,
+      comment: row.comment,
+      createdAt: row.createdAt.toISOString(),
+      user,
+    };
   }
 }

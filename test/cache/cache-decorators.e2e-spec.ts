@@ -10,7 +10,12 @@ let version = 0;
 @Controller('fixture')
 class FixtureController {
   @Get('items/:id')
-  @Cacheable({ namespace: 'items', key: (request) => (request.params as { id: string }).id, tags: () => ['items'], cacheControl: 'private, no-cache' })
+  @Cacheable({
+    namespace: 'items',
+    key: (request) => (request.params as { id: string }).id,
+    tags: () => ['items'],
+    cacheControl: 'private, no-cache',
+  })
   item(@Param('id') id: string) {
     return { id, version };
   }

@@ -66,7 +66,9 @@ describe('CacheService on real Redis', () => {
       return { hot: true, at: Date.now() };
     };
     const key = { namespace: 'products', id: 'cold' };
-    const results = await Promise.all(Array.from({ length: 200 }, (_, index) => (index % 2 ? a : b).getOrSet(key, loader)));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, index) => (index % 2 ? a : b).getOrSet(key, loader)),
+    );
     expect(loads).toBe(1);
     expect(new Set(results.map((result) => JSON.stringify(result))).size).toBe(1);
     expect(a.stats.of('products').lockWaits + b.stats.of('products').lockWaits).toBeGreaterThan(0);
@@ -117,7 +119,9 @@ describe('CacheService on real Redis', () => {
     await service.getOrSet(key, async () => Promise.reject(new Error('db down')), { ttlMs: 50, graceMs: 5_000 });
     await sleep(50);
     // The failed refresh left the good value in place.
-    expect(await service.getOrSet(key, async () => Promise.reject(new Error('db down')), { ttlMs: 50, graceMs: 5_000 })).toBe('good');
+    expect(
+      await service.getOrSet(key, async () => Promise.reject(new Error('db down')), { ttlMs: 50, graceMs: 5_000 }),
+    ).toBe('good');
   });
 
   it('getMany: one MGET for L2, one loader call for all misses', async () => {
@@ -151,7 +155,11 @@ describe('CacheService on real Redis', () => {
     const service = await instance(prefix, { l1: { maxEntries: 100 }, commandTimeoutMs: 1_000 });
     const tag = `bulk-${Date.now()}`;
     for (let start = 0; start < 10_000; start += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, i) => service.set({ namespace: 'bulk', id: start + i }, { n: start + i }, { tags: [tag] })));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          service.set({ namespace: 'bulk', id: start + i }, { n: start + i }, { tags: [tag] }),
+        ),
+      );
     }
     expect(await redis.scard(`${prefix}:tag:${tag}`)).toBe(10_000);
     const keysCallsBefore = commandCalls(await redis.info('commandstats'), 'keys');
@@ -180,7 +188,11 @@ describe('CacheService on real Redis', () => {
   });
 
   it('keeps answering from loaders when Redis is unreachable, reports the circuit, and recovers', async () => {
-    const service = await instance(prefix, { circuitFailureThreshold: 3, circuitHalfOpenAfterMs: 300, commandTimeoutMs: 50 });
+    const service = await instance(prefix, {
+      circuitFailureThreshold: 3,
+      circuitHalfOpenAfterMs: 300,
+      commandTimeoutMs: 50,
+    });
     const key = { namespace: 'products', id: 'outage' };
     stopCacheRedis();
     try {
@@ -196,10 +208,14 @@ describe('CacheService on real Redis', () => {
     } finally {
       await startCacheRedis();
     }
-    await waitFor(async () => {
-      await service.getOrSet({ ...key, id: `probe-${Date.now()}` }, async () => 'x');
-      return service.circuit === 'closed';
-    }, 5_000, 'the circuit to close');
+    await waitFor(
+      async () => {
+        await service.getOrSet({ ...key, id: `probe-${Date.now()}` }, async () => 'x');
+        return service.circuit === 'closed';
+      },
+      5_000,
+      'the circuit to close',
+    );
     await service.set(key, 'stored again');
     expect(await redis.exists(`${prefix}:products:v0:outage`)).toBe(1);
     // The bus was down too: invalidations may have been missed, so L1 was cleared on reconnect.
@@ -215,7 +231,10 @@ describe('CacheService on real Redis', () => {
       runs++;
       await sleep(200);
     };
-    const [first, second] = await Promise.all([a.warm('top-products', work, 1_000), b.warm('top-products', work, 1_000)]);
+    const [first, second] = await Promise.all([
+      a.warm('top-products', work, 1_000),
+      b.warm('top-products', work, 1_000),
+    ]);
     expect([first, second].filter(Boolean)).toHaveLength(1);
     expect(runs).toBe(1);
   });

@@ -78,7 +78,11 @@ describe('HTTP caching of the catalog (real Redis, real replicas)', () => {
     try {
       const warmedCache = warmed.get(CacheService);
       const deadline = Date.now() + 10_000;
-      while ((await warmedCache.get({ namespace: PRODUCTS_NAMESPACE, id: String(top.id) })) === undefined && Date.now() < deadline) await sleep(50);
+      while (
+        (await warmedCache.get({ namespace: PRODUCTS_NAMESPACE, id: String(top.id) })) === undefined &&
+        Date.now() < deadline
+      )
+        await sleep(50);
       const response = await warmed.inject({ method: 'GET', url: `/products/${top.id}` });
       expect(response.headers['x-cache']).toBe('HIT');
       expect(response.json().id).toBe(top.id);
@@ -105,7 +109,10 @@ describe('HTTP caching of the catalog (real Redis, real replicas)', () => {
       }
       const firstFresh = seen.indexOf(fresh);
       expect(firstFresh, 'the new value is served').toBeGreaterThanOrEqual(0);
-      expect(seen.slice(firstFresh).filter((value) => value === old), 'the old value never comes back').toEqual([]);
+      expect(
+        seen.slice(firstFresh).filter((value) => value === old),
+        'the old value never comes back',
+      ).toEqual([]);
       return seen;
     }
 

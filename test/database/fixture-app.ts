@@ -2,7 +2,13 @@ import { Controller, Get, Injectable, Module, Post, type CanActivate, type Execu
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { ConsistencyInterceptor, DatabaseModule, Db, ReadFromPrimary, type DatabaseModuleOptions } from '../../src/database/index.js';
+import {
+  ConsistencyInterceptor,
+  DatabaseModule,
+  Db,
+  ReadFromPrimary,
+  type DatabaseModuleOptions,
+} from '../../src/database/index.js';
 import { testConfig } from '../support/test-app.js';
 
 export const PROBE_TABLE = 'db_fixture_values';
@@ -27,17 +33,21 @@ class FixtureController {
   async write(): Promise<{ written: number; readBack: number; readFrom: number }> {
     const written = Date.now() + Math.floor(Math.random() * 1000);
     await this.db.primary.$executeRawUnsafe(`UPDATE ${PROBE_TABLE} SET value = $1 WHERE id = 1`, written);
-    const [row] = await this.db.reader().$queryRawUnsafe<{ value: string; port: number }[]>(
-      `SELECT value::text, current_setting('port')::int AS port FROM ${PROBE_TABLE} WHERE id = 1`,
-    );
+    const [row] = await this.db
+      .reader()
+      .$queryRawUnsafe<{ value: string; port: number }[]>(
+        `SELECT value::text, current_setting('port')::int AS port FROM ${PROBE_TABLE} WHERE id = 1`,
+      );
     return { written, readBack: Number(row.value), readFrom: row.port };
   }
 
   @Get('value')
   async read(): Promise<{ value: number; port: number }> {
-    const [row] = await this.db.reader().$queryRawUnsafe<{ value: string; port: number }[]>(
-      `SELECT value::text, current_setting('port')::int AS port FROM ${PROBE_TABLE} WHERE id = 1`,
-    );
+    const [row] = await this.db
+      .reader()
+      .$queryRawUnsafe<{ value: string; port: number }[]>(
+        `SELECT value::text, current_setting('port')::int AS port FROM ${PROBE_TABLE} WHERE id = 1`,
+      );
     return { value: Number(row.value), port: row.port };
   }
 
@@ -75,7 +85,9 @@ export async function createDatabaseFixture(overrides: Partial<DatabaseModuleOpt
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const db = app.get(Db);
-  await db.primary.$executeRawUnsafe(`CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (id int PRIMARY KEY, value bigint NOT NULL)`);
+  await db.primary.$executeRawUnsafe(
+    `CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (id int PRIMARY KEY, value bigint NOT NULL)`,
+  );
   await db.primary.$executeRawUnsafe(`INSERT INTO ${PROBE_TABLE} VALUES (1, 0) ON CONFLICT (id) DO NOTHING`);
   return { app, db, options };
 }

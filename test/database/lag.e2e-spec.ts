@@ -15,7 +15,9 @@ describe('DatabaseModule with lagging replicas', () => {
     let db: Db;
 
     beforeAll(async () => {
-      ({ app, db } = await createDatabaseFixture({ routing: { probeIntervalMs: 200, probeTimeoutMs: 300, maxLagMs: 500 } }));
+      ({ app, db } = await createDatabaseFixture({
+        routing: { probeIntervalMs: 200, probeTimeoutMs: 300, maxLagMs: 500 },
+      }));
       await setApplyDelay(1, '2s');
     });
 
@@ -60,7 +62,9 @@ describe('DatabaseModule with lagging replicas', () => {
     let db: Db;
 
     beforeAll(async () => {
-      ({ app, db } = await createDatabaseFixture({ routing: { probeIntervalMs: 200, probeTimeoutMs: 300, maxLagMs: 10_000 } }));
+      ({ app, db } = await createDatabaseFixture({
+        routing: { probeIntervalMs: 200, probeTimeoutMs: 300, maxLagMs: 10_000 },
+      }));
       await setApplyDelay(1, '2s');
       await setApplyDelay(2, '2s');
     });
@@ -75,7 +79,11 @@ describe('DatabaseModule with lagging replicas', () => {
       const token = write.headers['x-consistency-token'] as string;
       expect(token).toBeTruthy();
 
-      const withToken = await app.inject({ method: 'GET', url: '/fixture/value', headers: { 'x-consistency-token': token } });
+      const withToken = await app.inject({
+        method: 'GET',
+        url: '/fixture/value',
+        headers: { 'x-consistency-token': token },
+      });
       expect(withToken.json().value).toBe(written);
 
       const withoutToken = await app.inject({ method: 'GET', url: '/fixture/value' });
@@ -85,7 +93,11 @@ describe('DatabaseModule with lagging replicas', () => {
       // Once replayed, the token is satisfied by a replica again.
       await new Promise((resolve) => setTimeout(resolve, 2_600));
       await db.probeReplicas();
-      const later = await app.inject({ method: 'GET', url: '/fixture/value', headers: { 'x-consistency-token': token } });
+      const later = await app.inject({
+        method: 'GET',
+        url: '/fixture/value',
+        headers: { 'x-consistency-token': token },
+      });
       expect(later.json()).toMatchObject({ value: written });
       expect([5433, 5434]).toContain(later.json().port);
     });
@@ -96,7 +108,11 @@ describe('DatabaseModule with lagging replicas', () => {
       const { written } = write.json();
       const mine = await app.inject({ method: 'GET', url: '/fixture/value', headers: user });
       expect(mine.json().value).toBe(written);
-      const someoneElse = await app.inject({ method: 'GET', url: '/fixture/value', headers: { 'x-test-user': 'someone-else' } });
+      const someoneElse = await app.inject({
+        method: 'GET',
+        url: '/fixture/value',
+        headers: { 'x-test-user': 'someone-else' },
+      });
       expect(someoneElse.json().value).not.toBe(written);
     });
   });

@@ -66,7 +66,11 @@ describe('DatabaseModule routing (real primary + 2 streaming replicas)', () => {
   });
 
   it('rejects a malformed consistency token with 400', async () => {
-    const response = await app.inject({ method: 'GET', url: '/fixture/value', headers: { 'x-consistency-token': "0/0' OR 1=1" } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/fixture/value',
+      headers: { 'x-consistency-token': "0/0' OR 1=1" },
+    });
     expect(response.statusCode).toBe(400);
   });
 
@@ -85,7 +89,11 @@ describe('DatabaseModule routing (real primary + 2 streaming replicas)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stoppedAt = Date.now();
     stopReplica(2);
-    const outAfter = await waitFor(() => !db.snapshot().replicas[1].inRotation, 5_000, 'replica-2 to leave the rotation');
+    const outAfter = await waitFor(
+      () => !db.snapshot().replicas[1].inRotation,
+      5_000,
+      'replica-2 to leave the rotation',
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     startReplica(2);
     await waitFor(() => db.snapshot().replicas[1].inRotation, 15_000, 'replica-2 to rejoin');
@@ -96,7 +104,10 @@ describe('DatabaseModule routing (real primary + 2 streaming replicas)', () => {
     expect(outAfter, `out ${outAfter} ms after the stop`).toBeLessThanOrEqual(2 * probeIntervalMs);
     expect(Date.now() - stoppedAt).toBeGreaterThan(outAfter);
     const ports = await portsOf(6);
-    expect(new Set(ports), JSON.stringify(db.snapshot().replicas, (_k, v) => (typeof v === "bigint" ? String(v) : v))).toEqual(new Set([5433, 5434]));
+    expect(
+      new Set(ports),
+      JSON.stringify(db.snapshot().replicas, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+    ).toEqual(new Set([5433, 5434]));
   });
 
   it('serves reads from the primary, without errors, when every replica is down', async () => {

@@ -12,7 +12,9 @@ describe('DatabaseModule transactions, timeouts and leak watch', () => {
       primaryPool: { statementTimeoutMillis: 300 },
       leakWarningMs: 200,
     }));
-    await db.primary.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS db_fixture_accounts (id int PRIMARY KEY, balance int NOT NULL)');
+    await db.primary.$executeRawUnsafe(
+      'CREATE TABLE IF NOT EXISTS db_fixture_accounts (id int PRIMARY KEY, balance int NOT NULL)',
+    );
     await db.primary.$executeRawUnsafe('TRUNCATE db_fixture_accounts');
     await db.primary.$executeRawUnsafe('INSERT INTO db_fixture_accounts VALUES (1, 100), (2, 100)');
   });
@@ -29,7 +31,9 @@ describe('DatabaseModule transactions, timeouts and leak watch', () => {
         throw new Error('business rule failed');
       }),
     ).rejects.toThrow('business rule failed');
-    const [row] = await db.primary.$queryRawUnsafe<{ balance: number }[]>('SELECT balance FROM db_fixture_accounts WHERE id = 1');
+    const [row] = await db.primary.$queryRawUnsafe<{ balance: number }[]>(
+      'SELECT balance FROM db_fixture_accounts WHERE id = 1',
+    );
     expect(row.balance).toBe(100);
   });
 
@@ -44,16 +48,21 @@ describe('DatabaseModule transactions, timeouts and leak watch', () => {
       db.transaction(
         async (tx) => {
           attempts++;
-          const [{ total }] = await tx.$queryRawUnsafe<{ total: number }[]>('SELECT sum(balance)::int AS total FROM db_fixture_accounts');
+          const [{ total }] = await tx.$queryRawUnsafe<{ total: number }[]>(
+            'SELECT sum(balance)::int AS total FROM db_fixture_accounts',
+          );
           if (++readers === 2) bothRead();
           await Promise.race([barrier, new Promise((resolve) => setTimeout(resolve, 500))]);
-          if (total >= 50) await tx.$executeRawUnsafe('UPDATE db_fixture_accounts SET balance = balance - 50 WHERE id = $1', id);
+          if (total >= 50)
+            await tx.$executeRawUnsafe('UPDATE db_fixture_accounts SET balance = balance - 50 WHERE id = $1', id);
         },
         { isolationLevel: 'Serializable', maxAttempts: 5 },
       );
     await Promise.all([withdraw(1), withdraw(2)]);
     expect(attempts).toBeGreaterThanOrEqual(3);
-    const rows = await db.primary.$queryRawUnsafe<{ balance: number }[]>('SELECT balance FROM db_fixture_accounts ORDER BY id');
+    const rows = await db.primary.$queryRawUnsafe<{ balance: number }[]>(
+      'SELECT balance FROM db_fixture_accounts ORDER BY id',
+    );
     expect(rows.map((row) => row.balance)).toEqual([50, 50]);
   });
 
@@ -94,7 +103,9 @@ describe('DatabaseModule transactions, timeouts and leak watch', () => {
 
   it('counts queries by pool, model and operation', () => {
     const rows = db.snapshot().queries;
-    const raw = rows.find((row) => row.pool === 'primary' && row.model === 'raw' && row.operation === '$queryRawUnsafe');
+    const raw = rows.find(
+      (row) => row.pool === 'primary' && row.model === 'raw' && row.operation === '$queryRawUnsafe',
+    );
     expect(raw?.count).toBeGreaterThan(0);
     expect(raw?.totalMs).toBeGreaterThan(0);
   });

@@ -8,5 +8,9 @@ export function stopCacheRedis(): void {
 
 export async function startCacheRedis(): Promise<void> {
   execFileSync('bash', ['scripts/services.sh', 'up'], { stdio: 'ignore' });
-  await waitFor(() => execFileSync('redis-cli', ['-p', '6380', 'ping']).toString().includes('PONG'), 5_000, 'cache Redis');
+  await waitFor(
+    () => execFileSync('redis-cli', ['-p', '6380', 'ping']).toString().includes('PONG'),
+    5_000,
+    'cache Redis',
+  );
 }

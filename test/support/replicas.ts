@@ -2,7 +2,12 @@ import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 
 /** Controls the local replica clusters made by services:up (replica1 on 5433, replica2 on 5434). */
-const version = () => execFileSync('pg_lsclusters', ['-h']).toString().split('\n').find((line) => line.includes(' main '))!.split(/\s+/)[0];
+const version = () =>
+  execFileSync('pg_lsclusters', ['-h'])
+    .toString()
+    .split('\n')
+    .find((line) => line.includes(' main '))!
+    .split(/\s+/)[0];
 
 export function stopReplica(index: 1 | 2): void {
   execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version(), `replica${index}`, 'stop', '-m', 'fast']);
@@ -10,7 +15,10 @@ export function stopReplica(index: 1 | 2): void {
 
 /** Starts the replica unless it already runs. */
 export function startReplica(index: 1 | 2): void {
-  const status = execFileSync('pg_lsclusters', ['-h']).toString().split('\n').find((line) => line.split(/\s+/)[1] === `replica${index}`);
+  const status = execFileSync('pg_lsclusters', ['-h'])
+    .toString()
+    .split('\n')
+    .find((line) => line.split(/\s+/)[1] === `replica${index}`);
   if (status?.includes('online')) return;
   execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version(), `replica${index}`, 'start']);
 }
@@ -27,7 +35,11 @@ export async function setApplyDelay(index: 1 | 2, delay: string): Promise<void> 
   }
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
   const started = Date.now();
   while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -14,7 +14,8 @@ export function scanResponsesForSecrets(fastify: FastifyInstance): void {
   fastify.addHook('onSend', async (_request, _reply, payload) => {
     if (typeof payload === 'string' || Buffer.isBuffer(payload)) {
       scanned.bodies++;
-      if (SECRET_PATTERN.test(payload.toString())) throw new Error(`secret field in a response body: ${payload.toString().slice(0, 300)}`);
+      if (SECRET_PATTERN.test(payload.toString()))
+        throw new Error(`secret field in a response body: ${payload.toString().slice(0, 300)}`);
     }
     return payload;
   });

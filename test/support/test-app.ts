@@ -7,7 +7,13 @@ import { connect } from './sql.js';
 /** The test configuration: local defaults for NODE_ENV=test (database `store_test`). */
 export function testConfig(overrides: Record<string, string> = {}): AppConfigValues {
   // Warming runs in the background at start; tests that want it turn it on.
-  return loadAppConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', CACHE_WARM_TOP_PRODUCTS: '0', ...overrides });
+  return loadAppConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    CACHE_WARM_TOP_PRODUCTS: '0',
+    ...overrides,
+  });
 }
 
 /** The real application on the real services, answering through Fastify's `inject`. */
@@ -20,7 +26,11 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
 }
 
 /** Logs in through the API; seeded users all have the password "password". */
-export async function login(app: NestFastifyApplication, email: string, password = 'password'): Promise<Record<string, string>> {
+export async function login(
+  app: NestFastifyApplication,
+  email: string,
+  password = 'password',
+): Promise<Record<string, string>> {
   const response = await app.inject({ method: 'POST', url: '/auth/login', payload: { email, password } });
   if (response.statusCode !== 200) throw new Error(`login of ${email} failed: ${response.body}`);
   return { authorization: `Bearer ${response.json().accessToken}` };
@@ -32,7 +42,10 @@ export const ADMIN_EMAIL = 'admin@example.com';
  * The app and a plain SQL client for one test file: created before its tests, closed after.
  * Read `context.app` / `context.sql` inside tests (they are set by then).
  */
-export function useTestApp(overrides: Record<string, string> = {}): { app: NestFastifyApplication; sql: import('pg').Client } {
+export function useTestApp(overrides: Record<string, string> = {}): {
+  app: NestFastifyApplication;
+  sql: import('pg').Client;
+} {
   const context = {} as { app: NestFastifyApplication; sql: import('pg').Client };
   beforeAll(async () => {
     context.app = await createTestApp(overrides);

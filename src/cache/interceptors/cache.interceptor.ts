@@ -1,4 +1,12 @@
-import { HttpException, Injectable, NotFoundException, type CallHandler, type ExecutionContext, type NestInterceptor, type OnModuleInit } from '@nestjs/common';
+import {
+  HttpException,
+  Injectable,
+  NotFoundException,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, from, lastValueFrom, mergeMap } from 'rxjs';
@@ -54,38 +62,56 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     if (cacheable && request.method === 'GET') return from(this.serve(cacheable, request, reply, next));
-    if (evict) return next.handle().pipe(mergeMap((result) => from(this.evict(evict, request, result).then(() => result))));
+    if (evict)
+      return next.handle().pipe(mergeMap((result) => from(this.evict(evict, request, result).then(() => result))));
     return next.handle();
   }
 
-  private async serve(options: CacheableOptions, request: FastifyRequest, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+  private async serve(
+    options: CacheableOptions,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    next: CallHandler,
+  ): Promise<unknown> {
     const key = { namespace: options.namespace, id: options.key?.(request) ?? request.url };
     const ifNoneMatch = request.headers['if-none-match'];
     if (ifNoneMatch) {
       const cached = await this.cache.peek(key);
-      if (cached && !cached.stale && etagMatches(ifNoneMatch, cached.etag)) return this.notModified(request, reply, cached.etag, options, 'HIT');
+      if (cached && !cached.stale && etagMatches(ifNoneMatch, cached.etag))
+        return this.notModified(request, reply, cached.etag, options, 'HIT');
     }
     // A 404 is cached as "not found" (negative caching, short TTL) and answered the same way each time.
-    const load = () => lastValueFrom(next.handle()).catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+    const load = () =>
+      lastValueFrom(next.handle()).catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
     const entry = await this.cache.getOrSetEntry(key, load, {
       ttlMs: options.ttlMs,
       graceMs: options.staleWhileRevalidateMs,
       tags: options.tags?.(request),
     });
     if (entry.value === null) throw new NotFoundException(`${request.url.split('?')[0]} was not found.`);
-    if (ifNoneMatch && etagMatches(ifNoneMatch, entry.etag)) return this.notModified(request, reply, entry.etag, options, entry.status);
+    if (ifNoneMatch && etagMatches(ifNoneMatch, entry.etag))
+      return this.notModified(request, reply, entry.etag, options, entry.status);
     this.headers(reply, entry.status, entry.etag, options);
     return entry.value;
   }
 
-  private notModified(request: FastifyRequest, reply: FastifyReply, etag: string, options: CacheableOptions, status: string): undefined {
+  private notModified(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    etag: string,
+    options: CacheableOptions,
+    status: string,
+  ): undefined {
     (request as FastifyRequest & { [NOT_MODIFIED]?: boolean })[NOT_MODIFIED] = true;
     this.headers(reply, status, etag, options);
     return undefined;
   }
 
   private headers(reply: FastifyReply, status: string, etag: string, options: CacheableOptions): void {
-    reply.header(CACHE_STATUS_HEADER, status).header('etag', etag).header('cache-control', options.cacheControl ?? DEFAULT_CACHE_CONTROL);
+    reply
+      .header(CACHE_STATUS_HEADER, status)
+      .header('etag', etag)
+      .header('cache-control', options.cacheControl ?? DEFAULT_CACHE_CONTROL);
   }
 
   private async evict(options: CacheEvictOptions, request: FastifyRequest, result: unknown): Promise<void> {

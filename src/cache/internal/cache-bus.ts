@@ -24,7 +24,11 @@ export class CacheBus {
     onMessage: (message: BusMessage) => void,
     onResync: () => void,
   ) {
-    this.subscriber = new Redis(url, { retryStrategy: (times) => Math.min(times * 100, 1_000), connectTimeout: 1_000, maxRetriesPerRequest: null });
+    this.subscriber = new Redis(url, {
+      retryStrategy: (times) => Math.min(times * 100, 1_000),
+      connectTimeout: 1_000,
+      maxRetriesPerRequest: null,
+    });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('ready', () => {
       if (this.subscribed) {

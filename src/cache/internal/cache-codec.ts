@@ -38,12 +38,22 @@ export function registerCustomTypes(types: CustomType[]): void {
   for (const type of types) {
     if (registered.has(type.name)) continue;
     registered.add(type.name);
-    superjson.registerCustom<unknown, string>({ isApplicable: type.isApplicable, serialize: type.serialize as (v: unknown) => string, deserialize: type.deserialize }, type.name);
+    superjson.registerCustom<unknown, string>(
+      {
+        isApplicable: type.isApplicable,
+        serialize: type.serialize as (v: unknown) => string,
+        deserialize: type.deserialize,
+      },
+      type.name,
+    );
   }
 }
 
 export class CacheCodec {
-  constructor(private readonly compressAboveBytes: number, customTypes: CustomType[] = []) {
+  constructor(
+    private readonly compressAboveBytes: number,
+    customTypes: CustomType[] = [],
+  ) {
     registerCustomTypes(customTypes);
   }
 
@@ -58,8 +68,11 @@ export class CacheCodec {
       `{"s":${entry.softExpiresAt},"h":${entry.hardExpiresAt},"e":${JSON.stringify(entry.etag)},"t":${JSON.stringify(entry.tags)},"n":${entry.negative ? 1 : 0},"v":${valueJson}}`,
     );
     if (payload.length > this.compressAboveBytes) {
-      const compressed = brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length } });
-      if (payload.length / compressed.length >= MIN_COMPRESSION_RATIO) return Buffer.concat([Buffer.from([FORMAT_VERSION, BROTLI]), compressed]);
+      const compressed = brotliCompressSync(payload, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: 4, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length },
+      });
+      if (payload.length / compressed.length >= MIN_COMPRESSION_RATIO)
+        return Buffer.concat([Buffer.from([FORMAT_VERSION, BROTLI]), compressed]);
     }
     return Buffer.concat([Buffer.from([FORMAT_VERSION, RAW]), payload]);
   }
@@ -69,8 +82,22 @@ export class CacheCodec {
     if (buffer.length < 2 || buffer[0] !== FORMAT_VERSION) return undefined;
     try {
       const payload = buffer[1] === BROTLI ? brotliDecompressSync(buffer.subarray(2)) : buffer.subarray(2);
-      const raw = JSON.parse(payload.toString('utf8')) as { s: number; h: number; e: string; t: string[]; n: number; v: Parameters<typeof superjson.deserialize>[0] };
-      return { value: superjson.deserialize<T>(raw.v), softExpiresAt: raw.s, hardExpiresAt: raw.h, etag: raw.e, tags: raw.t, negative: raw.n === 1 };
+      const raw = JSON.parse(payload.toString('utf8')) as {
+        s: number;
+        h: number;
+        e: string;
+        t: string[];
+        n: number;
+        v: Parameters<typeof superjson.deserialize>[0];
+      };
+      return {
+        value: superjson.deserialize<T>(raw.v),
+        softExpiresAt: raw.s,
+        hardExpiresAt: raw.h,
+        etag: raw.e,
+        tags: raw.t,
+        negative: raw.n === 1,
+      };
     } catch {
       return undefined;
     }

@@ -26,7 +26,11 @@ export class RedisStore {
   private readonly breaker: CircuitBreakerPolicy;
   private readonly logger = new Logger('Cache:redis');
 
-  constructor(url: string, options: { commandTimeoutMs: number; threshold: number; halfOpenAfterMs: number }, private readonly stats: CacheStats) {
+  constructor(
+    url: string,
+    options: { commandTimeoutMs: number; threshold: number; halfOpenAfterMs: number },
+    private readonly stats: CacheStats,
+  ) {
     this.redis = new Redis(url, {
       enableOfflineQueue: false,
       commandTimeout: options.commandTimeoutMs,
@@ -37,9 +41,13 @@ export class RedisStore {
     this.redis.on('error', () => undefined); // counted per command; the connection retries by itself
     this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     this.redis.defineCommand('extendLock', { numberOfKeys: 1, lua: EXTEND_LOCK });
-    this.breaker = circuitBreaker(handleAll, { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.threshold) });
+    this.breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.threshold),
+    });
     this.breaker.onStateChange((state) => {
-      if (state === CircuitState.Open) this.logger.warn('Redis unavailable: circuit open, serving from memory and loaders');
+      if (state === CircuitState.Open)
+        this.logger.warn('Redis unavailable: circuit open, serving from memory and loaders');
       if (state === CircuitState.Closed) this.logger.log('Redis is back: circuit closed');
     });
   }
@@ -49,7 +57,8 @@ export class RedisStore {
     try {
       return { ok: true, value: await this.breaker.execute(() => command(this.redis)) };
     } catch (error) {
-      if (this.breaker.state !== CircuitState.Open || !(error as Error).name?.includes('BrokenCircuit')) this.stats.redisErrors++;
+      if (this.breaker.state !== CircuitState.Open || !(error as Error).name?.includes('BrokenCircuit'))
+        this.stats.redisErrors++;
       return { ok: false };
     }
   }
@@ -86,7 +95,10 @@ export class RedisStore {
  * Deletes keys page by page (`page` returns the next cursor and a page of keys, from SCAN or
  * SSCAN), so no single command blocks Redis for long. Returns how many were deleted.
  */
-export async function unlinkPaged(store: RedisStore, page: (cursor: string) => Promise<[string, string[]]>): Promise<number> {
+export async function unlinkPaged(
+  store: RedisStore,
+  page: (cursor: string) => Promise<[string, string[]]>,
+): Promise<number> {
   let cursor = '0';
   let deleted = 0;
   do {

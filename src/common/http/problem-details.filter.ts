@@ -22,7 +22,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = this.toProblem(exception);
     problem.instance = request.url.split('?')[0];
     if (problem.status >= 500) {
-      this.logger.error(`${request.method} ${request.url} failed`, exception instanceof Error ? exception.stack : exception);
+      this.logger.error(
+        `${request.method} ${request.url} failed`,
+        exception instanceof Error ? exception.stack : exception,
+      );
     }
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }

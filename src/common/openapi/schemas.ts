@@ -21,7 +21,10 @@ export const productSchema = {
   },
 };
 
-const reviewSummary = { type: 'object', properties: { id: integer, rating: integer, comment: string, createdAt: dateTime } };
+const reviewSummary = {
+  type: 'object',
+  properties: { id: integer, rating: integer, comment: string, createdAt: dateTime },
+};
 
 export const productDetailSchema = {
   allOf: [
@@ -39,13 +42,21 @@ export const productDetailSchema = {
 
 export const pageOf = (item: object) => ({
   type: 'object',
-  properties: { data: { type: 'array', items: item }, nextCursor: nullable({ type: 'string', description: 'Pass as `cursor` for the next page.' }) },
+  properties: {
+    data: { type: 'array', items: item },
+    nextCursor: nullable({ type: 'string', description: 'Pass as `cursor` for the next page.' }),
+  },
 });
 
 export const searchResultSchema = {
   type: 'object',
   properties: {
-    data: { type: 'array', items: { allOf: [productSchema, { type: 'object', properties: { score: { type: 'number' }, highlight: string } }] } },
+    data: {
+      type: 'array',
+      items: {
+        allOf: [productSchema, { type: 'object', properties: { score: { type: 'number' }, highlight: string } }],
+      },
+    },
     page: integer,
     nextPage: nullable(integer),
   },
@@ -53,15 +64,29 @@ export const searchResultSchema = {
 
 export const userSchema = {
   type: 'object',
-  properties: { id: integer, email: { type: 'string', format: 'email' }, name: string, role: { type: 'string', enum: ['customer', 'admin'] }, createdAt: dateTime },
+  properties: {
+    id: integer,
+    email: { type: 'string', format: 'email' },
+    name: string,
+    role: { type: 'string', enum: ['customer', 'admin'] },
+    createdAt: dateTime,
+  },
 };
 
 export const sessionSchema = {
   type: 'object',
-  properties: { accessToken: string, tokenType: { type: 'string', enum: ['Bearer'] }, expiresIn: { ...integer, description: 'seconds' }, user: userSchema },
+  properties: {
+    accessToken: string,
+    tokenType: { type: 'string', enum: ['Bearer'] },
+    expiresIn: { ...integer, description: 'seconds' },
+    user: userSchema,
+  },
 };
 
-const productSummary = { type: 'object', properties: { id: integer, sku: string, name: string, priceCents: integer, currency: string } };
+const productSummary = {
+  type: 'object',
+  properties: { id: integer, sku: string, name: string, priceCents: integer, currency: string },
+};
 const userSummary = { type: 'object', properties: { id: integer, name: string } };
 
 export const orderSchema = {
@@ -75,16 +100,33 @@ export const orderSchema = {
     createdAt: dateTime,
     items: {
       type: 'array',
-      items: { type: 'object', properties: { productId: integer, quantity: integer, unitPriceCents: integer, product: nullable(productSummary) } },
+      items: {
+        type: 'object',
+        properties: {
+          productId: integer,
+          quantity: integer,
+          unitPriceCents: integer,
+          product: nullable(productSummary),
+        },
+      },
     },
   },
 };
 
-export const adminOrderSchema = { allOf: [orderSchema, { type: 'object', properties: { user: nullable(userSummary) } }] };
+export const adminOrderSchema = {
+  allOf: [orderSchema, { type: 'object', properties: { user: nullable(userSummary) } }],
+};
 
 export const reviewSchema = {
   type: 'object',
-  properties: { id: integer, productId: integer, rating: { type: 'integer', minimum: 1, maximum: 5 }, comment: string, createdAt: dateTime, user: nullable(userSummary) },
+  properties: {
+    id: integer,
+    productId: integer,
+    rating: { type: 'integer', minimum: 1, maximum: 5 },
+    comment: string,
+    createdAt: dateTime,
+    user: nullable(userSummary),
+  },
 };
 
 export const dashboardSchema = {
@@ -95,7 +137,19 @@ export const dashboardSchema = {
     revenueCents: integer,
     orderCount: integer,
     averageOrderCents: integer,
-    topProducts: { type: 'array', items: { type: 'object', properties: { productId: integer, name: string, units: integer, revenueCents: integer } } },
-    daily: { type: 'array', items: { type: 'object', properties: { day: { type: 'string', format: 'date' }, orderCount: integer, revenueCents: integer } } },
+    topProducts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { productId: integer, name: string, units: integer, revenueCents: integer },
+      },
+    },
+    daily: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { day: { type: 'string', format: 'date' }, orderCount: integer, revenueCents: integer },
+      },
+    },
   },
 };

@@ -18,13 +18,19 @@ export function ApiZodQuery(schema: z.ZodType) {
   const json = inputSchema(schema);
   return applyDecorators(
     ...Object.entries(json.properties ?? {}).map(([name, property]) =>
-      ApiQuery({ name, required: json.required?.includes(name) ?? false, schema: property as object, description: property.description as string | undefined }),
+      ApiQuery({
+        name,
+        required: json.required?.includes(name) ?? false,
+        schema: property as object,
+        description: property.description as string | undefined,
+      }),
     ),
   );
 }
 
 /** Documents an integer id path parameter. */
-export const ApiIdParam = (name = 'id') => ApiParam({ name, schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } });
+export const ApiIdParam = (name = 'id') =>
+  ApiParam({ name, schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } });
 
 const PROBLEM = {
   type: 'object',
@@ -35,7 +41,10 @@ const PROBLEM = {
     status: { type: 'integer' },
     detail: { type: 'string' },
     instance: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 };
 
@@ -43,10 +52,15 @@ const PROBLEM = {
 export function ApiProblems(...statuses: number[]) {
   return applyDecorators(
     ...statuses.map((status) =>
-      ApiResponse({ status, description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: PROBLEM } } }),
+      ApiResponse({
+        status,
+        description: 'Problem details (RFC 9457)',
+        content: { 'application/problem+json': { schema: PROBLEM } },
+      }),
     ),
   );
 }
 
 /** A 2xx response described by a JSON schema. */
-export const ApiJson = (status: number, description: string, schema: object) => ApiResponse({ status, description, schema });
+export const ApiJson = (status: number, description: string, schema: object) =>
+  ApiResponse({ status, description, schema });

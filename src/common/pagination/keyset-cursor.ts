@@ -17,7 +17,8 @@ function decode(value: string): unknown[] | undefined {
   }
 }
 
-export const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= 2_147_483_647;
+export const isId = (value: unknown): value is number =>
+  Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= 2_147_483_647;
 
 /** A cursor field: decodes to the raw key parts; each list checks their shape for its sort. */
 export const cursorParam = z
@@ -34,7 +35,9 @@ export const cursorParam = z
 export function createdAtIdKey(parts: unknown[]): { createdAt: Date; id: number } | undefined {
   const [createdAt, id] = parts;
   const date = new Date(String(createdAt));
-  return typeof createdAt === 'string' && !Number.isNaN(date.getTime()) && isId(id) && parts.length === 2 ? { createdAt: date, id } : undefined;
+  return typeof createdAt === 'string' && !Number.isNaN(date.getTime()) && isId(id) && parts.length === 2
+    ? { createdAt: date, id }
+    : undefined;
 }
 
 /** `createdAtIdCursor`: a cursor field for lists ordered by `(created_at, id)`. */

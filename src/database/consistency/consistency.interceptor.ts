@@ -42,12 +42,14 @@ export class ConsistencyInterceptor implements NestInterceptor, OnApplicationShu
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: { id?: unknown } }>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const primaryOnly = this.reflector.getAllAndOverride<boolean>(READ_FROM_PRIMARY, [context.getHandler(), context.getClass()]) ?? false;
+    const primaryOnly =
+      this.reflector.getAllAndOverride<boolean>(READ_FROM_PRIMARY, [context.getHandler(), context.getClass()]) ?? false;
     const token = this.tokenOf(request);
     const userId = request.user?.id === undefined ? undefined : String(request.user.id);
     // A safe request with no consistency needs has nothing to track: skip the context (and the
     // async-context bookkeeping it costs). GET and HEAD handlers are assumed not to write.
-    if (SAFE_METHODS.has(request.method) && token === undefined && userId === undefined && !primaryOnly) return next.handle();
+    if (SAFE_METHODS.has(request.method) && token === undefined && userId === undefined && !primaryOnly)
+      return next.handle();
 
     return from(this.minimumPosition(token, userId)).pipe(
       mergeMap(
@@ -57,7 +59,11 @@ export class ConsistencyInterceptor implements NestInterceptor, OnApplicationShu
             return requestConsistency.run(state, () =>
               next
                 .handle()
-                .pipe(mergeMap((body) => (state.wrote ? this.issueToken(reply, userId).then(() => body) : Promise.resolve(body))))
+                .pipe(
+                  mergeMap((body) =>
+                    state.wrote ? this.issueToken(reply, userId).then(() => body) : Promise.resolve(body),
+                  ),
+                )
                 .subscribe(subscriber),
             );
           }),
@@ -73,7 +79,9 @@ export class ConsistencyInterceptor implements NestInterceptor, OnApplicationShu
     const header = request.headers[CONSISTENCY_TOKEN_HEADER];
     if (header === undefined || header === '') return undefined;
     if (typeof header !== 'string' || !isLsn(header)) {
-      throw new BadRequestException(`${CONSISTENCY_TOKEN_HEADER} must be a WAL position such as 0/16B3748, as returned by an earlier response.`);
+      throw new BadRequestException(
+        `${CONSISTENCY_TOKEN_HEADER} must be a WAL position such as 0/16B3748, as returned by an earlier response.`,
+      );
     }
     return parseLsn(header);
   }

@@ -12,7 +12,10 @@ export class LastWriteStore {
   private readonly redis: Redis | undefined;
   private warned = false;
 
-  constructor(url: string | undefined, private readonly ttlMs: number) {
+  constructor(
+    url: string | undefined,
+    private readonly ttlMs: number,
+  ) {
     this.redis = url
       ? new Redis(url, { enableOfflineQueue: false, commandTimeout: 50, maxRetriesPerRequest: 0, lazyConnect: false })
       : undefined;

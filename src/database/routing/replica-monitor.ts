@@ -81,7 +81,10 @@ export class ReplicaMonitor {
   recordQueryLatency(index: number, durationMs: number): void {
     const state = this.states[index];
     state.querySamples++;
-    state.queryLatencyMs = state.querySamples === 1 ? durationMs : state.queryLatencyMs + QUERY_LATENCY_WEIGHT * (durationMs - state.queryLatencyMs);
+    state.queryLatencyMs =
+      state.querySamples === 1
+        ? durationMs
+        : state.queryLatencyMs + QUERY_LATENCY_WEIGHT * (durationMs - state.queryLatencyMs);
   }
 
   private async probeRound(): Promise<void> {
@@ -102,7 +105,10 @@ export class ReplicaMonitor {
     const started = performance.now();
     let row: { recovery: boolean; replay: string | null };
     try {
-      const result = await this.timed(target, 'SELECT pg_is_in_recovery() AS recovery, pg_last_wal_replay_lsn()::text AS replay');
+      const result = await this.timed(
+        target,
+        'SELECT pg_is_in_recovery() AS recovery, pg_last_wal_replay_lsn()::text AS replay',
+      );
       row = result.rows[0];
     } catch (error) {
       this.setOut(state, `probe failed: ${(error as Error).message}`);
@@ -115,7 +121,8 @@ export class ReplicaMonitor {
       return;
     }
     state.replayLsn = parseLsn(row.replay);
-    state.lagBytes = primaryLsn !== undefined && primaryLsn > state.replayLsn ? Number(primaryLsn - state.replayLsn) : 0;
+    state.lagBytes =
+      primaryLsn !== undefined && primaryLsn > state.replayLsn ? Number(primaryLsn - state.replayLsn) : 0;
     const oldestUnreplayed = this.primaryHistory.find((sample) => sample.lsn > state.replayLsn!);
     state.lagSeconds = oldestUnreplayed ? (Date.now() - oldestUnreplayed.at) / 1000 : 0;
 
@@ -142,7 +149,9 @@ export class ReplicaMonitor {
       const peers = this.states.filter((other) => other !== state && other.inRotation);
       if (peers.length === 0) continue;
       const enoughSamples = [state, ...peers].every((replica) => replica.querySamples >= MIN_QUERY_SAMPLES);
-      for (const metric of enoughSamples ? (['probeLatencyMs', 'queryLatencyMs'] as const) : (['probeLatencyMs'] as const)) {
+      for (const metric of enoughSamples
+        ? (['probeLatencyMs', 'queryLatencyMs'] as const)
+        : (['probeLatencyMs'] as const)) {
         const baseline = median(peers.map((peer) => peer[metric]));
         if (state[metric] > SLOW_FLOOR_MS && state[metric] > this.options.slowFactor * Math.max(baseline, 1)) {
           this.setOut(state, `slow: ${metric} ${state[metric].toFixed(1)} vs peers ${baseline.toFixed(1)}`);
@@ -171,7 +180,10 @@ export class ReplicaMonitor {
           return target.client.query(sql);
         })(),
         new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`timed out after ${this.options.probeTimeoutMs} ms`)), this.options.probeTimeoutMs);
+          timeout = setTimeout(
+            () => reject(new Error(`timed out after ${this.options.probeTimeoutMs} ms`)),
+            this.options.probeTimeoutMs,
+          );
         }),
       ]);
     } catch (error) {
