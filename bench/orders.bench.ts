@@ -34,12 +34,10 @@ async function naive(limit: number) {
         items: await Promise.all(
           items.map(async (item) => ({
             ...item,
-            product: await db
-              .reader()
-              .product.findFirst({
-                where: { id: item.productId },
-                select: { id: true, sku: true, name: true, priceCents: true, currency: true },
-              }),
+            product: await db.reader().product.findFirst({
+              where: { id: item.productId },
+              select: { id: true, sku: true, name: true, priceCents: true, currency: true },
+            }),
           })),
         ),
       };

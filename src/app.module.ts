@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { CheckoutModule } from './checkout/checkout.module.js';
+import { PaymentsModule } from './payments/payments.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProblemDetailsFilter } from './common/http/index.js';
 import { AppConfig, AppConfigModule, type AppConfigValues } from './config/index.js';
@@ -39,6 +41,8 @@ export class AppModule {
         OrdersModule,
         ReviewsModule,
         AnalyticsModule,
+        PaymentsModule,
+        CheckoutModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

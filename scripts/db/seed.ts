@@ -67,7 +67,9 @@ async function seed(): Promise<void> {
   let written = 0;
 
   await client.query('BEGIN');
-  await client.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+  await client.query(
+    `TRUNCATE ${[...TABLES, 'outbox_events', 'idempotency_keys'].join(', ')} RESTART IDENTITY CASCADE`,
+  );
   // Bulk-load the way Postgres likes it: secondary indexes rebuilt once at the end instead of row
   // by row, FREEZE (legal right after TRUNCATE in the same transaction), and no per-row FK checks
   // (the generated data is consistent by construction; needs superuser, skipped otherwise).

@@ -83,6 +83,13 @@ export const appConfigSchema = z.object({
   REDIS_QUEUE_URL: redisUrl,
   JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }),
   JWT_TTL_S: int(60, 86_400, 900),
+  PAYMENT_GATEWAY_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('http://127.0.0.1:4010'),
+  PAYMENT_TIMEOUT_MS: int(10, 60_000, 2_000),
+  PAYMENT_BREAKER_THRESHOLD: int(1, 1_000, 5),
+  PAYMENT_BREAKER_HALF_OPEN_MS: int(100, 600_000, 5_000),
+  CHECKOUT_SAFETY_CHARGE_AFTER_MS: int(1_000, 3_600_000, 30_000),
 });
 
 export type AppConfigValues = z.output<typeof appConfigSchema>;

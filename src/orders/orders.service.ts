@@ -23,12 +23,10 @@ export class OrdersService {
     const rows = await this.orders.findPage({ ...query, limit: query.limit + 1 });
     // All loads of one page start in the same tick: DataLoader makes one batch of each kind.
     const page = await Promise.all(
-      rows
-        .slice(0, query.limit)
-        .map(async (order) => ({
-          ...(await this.withItems(order, loaders)),
-          user: await loaders.users.load(order.userId),
-        })),
+      rows.slice(0, query.limit).map(async (order) => ({
+        ...(await this.withItems(order, loaders)),
+        user: await loaders.users.load(order.userId),
+      })),
     );
     return this.pageOf(rows, query.limit, (_order, index) => page[index]);
   }

@@ -45,11 +45,7 @@ export class ProductsService {
   }
 
   /** Ranked matches, a page at a time (`page` ≤ 50: relevance past that is noise). */
-  async search({
-    q,
-    limit,
-    page,
-  }: SearchProductsQuery): Promise<{
+  async search({ q, limit, page }: SearchProductsQuery): Promise<{
     data: (ProductDto & { score: number; highlight: string })[];
     page: number;
     nextPage: number | null;

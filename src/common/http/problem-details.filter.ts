@@ -2,9 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem-details.js';
-import { ProblemException } from './problem.exception.js';
-
-const PROBLEM_BASE = 'https://store-api.dev/problems/';
+import { PROBLEM_BASE, ProblemException } from './problem.exception.js';
 
 /**
  * Renders every error as `application/problem+json`. Unexpected errors become a bare 500 with no
@@ -31,9 +29,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private toProblem(exception: unknown): ProblemDetails {
-    if (exception instanceof ProblemException) {
-      return this.problem(exception.getStatus(), exception.slug, exception.message, exception.errors);
-    }
+    if (exception instanceof ProblemException) return exception.toProblem();
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       return this.problem(status, slugOf(status), this.detailOf(exception));

@@ -1,5 +1,8 @@
 import { HttpException } from '@nestjs/common';
-import type { FieldError } from './problem-details.js';
+import { STATUS_CODES } from 'node:http';
+import type { FieldError, ProblemDetails } from './problem-details.js';
+
+export const PROBLEM_BASE = 'https://store-api.dev/problems/';
 
 /** An HTTP error with a problem `type` slug and optional field errors. */
 export class ProblemException extends HttpException {
@@ -10,6 +13,17 @@ export class ProblemException extends HttpException {
     readonly errors?: FieldError[],
   ) {
     super(detail, status);
+  }
+
+  /** The problem+json body (without `instance`, which depends on the request). */
+  toProblem(): ProblemDetails {
+    return {
+      type: `${PROBLEM_BASE}${this.slug}`,
+      title: STATUS_CODES[this.getStatus()] ?? 'Error',
+      status: this.getStatus(),
+      detail: this.message,
+      ...(this.errors?.length ? { errors: this.errors } : {}),
+    };
   }
 }
 

@@ -1,0 +1,57 @@
+import { Body, Controller, Headers, Post } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
+import { Authenticated } from '../auth/authenticated.decorator.js';
+import { PROBLEM_CONTENT_TYPE, ValidationProblem, ZodValidationPipe } from '../common/http/index.js';
+import { ApiJson, ApiProblems, ApiZodBody } from '../common/openapi/zod-openapi.js';
+import { checkoutBody, idempotencyKeyHeader, type CheckoutBody } from './checkout.schemas.js';
+import { CheckoutService } from './checkout.service.js';
+
+const checkoutResult = {
+  type: 'object',
+  properties: {
+    orderId: { type: 'integer' },
+    status: { type: 'string', enum: ['paid', 'payment_pending'] },
+    totalCents: { type: 'integer' },
+    currency: { type: 'string' },
+  },
+};
+
+@ApiTags('checkout')
+@Controller('checkout')
+export class CheckoutController {
+  constructor(private readonly checkout: CheckoutService) {}
+
+  @Post()
+  @Authenticated()
+  @ApiOperation({
+    summary: 'Place an order and pay for it: 201 charged, 202 payment pending (charged later), 402 declined',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: true,
+    description: 'Unique per checkout attempt; a retry with the same key replays the first answer',
+  })
+  @ApiZodBody(checkoutBody)
+  @ApiJson(201, 'Charged', checkoutResult)
+  @ApiJson(202, 'Accepted: the payment is retried in the background', checkoutResult)
+  @ApiProblems(400, 402, 409, 422)
+  async place(
+    @CurrentUser() user: AuthUser,
+    @Headers('idempotency-key') key: string | undefined,
+    @Body(new ZodValidationPipe(checkoutBody)) body: CheckoutBody,
+  ): Promise<Response> {
+    const parsedKey = idempotencyKeyHeader.safeParse(key);
+    if (!parsedKey.success)
+      throw new ValidationProblem([{ field: 'headers.idempotency-key', message: parsedKey.error.issues[0].message }]);
+    const result = await this.checkout.checkout(user, parsedKey.data, body);
+    // A web Response: its status wins over the route's default (201 for every POST).
+    return new Response(JSON.stringify(result.body), {
+      status: result.status,
+      headers: {
+        'content-type': result.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json; charset=utf-8',
+        ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}),
+      },
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+export const checkoutBody = z
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            productId: z
+              .number({ error: 'must be a number' })
+              .int('must be an integer')
+              .min(1, 'must be a product id')
+              .max(2_147_483_647, 'must be a product id'),
+            quantity: z
+              .number({ error: 'must be a number' })
+              .int('must be an integer')
+              .min(1, 'must be at least 1')
+              .max(100, 'must be at most 100'),
+          })
+          .strict(),
+        { error: 'must be a list of { productId, quantity }' },
+      )
+      .min(1, 'must hold at least one item')
+      .max(50, 'must hold at most 50 items')
+      .refine(
+        (items) => new Set(items.map((item) => item.productId)).size === items.length,
+        'must not name a product twice',
+      ),
+    paymentToken: z
+      .string({ error: 'is required' })
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters'),
+  })
+  .strict();
+
+/** Like Stripe's: up to 255 characters, and nothing that needs escaping. */
+export const idempotencyKeyHeader = z
+  .string({ error: 'the Idempotency-Key header is required' })
+  .min(1, 'the Idempotency-Key header is required')
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'may hold only letters, digits, and _ . : -');
+
+export type CheckoutBody = z.output<typeof checkoutBody>;

@@ -1,0 +1,24 @@
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../config/index.js';
+import { HttpPaymentGateway } from './http-payment-gateway.js';
+import { PaymentGateway } from './payment-gateway.js';
+
+/** The payment provider, one breaker per process, injectable as `PaymentGateway`. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PaymentGateway,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new HttpPaymentGateway({
+          baseUrl: config.PAYMENT_GATEWAY_URL,
+          timeoutMs: config.PAYMENT_TIMEOUT_MS,
+          failureThreshold: config.PAYMENT_BREAKER_THRESHOLD,
+          halfOpenAfterMs: config.PAYMENT_BREAKER_HALF_OPEN_MS,
+        }),
+    },
+  ],
+  exports: [PaymentGateway],
+})
+export class PaymentsModule {}
