@@ -194,6 +194,8 @@ describe('CacheService on real Redis', () => {
       commandTimeoutMs: 50,
     });
     const key = { namespace: 'products', id: 'outage' };
+    await waitFor(() => service.stats.busResyncs > 0, 5_000, 'the bus to subscribe');
+    const resyncsBefore = service.stats.busResyncs;
     stopCacheRedis();
     try {
       let calls = 0;
@@ -219,7 +221,7 @@ describe('CacheService on real Redis', () => {
     await service.set(key, 'stored again');
     expect(await redis.exists(`${prefix}:products:v0:outage`)).toBe(1);
     // The bus was down too: invalidations may have been missed, so L1 was cleared on reconnect.
-    await waitFor(() => service.stats.busResyncs > 0, 5_000, 'the bus to resync');
+    await waitFor(() => service.stats.busResyncs > resyncsBefore, 5_000, 'the bus to resync');
     expect(inL1(service, `${prefix}:products:v0:outage-3`)).toBe(false);
   });
 

@@ -9,13 +9,14 @@ export type BusMessage =
   | { type: 'filled'; key: string };
 
 /**
- * Redis pub/sub between instances. Each instance ignores its own messages. After the subscription
- * comes back from an outage, `onResync` runs: messages may have been missed, so L1 must be cleared.
+ * Redis pub/sub between instances. Each instance ignores its own messages. Whenever the
+ * subscription becomes ready (after an outage, and also the first time: entries cached before
+ * it were not covered by it), `onResync` runs: messages may have been missed, so L1 is cleared.
  */
 export class CacheBus {
   private readonly subscriber: Redis;
   private readonly logger = new Logger('Cache:bus');
-  private subscribed = false;
+  private connectedBefore = false;
 
   constructor(
     url: string,
@@ -31,11 +32,9 @@ export class CacheBus {
     });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('ready', () => {
-      if (this.subscribed) {
-        this.logger.warn('bus reconnected: clearing L1 (invalidations may have been missed)');
-        onResync();
-      }
-      this.subscribed = true;
+      if (this.connectedBefore) this.logger.warn('bus reconnected: clearing L1 (invalidations may have been missed)');
+      this.connectedBefore = true;
+      onResync();
     });
     void this.subscriber.subscribe(channel).catch(() => undefined);
     this.subscriber.on('message', (_channel, raw: string) => {
