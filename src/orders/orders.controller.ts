@@ -9,7 +9,7 @@ import { ZodValidationPipe } from '../common/http/index.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
 import { Loaders, LoadersInterceptor } from '../loaders/loaders.interceptor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
-import { idParam } from '../products/products.schemas.js';
+import { idParam } from '../common/http/query-params.js';
 import type { AdminOrderDto, OrderDto } from './order.dto.js';
 import {
   adminOrdersQuery,

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { ExportOrdersQuery } from './orders.schemas.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { NotFoundProblem } from '../common/http/index.js';
-import { encodeCursor, type Page } from '../common/pagination/keyset-cursor.js';
+import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-cursor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import type { AdminOrderDto, OrderDto, OrderRow } from './order.dto.js';
 import { OrdersRepository, type OrderPageQuery } from './orders.repository.js';
@@ -50,7 +50,7 @@ export class OrdersService {
     const last = page.at(-1);
     return {
       data: page.map(build),
-      nextCursor: rows.length > limit && last ? encodeCursor([new Date(last.createdAt).toISOString(), last.id]) : null,
+      nextCursor: rows.length > limit && last ? createdAtIdCursorOf(last) : null,
     };
   }
 

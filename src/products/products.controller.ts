@@ -6,11 +6,11 @@ import type { FastifyRequest } from 'fastify';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { Cacheable } from '../cache/index.js';
 import { ZodValidationPipe } from '../common/http/index.js';
+import { idParam } from '../common/http/query-params.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
 import type { ProductDetailDto, ProductDto } from './product.dto.js';
 import {
   createProductBody,
-  idParam,
   listProductsQuery,
   productDetailQuery,
   searchProductsQuery,

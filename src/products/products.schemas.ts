@@ -1,24 +1,7 @@
 import { z } from 'zod';
+import { MAX_INT, integerParam, limitParam, positiveId } from '../common/http/query-params.js';
 import { cursorParam } from '../common/pagination/keyset-cursor.js';
 import { PRODUCT_DETAIL_FIELDS, PRODUCT_FIELDS } from './product.dto.js';
-
-const MAX_INT = 2_147_483_647;
-
-/** Postgres `integer` ids: 1 … 2^31-1, digits only. */
-export const positiveId = z
-  .string()
-  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
-  .transform(Number)
-  .refine((id) => id <= MAX_INT, 'must be a positive integer id');
-
-export const idParam = z.object({ id: positiveId });
-
-const integerParam = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,10}$/, `must be an integer from ${min} to ${max}`)
-    .transform(Number)
-    .refine((value) => value >= min && value <= max, `must be an integer from ${min} to ${max}`);
 
 /** `?fields=a,b`: only whitelisted names; unknown ones are a 400 naming them. */
 const fieldsParam = (allowed: readonly string[]) =>
@@ -47,7 +30,7 @@ export const PRODUCT_SORTS = ['newest', 'price_asc', 'price_desc'] as const;
 
 export const listProductsQuery = z
   .object({
-    limit: integerParam(1, 100).default(20),
+    limit: limitParam,
     cursor: cursorParam.optional(),
     sort: z.enum(PRODUCT_SORTS, { error: `must be one of ${PRODUCT_SORTS.join(', ')}` }).default('newest'),
     categoryId: positiveId.optional(),

@@ -8,7 +8,7 @@ import { ZodValidationPipe } from '../common/http/index.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
 import { Loaders, LoadersInterceptor } from '../loaders/loaders.interceptor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
-import { idParam } from '../products/products.schemas.js';
+import { idParam } from '../common/http/query-params.js';
 import { createReviewBody, listReviewsQuery, type CreateReviewBody, type ListReviewsQuery } from './reviews.schemas.js';
 import { ReviewsService, type ReviewDto } from './reviews.service.js';
 

@@ -1,14 +1,10 @@
 import { z } from 'zod';
+import { limitParam } from '../common/http/query-params.js';
 import { createdAtIdCursor } from '../common/pagination/keyset-cursor.js';
 
 export const listReviewsQuery = z
   .object({
-    limit: z
-      .string()
-      .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100')
-      .transform(Number)
-      .refine((value) => value >= 1 && value <= 100, 'must be an integer from 1 to 100')
-      .default(20),
+    limit: limitParam,
     cursor: createdAtIdCursor.optional(),
   })
   .strict();

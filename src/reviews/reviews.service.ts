@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CacheService } from '../cache/index.js';
 import { ConflictProblem, NotFoundProblem } from '../common/http/index.js';
-import { encodeCursor, type Page } from '../common/pagination/keyset-cursor.js';
+import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-cursor.js';
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { RequestLoaders, UserSummary } from '../loaders/request-loaders.js';
@@ -49,7 +49,7 @@ export class ReviewsService {
     const last = page.at(-1);
     return {
       data: await Promise.all(page.map(async (row) => this.toDto(row, await loaders.users.load(row.userId)))),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+      nextCursor: rows.length > limit && last ? createdAtIdCursorOf(last) : null,
     };
   }
 

@@ -8,6 +8,11 @@ export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+/** The cursor after `row` in a list ordered by `(created_at, id)`: what `createdAtIdCursor` reads. */
+export function createdAtIdCursorOf(row: { createdAt: Date | string; id: number }): string {
+  return encodeCursor([new Date(row.createdAt).toISOString(), row.id]);
+}
+
 function decode(value: string): unknown[] | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
