@@ -1,4 +1,4 @@
-# Production image for the API (and, once it lands, the worker: same image, another command).
+# Production image for the API and the worker (same image: `node dist/main.js` / `node dist/worker.js`).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,6 +17,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/scripts ./scripts
 COPY --from=build /app/src ./src
+# The fake payment provider, for docker-compose trials only.
+COPY --from=build /app/dev ./dev
 COPY --from=build /app/prisma ./prisma
 USER node
 EXPOSE 3000

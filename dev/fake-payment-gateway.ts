@@ -6,10 +6,12 @@
  *                   The same key again answers the first result and records nothing new, as a
  *                   real provider does; failures (injected) are not remembered, so a retry may pass.
  *   GET  /charges   every recorded charge (what tests count: one per order, never two)
+ *   GET  /in-flight the idempotency keys of charges being processed right now
  *   POST /control   { latencyMs?, failureRate? }  changes the behaviour at run time
  *   GET  /health
  *
- * Env: FAKE_GATEWAY_PORT (4010), FAKE_GATEWAY_LATENCY_MS (0), FAKE_GATEWAY_FAILURE_RATE (0).
+ * Env: FAKE_GATEWAY_PORT (4010), FAKE_GATEWAY_HOST (127.0.0.1), FAKE_GATEWAY_LATENCY_MS (0),
+ * FAKE_GATEWAY_FAILURE_RATE (0).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -79,6 +81,7 @@ export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, 
   }
 
   app.get('/charges', async () => [...charges.values()]);
+  app.get('/in-flight', async () => [...inFlight]);
 
   app.post<{ Body: Partial<GatewayBehaviour> }>('/control', async (request) => {
     const { latencyMs, failureRate } = request.body ?? {};
@@ -98,6 +101,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     failureRate: Number(process.env.FAKE_GATEWAY_FAILURE_RATE ?? 0),
   });
   const port = Number(process.env.FAKE_GATEWAY_PORT ?? 4010);
-  await app.listen({ port, host: '127.0.0.1' });
-  console.log(`fake payment gateway on http://127.0.0.1:${port}`);
+  const host = process.env.FAKE_GATEWAY_HOST ?? '127.0.0.1';
+  await app.listen({ port, host });
+  console.log(`fake payment gateway on http://${host}:${port}`);
 }

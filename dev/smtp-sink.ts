@@ -28,12 +28,19 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export function createSmtpSink(): SmtpSink {
+/** @param rejectRecipients recipients refused with 550 (a mailbox that does not exist), to test permanent failures. */
+export function createSmtpSink({ rejectRecipients }: { rejectRecipients?: RegExp } = {}): SmtpSink {
   const messages: ReceivedMessage[] = [];
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, session, callback) {
+      if (rejectRecipients?.test(address.address)) {
+        return callback(Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }));
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       simpleParser(stream).then(
         (mail) => {

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mountQueueBoard } from './admin/queue-board.js';
 import { AppModule } from './app.module.js';
 import { setupOpenApi } from './common/openapi/setup-openapi.js';
 import type { AppConfigValues, LogLevel } from './config/index.js';
@@ -15,10 +16,11 @@ export async function createApp(config: AppConfigValues): Promise<NestFastifyApp
   );
   app.enableShutdownHooks();
   setupOpenApi(app);
+  await mountQueueBoard(app);
   return app;
 }
 
-function nestLogLevels(level: LogLevel) {
+export function nestLogLevels(level: LogLevel) {
   const nestLevel = level === 'info' ? 'log' : level;
   return NEST_LOG_LEVELS.slice(0, NEST_LOG_LEVELS.indexOf(nestLevel) + 1);
 }

@@ -3,20 +3,12 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
-import { PaymentsModule } from './payments/payments.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProblemDetailsFilter } from './common/http/index.js';
-import { AppConfig, AppConfigModule, type AppConfigValues } from './config/index.js';
-import { CacheInterceptor, CacheModule, type CacheModuleOptions } from './cache/index.js';
-import { parseLsn } from './common/lsn.js';
-import {
-  ConsistencyInterceptor,
-  DatabaseModule,
-  Db,
-  requestConsistency,
-  type DatabaseModuleOptions,
-} from './database/index.js';
-import { Prisma } from './generated/prisma/client.js';
+import type { AppConfigValues } from './config/index.js';
+import { CacheInterceptor } from './cache/index.js';
+import { CoreModule } from './core.module.js';
+import { ConsistencyInterceptor } from './database/index.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ProductsModule } from './products/products.module.js';
 import { ReviewsModule } from './reviews/reviews.module.js';
@@ -27,21 +19,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(config),
-        DatabaseModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: databaseOptions,
-        }),
-        CacheModule.forRootAsync({
-          inject: [AppConfig, Db],
-          useFactory: cacheOptions,
-        }),
+        CoreModule.forRoot(config),
         AuthModule,
         ProductsModule,
         OrdersModule,
         ReviewsModule,
         AnalyticsModule,
-        PaymentsModule,
         CheckoutModule,
       ],
       providers: [
@@ -53,59 +36,4 @@ export class AppModule {
       ],
     };
   }
-}
-
-function databaseOptions(app: AppConfig): DatabaseModuleOptions {
-  const pool = {
-    min: app.DB_POOL_MIN,
-    idleTimeoutMillis: app.DB_POOL_IDLE_TIMEOUT_MS,
-    connectionTimeoutMillis: app.DB_POOL_ACQUIRE_TIMEOUT_MS,
-    maxLifetimeSeconds: app.DB_POOL_MAX_LIFETIME_S,
-    statementTimeoutMillis: app.DB_STATEMENT_TIMEOUT_MS,
-  };
-  return {
-    primaryUrl: app.DATABASE_URL,
-    replicaUrls: app.DATABASE_REPLICA_URLS,
-    primaryPool: { ...pool, max: app.DB_POOL_MAX },
-    replicaPool: { ...pool, max: app.DB_REPLICA_POOL_MAX },
-    routing: {
-      probeIntervalMs: app.DB_REPLICA_PROBE_INTERVAL_MS,
-      probeTimeoutMs: app.DB_REPLICA_PROBE_TIMEOUT_MS,
-      maxLagMs: app.DB_REPLICA_MAX_LAG_MS,
-      maxLagBytes: app.DB_REPLICA_MAX_LAG_BYTES,
-      rejoinAfter: app.DB_REPLICA_REJOIN_AFTER,
-    },
-    slowQueryMs: app.DB_SLOW_QUERY_MS,
-    leakWarningMs: app.DB_LEAK_WARNING_MS,
-    lastWriteStoreUrl: app.REDIS_CACHE_URL,
-    lastWriteTtlMs: app.DB_LAST_WRITE_TTL_MS,
-  };
-}
-
-function cacheOptions(app: AppConfig, db: Db): CacheModuleOptions {
-  return {
-    enabled: app.CACHE_ENABLED,
-    redisUrl: app.REDIS_CACHE_URL,
-    prefix: `store-api:${app.NODE_ENV}`,
-    defaultTtlMs: app.CACHE_DEFAULT_TTL_MS,
-    defaultGraceMs: app.CACHE_GRACE_MS,
-    negativeTtlMs: app.CACHE_NEGATIVE_TTL_MS,
-    l1: { maxEntries: app.CACHE_L1_MAX_ENTRIES, maxBytes: app.CACHE_L1_MAX_BYTES, ttlMs: app.CACHE_L1_TTL_MS },
-    commandTimeoutMs: app.CACHE_COMMAND_TIMEOUT_MS,
-    lockTtlMs: app.CACHE_LOCK_TTL_MS,
-    lockWaitMs: app.CACHE_LOCK_WAIT_MS,
-    fenceMs: app.CACHE_FENCE_MS,
-    // Cache and replicas together: invalidations carry the primary's position, and misses on
-    // recently invalidated keys load from a replica that has replayed it (or the primary).
-    currentPosition: () => db.currentLsn(),
-    withMinimumPosition: (position, load) => requestConsistency.atLeast(parseLsn(position), load),
-    customTypes: [
-      {
-        name: 'prisma-decimal',
-        isApplicable: (value): value is Prisma.Decimal => value instanceof Prisma.Decimal,
-        serialize: (value) => (value as Prisma.Decimal).toString(),
-        deserialize: (text) => new Prisma.Decimal(text),
-      },
-    ],
-  };
 }

@@ -70,7 +70,7 @@ describe('checkout (e2e: real Postgres, replicas, Redis, local payment provider 
       [orderId],
     );
     expect(events).toEqual([
-      { topic: 'charge', payload: { orderId }, done: true },
+      { topic: 'charge', payload: { orderId, paymentToken: 'tok_visa' }, done: true },
       { topic: 'email', payload: { orderId, template: 'order-confirmation' }, done: false },
     ]);
   });

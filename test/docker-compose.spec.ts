@@ -10,6 +10,7 @@ interface Service {
   environment?: Record<string, string>;
   healthcheck?: { test: string[] | string };
   depends_on?: Record<string, { condition: string }>;
+  stop_grace_period?: string;
 }
 
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
@@ -28,6 +29,7 @@ describe('docker-compose.yml', () => {
         'redis-cache',
         'redis-queue',
         'api',
+        'worker',
       ]),
     );
   });
@@ -59,24 +61,36 @@ describe('docker-compose.yml', () => {
     expect(commandOf(services['redis-queue'])).toContain('--appendonly yes');
   });
 
-  it("gives the api only the config schema's keys, every connection URL, and values the schema accepts in production", () => {
-    const environment = services.api.environment ?? {};
-    const known = Object.keys(appConfigSchema.shape);
-    for (const key of Object.keys(environment)) expect(known, `${key} is not a setting`).toContain(key);
-    for (const key of ['NODE_ENV', 'DATABASE_URL', 'DATABASE_REPLICA_URLS', 'REDIS_CACHE_URL', 'REDIS_QUEUE_URL']) {
-      expect(environment[key], key).toBeTruthy();
-    }
-    const config = loadAppConfig(environment);
-    expect(config.NODE_ENV).toBe('production');
-    expect(config.DATABASE_REPLICA_URLS).toHaveLength(2);
-    for (const dependency of [
-      'postgres-primary',
-      'postgres-replica-1',
-      'postgres-replica-2',
-      'redis-cache',
-      'redis-queue',
-    ]) {
-      expect(services.api.depends_on?.[dependency]?.condition, dependency).toBe('service_healthy');
-    }
+  it.each(['api', 'worker'])(
+    "gives the %s only the config schema's keys, every connection URL, and values the schema accepts in production",
+    (name) => {
+      const environment = services[name].environment ?? {};
+      const known = Object.keys(appConfigSchema.shape);
+      for (const key of Object.keys(environment)) expect(known, `${key} is not a setting`).toContain(key);
+      for (const key of ['NODE_ENV', 'DATABASE_URL', 'DATABASE_REPLICA_URLS', 'REDIS_CACHE_URL', 'REDIS_QUEUE_URL']) {
+        expect(environment[key], key).toBeTruthy();
+      }
+      const config = loadAppConfig(environment);
+      expect(config.NODE_ENV).toBe('production');
+      expect(config.DATABASE_REPLICA_URLS).toHaveLength(2);
+      for (const dependency of [
+        'postgres-primary',
+        'postgres-replica-1',
+        'postgres-replica-2',
+        'redis-cache',
+        'redis-queue',
+        'mailpit',
+        'payment-gateway',
+      ]) {
+        expect(services[name].depends_on?.[dependency]?.condition, dependency).toBe('service_healthy');
+      }
+    },
+  );
+
+  it('runs the worker from the same image, with a stop grace period longer than its drain deadline', () => {
+    expect(services.worker.build).toEqual(services.api.build);
+    expect(commandOf(services.worker)).toBe('node dist/worker.js');
+    const grace = Number(/^(\d+)s$/.exec(String(services.worker.stop_grace_period))?.[1]);
+    expect(grace * 1000).toBeGreaterThan(loadAppConfig(services.worker.environment).WORKER_SHUTDOWN_TIMEOUT_MS);
   });
 });

@@ -6,10 +6,10 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
 import { AUTHENTICATED } from './auth.constants.js';
 import type { AuthUser } from './auth-user.js';
+import { AuthService } from './auth.service.js';
 import type { AuthenticatedOptions } from './authenticated.decorator.js';
 
 /**
@@ -19,7 +19,7 @@ import type { AuthenticatedOptions } from './authenticated.decorator.js';
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
-    private readonly jwt: JwtService,
+    private readonly auth: AuthService,
     private readonly reflector: Reflector,
   ) {}
 
@@ -39,14 +39,11 @@ export class AuthGuard implements CanActivate {
   }
 
   private async verify(header: string, required: boolean): Promise<AuthUser | undefined> {
-    const [scheme, token] = header.split(' ');
     try {
-      if (scheme?.toLowerCase() !== 'bearer' || !token) throw new Error('not a bearer token');
-      const payload = await this.jwt.verifyAsync<{ sub: string; role: AuthUser['role'] }>(token);
-      return { id: Number(payload.sub), role: payload.role };
-    } catch {
+      return await this.auth.userOf(header);
+    } catch (error) {
       // A bad token on a public route is ignored; on a protected one it is a 401.
-      if (required) throw new UnauthorizedException('The access token is invalid or expired.');
+      if (required) throw error;
       return undefined;
     }
   }

@@ -1,11 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CacheService } from '../cache/index.js';
 import { ConflictProblem, ProblemException, UnprocessableProblem } from '../common/http/index.js';
 import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { PaymentGateway, type ChargeResult } from '../payments/payment-gateway.js';
+import type { OrderStatus, Prisma } from '../generated/prisma/client.js';
+import { OrderPayments } from '../payments/order-payments.service.js';
 import { productTag } from '../products/products.service.js';
 import type { CheckoutBody } from './checkout.schemas.js';
 import { IdempotencyStore, type StoredResponse } from './idempotency.store.js';
@@ -25,18 +25,17 @@ interface OrderLine {
 /**
  * POST /checkout. One primary transaction takes the stock (conditional updates: never negative,
  * never oversold), creates the order at the prices read in it, and writes a "charge" outbox event
- * due later as a safety net. Then one charge attempt, inline, behind the breaker: charged → 201,
- * declined → 402 (stock returned), provider unavailable → 202 `payment_pending` with the charge
- * event due now. The provider gets one idempotency key per order, so no path can charge twice.
+ * (due later as a safety net, or now in deferred mode). Inline mode then makes one charge attempt
+ * behind the breaker: charged → 201, declined → 402 (stock returned), provider unavailable → 202
+ * `payment_pending` with the charge event due now. Deferred mode answers 202 at once and the
+ * worker charges. The provider gets one idempotency key per order, so no path can charge twice.
  */
 @Injectable()
 export class CheckoutService {
-  private readonly logger = new Logger('Checkout');
-
   constructor(
     private readonly db: Db,
     private readonly keys: IdempotencyStore,
-    private readonly gateway: PaymentGateway,
+    private readonly payments: OrderPayments,
     private readonly cache: CacheService,
     private readonly config: AppConfig,
   ) {}
@@ -69,6 +68,7 @@ export class CheckoutService {
   }
 
   private async placeOrder(userId: number, key: string, body: CheckoutBody): Promise<number> {
+    const deferred = this.config.CHECKOUT_CHARGE_MODE === 'deferred';
     const orderId = await this.db.transaction(async (tx) => {
       const lines: OrderLine[] = [];
       // Ascending ids: concurrent checkouts lock rows in the same order, so they cannot deadlock.
@@ -81,7 +81,7 @@ export class CheckoutService {
       const order = await tx.order.create({
         data: {
           userId,
-          status: 'pending',
+          status: deferred ? 'payment_pending' : 'pending',
           currency,
           totalCents: lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0),
           items: {
@@ -90,11 +90,13 @@ export class CheckoutService {
         },
         select: { id: true },
       });
+      // Inline: a safety net, due only if the inline charge never settles (a crash mid-request).
+      // Deferred: the charge itself, due now.
       await tx.outboxEvent.create({
         data: {
           topic: 'charge',
-          payload: { orderId: order.id },
-          availableAt: new Date(Date.now() + this.config.CHECKOUT_SAFETY_CHARGE_AFTER_MS),
+          payload: { orderId: order.id, paymentToken: body.paymentToken },
+          availableAt: new Date(Date.now() + (deferred ? 0 : this.config.CHECKOUT_SAFETY_CHARGE_AFTER_MS)),
         },
       });
       await tx.$executeRaw`UPDATE idempotency_keys SET order_id = ${order.id} WHERE user_id = ${userId} AND key = ${key}`;
@@ -122,66 +124,25 @@ export class CheckoutService {
     throw new ConflictProblem(`Only ${product.stock} unit(s) of product ${productId} left; ${quantity} asked.`);
   }
 
-  private async pay(orderId: number, token: string): Promise<StoredResponse> {
-    const [order] = await this.db.primary.$queryRaw<{ status: string; totalCents: number; currency: string }[]>`
-      SELECT status::text, total_cents AS "totalCents", currency FROM orders WHERE id = ${orderId}`;
-    if (order.status !== 'pending')
-      return this.answer(
-        orderId,
-        order,
-        order.status === 'paid' ? 'charged' : order.status === 'payment_failed' ? 'declined' : 'pending',
-      );
-    const result = await this.gateway.charge({
-      orderId,
-      amountCents: order.totalCents,
-      currency: order.currency,
-      token,
-      idempotencyKey: `order-${orderId}`,
-    });
-    await this.record(orderId, result);
-    return this.answer(
-      orderId,
-      order,
-      result.outcome === 'charged' ? 'charged' : result.outcome === 'declined' ? 'declined' : 'pending',
-    );
-  }
-
-  /** The charge's outcome, in one transaction with the side effects it calls for. */
-  private async record(orderId: number, result: ChargeResult): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      if (result.outcome === 'retry-later') {
-        await tx.$executeRaw`UPDATE orders SET status = 'payment_pending', updated_at = now() WHERE id = ${orderId} AND status = 'pending'`;
-        await tx.$executeRaw`UPDATE outbox_events SET available_at = now() WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${orderId}`;
-        return;
-      }
-      const status = result.outcome === 'charged' ? 'paid' : 'payment_failed';
-      const updated =
-        await tx.$executeRaw`UPDATE orders SET status = ${status}::"OrderStatus", updated_at = now() WHERE id = ${orderId} AND status = 'pending'`;
-      if (!updated) return;
-      if (result.outcome === 'declined') {
-        await tx.$executeRaw`UPDATE products p SET stock = p.stock + oi.quantity, updated_at = now() FROM order_items oi WHERE oi.order_id = ${orderId} AND p.id = oi.product_id`;
-      }
-      // The safety-net charge is no longer needed; the email goes out through the outbox.
-      await tx.$executeRaw`UPDATE outbox_events SET sent_at = now() WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${orderId}`;
-      await tx.outboxEvent.create({
-        data: {
-          topic: 'email',
-          payload: { orderId, template: result.outcome === 'charged' ? 'order-confirmation' : 'payment-failed' },
-        },
-      });
-    });
-    if (result.outcome === 'declined') this.logger.log(`order ${orderId}: payment declined (${result.reason})`);
+  /** Inline mode: one charge attempt now. Deferred mode (or a resumed request): the order as it stands. */
+  private async pay(orderId: number, paymentToken: string): Promise<StoredResponse> {
+    const order =
+      this.config.CHECKOUT_CHARGE_MODE === 'inline'
+        ? await this.payments.charge(orderId, paymentToken)
+        : await this.payments.status(orderId);
+    return this.answer(orderId, order.status, order);
   }
 
   private answer(
     orderId: number,
+    status: OrderStatus,
     order: { totalCents: number; currency: string },
-    payment: 'charged' | 'declined' | 'pending',
   ): StoredResponse {
-    const status = { charged: 'paid', declined: 'payment_failed', pending: 'payment_pending' }[payment];
-    const body = { orderId, status, totalCents: order.totalCents, currency: order.currency };
-    if (payment === 'charged') return { status: 201, body };
-    if (payment === 'pending') return { status: 202, body };
+    // A still-pending order (a request resumed mid-charge) is answered as pending: the worker settles it.
+    const shown = status === 'pending' ? 'payment_pending' : status;
+    const body = { orderId, status: shown, totalCents: order.totalCents, currency: order.currency };
+    if (status === 'paid') return { status: 201, body };
+    if (status !== 'payment_failed') return { status: 202, body };
     return {
       status: 402,
       body: {

@@ -17,19 +17,29 @@ const int = (min: number, max: number, fallback: number) =>
     .max(max, { error: `must be at most ${max}` })
     .default(fallback);
 
+/** A true/false setting from the environment. */
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
 /** Local defaults, so that `npm start` works on a machine prepared by `npm run services:up`. */
-const localDefaults = (database: string) => ({
+const localDefaults = (database: string, queuePrefix: string) => ({
   // Development and tests only: production must bring its own secret.
   JWT_SECRET: 'local-development-secret-not-for-production',
   DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${database}`,
   DATABASE_REPLICA_URLS: [5433, 5434].map((port) => `postgresql://postgres@127.0.0.1:${port}/${database}`).join(','),
   REDIS_CACHE_URL: 'redis://127.0.0.1:6380',
   REDIS_QUEUE_URL: 'redis://127.0.0.1:6379',
+  // The local SMTP sink (`dev/smtp-sink.ts`, started by `npm run dev` and the tests).
+  SMTP_URL: 'smtp://127.0.0.1:2525',
+  QUEUE_PREFIX: queuePrefix,
 });
 
 export const LOCAL_DEFAULTS = {
-  development: localDefaults('store'),
-  test: localDefaults('store_test'),
+  development: localDefaults('store', '{store-api}'),
+  test: localDefaults('store_test', '{store-api-test}'),
 } as const;
 
 export const appConfigSchema = z.object({
@@ -64,10 +74,7 @@ export const appConfigSchema = z.object({
   DB_SLOW_QUERY_MS: int(1, 3_600_000, 200),
   DB_LEAK_WARNING_MS: int(10, 3_600_000, 5_000),
   DB_LAST_WRITE_TTL_MS: int(100, 3_600_000, 30_000),
-  CACHE_ENABLED: z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .default('true')
-    .transform((value) => value === 'true'),
+  CACHE_ENABLED: bool(true),
   CACHE_DEFAULT_TTL_MS: int(1, 86_400_000, 60_000),
   CACHE_GRACE_MS: int(0, 86_400_000, 30_000),
   CACHE_NEGATIVE_TTL_MS: int(1, 3_600_000, 5_000),
@@ -90,6 +97,25 @@ export const appConfigSchema = z.object({
   PAYMENT_BREAKER_THRESHOLD: int(1, 1_000, 5),
   PAYMENT_BREAKER_HALF_OPEN_MS: int(100, 600_000, 5_000),
   CHECKOUT_SAFETY_CHARGE_AFTER_MS: int(1_000, 3_600_000, 30_000),
+  // inline: charge during POST /checkout (201/402 at once, 202 if the provider is unavailable);
+  // deferred: always 202, the worker charges (checkout latency never includes the provider's).
+  CHECKOUT_CHARGE_MODE: z.enum(['inline', 'deferred']).default('inline'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }),
+  MAIL_FROM: z.string().min(3).default('Store <orders@store.local>'),
+  // BullMQ key prefix; in braces so every queue key hashes to one Redis Cluster slot.
+  QUEUE_PREFIX: z.string().min(1).default('{store-api}'),
+  WORKER_CHARGE_CONCURRENCY: int(1, 1_000, 4),
+  WORKER_EMAIL_CONCURRENCY: int(1, 1_000, 8),
+  CHARGE_ATTEMPTS: int(1, 100, 8),
+  CHARGE_BACKOFF_MS: int(10, 3_600_000, 2_000),
+  EMAIL_ATTEMPTS: int(1, 100, 10),
+  EMAIL_BACKOFF_MS: int(10, 3_600_000, 5_000),
+  QUEUE_LOCK_DURATION_MS: int(500, 600_000, 30_000),
+  QUEUE_STALLED_INTERVAL_MS: int(500, 600_000, 30_000),
+  QUEUE_MAX_STALLED_COUNT: int(0, 100, 2),
+  OUTBOX_RELAY_ENABLED: bool(true),
+  OUTBOX_RELAY_INTERVAL_MS: int(10, 60_000, 200),
+  WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 25_000),
 });
 
 export type AppConfigValues = z.output<typeof appConfigSchema>;

@@ -6,6 +6,7 @@ const PRODUCTION = {
   REDIS_CACHE_URL: 'redis://cache:6379',
   REDIS_QUEUE_URL: 'redis://queue:6379',
   JWT_SECRET: 'a-production-secret-of-at-least-32-chars',
+  SMTP_URL: 'smtp://mail:587',
 };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -50,8 +51,8 @@ describe('loadAppConfig', () => {
 
   it('requires every connection URL and the JWT secret in production, naming each', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    expect(problems).toHaveLength(4);
-    for (const key of ['DATABASE_URL', 'REDIS_CACHE_URL', 'REDIS_QUEUE_URL', 'JWT_SECRET']) {
+    expect(problems).toHaveLength(5);
+    for (const key of ['DATABASE_URL', 'REDIS_CACHE_URL', 'REDIS_QUEUE_URL', 'JWT_SECRET', 'SMTP_URL']) {
       expect(problems).toContainEqual(expect.stringMatching(new RegExp(`^${key}: required in production`)));
     }
   });

@@ -7,6 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { LastWriteStore } from './consistency/last-write-store.js';
 import { requestConsistency } from './consistency/request-consistency.js';
 import { isConnectionError, isRetryableTransactionError, isStatementTimeout } from './database-errors.js';
 import { DatabaseStats, type DatabaseStatsSnapshot, type RoutingDecision } from './database-stats.js';
@@ -58,6 +59,7 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
   private readonly replicaClients: PrismaClient[];
   private readonly monitor: ReplicaMonitor;
   private readonly router: ReplicaRouter;
+  private readonly lastWrites: LastWriteStore;
   /** The replica chosen for unconstrained reads in this event-loop turn (see `route`). */
   private turnRoute?: { client: PrismaClient; decision: RoutingDecision; replica?: number };
 
@@ -93,6 +95,7 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
     this.router = new ReplicaRouter(this.monitor.states);
     this.primaryClient = this.observe(this.primaryPool, undefined);
     this.replicaClients = this.replicaPools.map((pool, index) => this.observe(pool, index));
+    this.lastWrites = new LastWriteStore(options.lastWriteStoreUrl, options.lastWriteTtlMs ?? 30_000);
   }
 
   async onModuleInit(): Promise<void> {
@@ -104,6 +107,7 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.monitor.stop();
+    await this.lastWrites.close();
     await Promise.all([this.primaryPool, ...this.replicaPools].map((pool) => pool.close()));
   }
 
@@ -145,6 +149,23 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
   async currentLsn(): Promise<string> {
     const rows = await this.primaryClient.$queryRaw<{ lsn: string }[]>`SELECT pg_current_wal_lsn()::text AS lsn`;
     return formatLsn(parseLsn(rows[0].lsn));
+  }
+
+  /**
+   * Remembers the primary's current position as `userId`'s last write, so that user's next reads,
+   * on any instance, come from a replica that has replayed it. For writes made outside a request
+   * (a worker changing an order), and by the consistency interceptor after each writing request.
+   * Returns the position: the consistency token.
+   */
+  async rememberWrite(userId: number | string): Promise<string> {
+    const lsn = await this.currentLsn();
+    await this.lastWrites.set(String(userId), lsn);
+    return lsn;
+  }
+
+  /** `userId`'s last remembered write position, or null (none, expired, or Redis unavailable). */
+  lastWriteOf(userId: number | string): Promise<string | null> {
+    return this.lastWrites.get(String(userId));
   }
 
   snapshot(): DatabaseStatsSnapshot {

@@ -1,12 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/index.js';
 import { HttpPaymentGateway } from './http-payment-gateway.js';
+import { OrderPayments } from './order-payments.service.js';
 import { PaymentGateway } from './payment-gateway.js';
 
-/** The payment provider, one breaker per process, injectable as `PaymentGateway`. */
+/** The payment provider (one breaker per process, injectable as `PaymentGateway`) and order payments. */
 @Global()
 @Module({
   providers: [
+    OrderPayments,
     {
       provide: PaymentGateway,
       inject: [AppConfig],
@@ -19,6 +21,6 @@ import { PaymentGateway } from './payment-gateway.js';
         }),
     },
   ],
-  exports: [PaymentGateway],
+  exports: [PaymentGateway, OrderPayments],
 })
 export class PaymentsModule {}

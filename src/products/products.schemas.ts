@@ -103,6 +103,7 @@ export const searchProductsQuery = z
       .max(200, 'must be at most 200 characters')
       // Postgres text cannot hold NUL, and control characters are never a search.
       .refine(
+        // oxlint-disable-next-line no-control-regex -- rejecting control characters is the point
         (value) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value),
         'must not contain control characters',
       ),

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { CacheService, type CacheModuleOptions } from '../../src/cache/index.js';
 import { startCacheRedis, stopCacheRedis } from '../support/cache-redis.js';
-import { waitFor } from '../support/replicas.js';
+import { waitFor } from '../support/wait-for.js';
 import { testConfig } from '../support/test-app.js';
 
 const REDIS_URL = testConfig().REDIS_CACHE_URL;

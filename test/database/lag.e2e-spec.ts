@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Db } from '../../src/database/index.js';
-import { setApplyDelay, waitFor } from '../support/replicas.js';
+import { setApplyDelay } from '../support/replicas.js';
+import { waitFor } from '../support/wait-for.js';
 import { createDatabaseFixture, PROBE_TABLE } from './fixture-app.js';
 
 /** Replicas made to lag for real with `recovery_min_apply_delay`. */

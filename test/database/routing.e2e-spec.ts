@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Db } from '../../src/database/index.js';
-import { startReplica, stopReplica, waitFor } from '../support/replicas.js';
+import { startReplica, stopReplica } from '../support/replicas.js';
+import { waitFor } from '../support/wait-for.js';
 import { createDatabaseFixture } from './fixture-app.js';
 
 describe('DatabaseModule routing (real primary + 2 streaming replicas)', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { waitFor } from './replicas.js';
+import { waitFor } from './wait-for.js';
 
 /** Stops and starts the cache-role Redis that services:up runs on 6380. */
 export function stopCacheRedis(): void {

@@ -17,46 +17,41 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = this.toProblem(exception);
-    problem.instance = request.url.split('?')[0];
-    if (problem.status >= 500) {
+    const details = toProblemDetails(exception);
+    details.instance = request.url.split('?')[0];
+    if (details.status >= 500) {
       this.logger.error(
         `${request.method} ${request.url} failed`,
         exception instanceof Error ? exception.stack : exception,
       );
     }
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    void reply.status(details.status).header('content-type', PROBLEM_CONTENT_TYPE).send(details);
   }
+}
 
-  private toProblem(exception: unknown): ProblemDetails {
-    if (exception instanceof ProblemException) return exception.toProblem();
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      return this.problem(status, slugOf(status), this.detailOf(exception));
-    }
-    const status = (exception as { statusCode?: unknown })?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return this.problem(status, slugOf(status), (exception as Error).message);
-    }
-    return this.problem(500, 'internal-error', 'An unexpected error occurred.');
+/** The problem+json body for any thrown value (HTTP exceptions keep their status; others are a bare 500). */
+export function toProblemDetails(exception: unknown): ProblemDetails {
+  if (exception instanceof ProblemException) return exception.toProblem();
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return problem(status, slugOf(status), detailOf(exception));
   }
+  const status = (exception as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return problem(status, slugOf(status), (exception as Error).message);
+  }
+  return problem(500, 'internal-error', 'An unexpected error occurred.');
+}
 
-  private detailOf(exception: HttpException): string {
-    const response = exception.getResponse();
-    if (typeof response === 'string') return response;
-    const message = (response as { message?: unknown }).message;
-    return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
-  }
+function detailOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+}
 
-  private problem(status: number, slug: string, detail: string, errors?: ProblemDetails['errors']): ProblemDetails {
-    return {
-      type: `${PROBLEM_BASE}${slug}`,
-      title: STATUS_CODES[status] ?? 'Error',
-      status,
-      detail,
-      ...(errors?.length ? { errors } : {}),
-    };
-  }
+function problem(status: number, slug: string, detail: string): ProblemDetails {
+  return { type: `${PROBLEM_BASE}${slug}`, title: STATUS_CODES[status] ?? 'Error', status, detail };
 }
 
 function slugOf(status: number): string {

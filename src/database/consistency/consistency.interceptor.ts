@@ -1,21 +1,16 @@
 import {
   BadRequestException,
-  Inject,
   Injectable,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, from, mergeMap } from 'rxjs';
 import { CONSISTENCY_TOKEN_HEADER, READ_FROM_PRIMARY } from '../database.constants.js';
-import { DATABASE_MODULE_OPTIONS } from '../database.module-definition.js';
-import type { DatabaseModuleOptions } from '../database.options.js';
 import { Db } from '../db.service.js';
 import { isLsn, parseLsn, type Lsn } from '../../common/lsn.js';
-import { LastWriteStore } from './last-write-store.js';
 import { requestConsistency, type RequestConsistency } from './request-consistency.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -27,16 +22,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * carries the primary's position as the new token, and the user's position is remembered.
  */
 @Injectable()
-export class ConsistencyInterceptor implements NestInterceptor, OnApplicationShutdown {
-  private readonly lastWrites: LastWriteStore;
-
+export class ConsistencyInterceptor implements NestInterceptor {
   constructor(
     private readonly db: Db,
     private readonly reflector: Reflector,
-    @Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions,
-  ) {
-    this.lastWrites = new LastWriteStore(options.lastWriteStoreUrl, options.lastWriteTtlMs ?? 30_000);
-  }
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -71,10 +61,6 @@ export class ConsistencyInterceptor implements NestInterceptor, OnApplicationShu
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.lastWrites.close();
-  }
-
   private tokenOf(request: FastifyRequest): Lsn | undefined {
     const header = request.headers[CONSISTENCY_TOKEN_HEADER];
     if (header === undefined || header === '') return undefined;
@@ -88,13 +74,12 @@ export class ConsistencyInterceptor implements NestInterceptor, OnApplicationShu
 
   private async minimumPosition(token: Lsn | undefined, userId: string | undefined): Promise<Lsn | undefined> {
     if (token !== undefined || userId === undefined) return token;
-    const stored = await this.lastWrites.get(userId);
+    const stored = await this.db.lastWriteOf(userId);
     return stored && isLsn(stored) ? parseLsn(stored) : undefined;
   }
 
   private async issueToken(reply: FastifyReply, userId: string | undefined): Promise<void> {
-    const lsn = await this.db.currentLsn();
+    const lsn = userId === undefined ? await this.db.currentLsn() : await this.db.rememberWrite(userId);
     reply.header(CONSISTENCY_TOKEN_HEADER, lsn);
-    if (userId !== undefined) await this.lastWrites.set(userId, lsn);
   }
 }

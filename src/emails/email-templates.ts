@@ -1,0 +1,65 @@
+import type { EmailTemplate } from '../queues/queues.constants.js';
+
+export interface OrderEmailData {
+  orderId: number;
+  customerName: string;
+  totalCents: number;
+  currency: string;
+  items: { name: string; quantity: number; unitPriceCents: number }[];
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);
+
+/** Names come from users and admins: never trusted as HTML. */
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+
+const COPY: Record<EmailTemplate, { subject: (order: OrderEmailData) => string; lead: string; outro: string }> = {
+  'order-confirmation': {
+    subject: (order) => `Your order #${order.orderId} is confirmed`,
+    lead: 'Thank you for your order. Your payment was received and we are preparing your items.',
+    outro: 'We will write again when it ships.',
+  },
+  'payment-failed': {
+    subject: (order) => `Payment for order #${order.orderId} failed`,
+    lead: 'We could not charge your payment method, so your order was cancelled and nothing was charged.',
+    outro: 'You are welcome to place the order again with another payment method.',
+  },
+};
+
+/** The text and HTML bodies of an order email. */
+export function renderOrderEmail(template: EmailTemplate, order: OrderEmailData): RenderedEmail {
+  const copy = COPY[template];
+  const lines = order.items.map(
+    (item) => `${item.quantity} × ${item.name} — ${money(item.quantity * item.unitPriceCents, order.currency)}`,
+  );
+  const total = money(order.totalCents, order.currency);
+  const text = [
+    `Hello ${order.customerName},`,
+    '',
+    copy.lead,
+    '',
+    `Order #${order.orderId}`,
+    ...lines.map((line) => `  ${line}`),
+    `Total: ${total}`,
+    '',
+    copy.outro,
+  ].join('\n');
+  const html = `<!doctype html>
+<html><body style="font-family: sans-serif">
+<p>Hello ${escapeHtml(order.customerName)},</p>
+<p>${copy.lead}</p>
+<h2>Order #${order.orderId}</h2>
+<ul>${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
+<p><strong>Total: ${total}</strong></p>
+<p>${copy.outro}</p>
+</body></html>`;
+  return { subject: copy.subject(order), text, html };
+}

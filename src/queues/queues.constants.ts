@@ -1,0 +1,19 @@
+/** The queues the outbox relay feeds, named after what their jobs do. */
+export const CHARGES_QUEUE = 'charges';
+export const EMAILS_QUEUE = 'emails';
+
+export type EmailTemplate = 'order-confirmation' | 'payment-failed';
+
+/** A deferred charge: the worker charges the order with the provider key `order-<id>`. */
+export interface ChargeJobData {
+  orderId: number;
+  paymentToken: string;
+  /** The outbox event this job came from (its id is also the job id). */
+  outboxId: string;
+}
+
+export interface EmailJobData {
+  orderId: number;
+  template: EmailTemplate;
+  outboxId: string;
+}

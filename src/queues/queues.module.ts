@@ -1,0 +1,52 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import type { DefaultJobOptions } from 'bullmq';
+import { AppConfig } from '../config/index.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE } from './queues.constants.js';
+
+const DAY_S = 86_400;
+
+/** Retries with exponential backoff and jitter; completed jobs kept a day, failed ones a week (inspection). */
+function retried(attempts: number, delay: number): DefaultJobOptions {
+  return {
+    attempts,
+    backoff: { type: 'exponential', delay, jitter: 0.5 },
+    removeOnComplete: { age: DAY_S, count: 10_000 },
+    removeOnFail: { age: 7 * DAY_S },
+  };
+}
+
+/**
+ * The `charges` and `emails` queues on the queue Redis (noeviction), injectable with
+ * `@InjectQueue(name)` by the API (Bull Board) and the worker (relay and processors).
+ */
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: { url: config.REDIS_QUEUE_URL },
+        prefix: config.QUEUE_PREFIX,
+      }),
+    }),
+    BullModule.registerQueueAsync(
+      {
+        name: CHARGES_QUEUE,
+        inject: [AppConfig],
+        useFactory: (config: AppConfig) => ({
+          defaultJobOptions: retried(config.CHARGE_ATTEMPTS, config.CHARGE_BACKOFF_MS),
+        }),
+      },
+      {
+        name: EMAILS_QUEUE,
+        inject: [AppConfig],
+        useFactory: (config: AppConfig) => ({
+          defaultJobOptions: retried(config.EMAIL_ATTEMPTS, config.EMAIL_BACKOFF_MS),
+        }),
+      },
+    ),
+  ],
+  exports: [BullModule],
+})
+export class QueuesModule {}

@@ -1,0 +1,76 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Worker, type Job, type Processor, type Queue } from 'bullmq';
+import { AppConfig } from '../config/index.js';
+import { Db } from '../database/index.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
+import { ChargeProcessor } from './charge.processor.js';
+import { EmailProcessor } from './email.processor.js';
+
+/**
+ * The worker process: BullMQ workers for `charges` and `emails` (concurrency, locks and stalled-job
+ * recovery from the config) and the outbox relay. Shutdown stops the relay, lets the workers
+ * finish their active jobs within WORKER_SHUTDOWN_TIMEOUT_MS (then force-closes: those jobs' locks
+ * lapse and another worker takes them as stalled), before the database and Redis close.
+ */
+@Injectable()
+export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  private readonly relay: OutboxRelay;
+  private workers: Worker[] = [];
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly charges: ChargeProcessor,
+    private readonly emails: EmailProcessor,
+    db: Db,
+    @InjectQueue(CHARGES_QUEUE) chargesQueue: Queue,
+    @InjectQueue(EMAILS_QUEUE) emailsQueue: Queue,
+  ) {
+    this.relay = new OutboxRelay(
+      db,
+      { charge: chargesQueue, email: emailsQueue },
+      { intervalMs: config.OUTBOX_RELAY_INTERVAL_MS },
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.workers = [
+      this.start(CHARGES_QUEUE, (job) => this.charges.process(job), this.config.WORKER_CHARGE_CONCURRENCY),
+      this.start(EMAILS_QUEUE, (job) => this.emails.process(job), this.config.WORKER_EMAIL_CONCURRENCY),
+    ];
+    if (this.config.OUTBOX_RELAY_ENABLED) this.relay.start();
+    else this.logger.warn('outbox relay disabled (OUTBOX_RELAY_ENABLED=false): events wait in the outbox');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.logger.log('shutting down: relay stopped, finishing active jobs');
+    await this.relay.stop();
+    const drained = Promise.all(this.workers.map((worker) => worker.close())).then(() => true);
+    const deadline = new Promise<false>((resolve) =>
+      setTimeout(() => resolve(false), this.config.WORKER_SHUTDOWN_TIMEOUT_MS).unref(),
+    );
+    if (!(await Promise.race([drained, deadline]))) {
+      this.logger.warn('active jobs outlived the shutdown deadline; closing anyway (they will be retried as stalled)');
+      await Promise.all(this.workers.map((worker) => worker.close(true)));
+    }
+  }
+
+  private start(queue: string, processor: Processor, concurrency: number): Worker {
+    const worker = new Worker(queue, processor, {
+      connection: { url: this.config.REDIS_QUEUE_URL },
+      prefix: this.config.QUEUE_PREFIX,
+      concurrency,
+      lockDuration: this.config.QUEUE_LOCK_DURATION_MS,
+      stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS,
+      maxStalledCount: this.config.QUEUE_MAX_STALLED_COUNT,
+    });
+    worker.on('failed', (job: Job | undefined, error: Error) =>
+      this.logger.warn(`${queue} job ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`),
+    );
+    worker.on('stalled', (jobId: string) => this.logger.warn(`${queue} job ${jobId} stalled; it will run again`));
+    worker.on('error', (error: Error) => this.logger.error(`${queue} worker: ${error.message}`));
+    return worker;
+  }
+}

@@ -1,0 +1,19 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfigValues } from '../config/index.js';
+import { CoreModule } from '../core.module.js';
+import { EmailsModule } from '../emails/emails.module.js';
+import { ChargeProcessor } from './charge.processor.js';
+import { EmailProcessor } from './email.processor.js';
+import { WorkerRunner } from './worker-runner.js';
+
+/** The worker process: deferred charges, emails, and the outbox relay. No HTTP. */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfigValues): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [CoreModule.forRoot(config), EmailsModule],
+      providers: [ChargeProcessor, EmailProcessor, WorkerRunner],
+    };
+  }
+}

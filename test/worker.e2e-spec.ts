@@ -1,0 +1,289 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Queue } from 'bullmq';
+import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
+import { createFakeGateway, type Charge } from '../dev/fake-payment-gateway.js';
+import { createSmtpSink } from '../dev/smtp-sink.js';
+import { EMAILS_QUEUE } from '../src/queues/queues.constants.js';
+import { connect } from './support/sql.js';
+import { ADMIN_EMAIL, createTestApp, login, testConfig } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
+import { startWorker, type WorkerProcess } from './support/worker-process.js';
+
+/**
+ * The promise of checkout: no accepted order lost, none charged twice, no email lost or sent
+ * twice, whatever crashes. The API runs in this process; the worker is the built worker as a real
+ * process (killed and restarted here); the payment provider and the SMTP server are local stand-ins
+ * over HTTP and SMTP.
+ */
+describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres, replicas, Redis, SMTP)', () => {
+  const behaviour = { latencyMs: 0, failureRate: 0 };
+  const gateway = createFakeGateway(behaviour);
+  const sink = createSmtpSink({ rejectRecipients: /^bounce/ });
+  let inline: NestFastifyApplication;
+  let deferred: NestFastifyApplication;
+  let sql: pg.Client;
+  let worker: WorkerProcess | undefined;
+  let workerEnv: Record<string, string>;
+  let buyer: Record<string, string>;
+  let productId: number;
+
+  beforeAll(async () => {
+    const gatewayUrl = await gateway.listen({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => sink.smtp.listen(0, '127.0.0.1', () => resolve()));
+    const smtpUrl = `smtp://127.0.0.1:${(sink.smtp.server.address() as AddressInfo).port}`;
+    const common = {
+      PAYMENT_GATEWAY_URL: gatewayUrl,
+      PAYMENT_BREAKER_THRESHOLD: '3',
+      PAYMENT_BREAKER_HALF_OPEN_MS: '300',
+      PAYMENT_TIMEOUT_MS: '1000',
+      SMTP_URL: smtpUrl,
+    };
+    workerEnv = {
+      ...common,
+      CHARGE_ATTEMPTS: '10',
+      CHARGE_BACKOFF_MS: '200',
+      EMAIL_BACKOFF_MS: '100',
+      QUEUE_LOCK_DURATION_MS: '2000',
+      QUEUE_STALLED_INTERVAL_MS: '1000',
+      OUTBOX_RELAY_INTERVAL_MS: '50',
+    };
+    inline = await createTestApp(common);
+    deferred = await createTestApp({ ...common, CHECKOUT_CHARGE_MODE: 'deferred' });
+    sql = await connect();
+    // Events left by other test files are not this file's business.
+    await sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
+    buyer = await login(inline, 'user31@example.com');
+    ({
+      rows: [{ id: productId }],
+    } = await sql.query(`SELECT id FROM products WHERE status = 'active' ORDER BY id DESC LIMIT 1`));
+    await sql.query('UPDATE products SET stock = 1000 WHERE id = $1', [productId]);
+    worker = await startWorker(workerEnv);
+  });
+
+  afterAll(async () => {
+    await worker?.stop('SIGKILL');
+    await sql?.end();
+    await inline?.close();
+    await deferred?.close();
+    await gateway.close();
+    await sink.close();
+  });
+
+  let keys = 0;
+  const checkout = async (app: NestFastifyApplication, headers = buyer, token = 'tok_visa') => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/checkout',
+      headers: { ...headers, 'idempotency-key': `worker-${process.pid}-${Date.now()}-${keys++}` },
+      payload: { items: [{ productId, quantity: 2 }], paymentToken: token },
+    });
+    return { status: response.statusCode, body: response.json() };
+  };
+  const chargesFor = async (orderId: number) =>
+    ((await gateway.inject({ method: 'GET', url: '/charges' })).json() as Charge[]).filter(
+      (charge) => charge.orderId === orderId,
+    );
+  const emailsFor = (orderId: number) => sink.messages.filter((message) => message.subject.includes(`#${orderId} `));
+  const statusOf = async (orderId: number) =>
+    (await sql.query('SELECT status::text FROM orders WHERE id = $1', [orderId])).rows[0].status as string;
+  const stock = async () =>
+    (await sql.query('SELECT stock FROM products WHERE id = $1', [productId])).rows[0].stock as number;
+  const restartWorker = async (env: Record<string, string> = {}) => {
+    await worker?.stop();
+    worker = await startWorker({ ...workerEnv, ...env });
+  };
+  /** Settles once `orderId` is paid and its one confirmation arrived; then checks nothing doubles. */
+  const expectPaidOnceAndEmailedOnce = async (orderId: number) => {
+    await waitFor(async () => (await statusOf(orderId)) === 'paid', 20_000, `order ${orderId} paid`);
+    await waitFor(() => emailsFor(orderId).length > 0, 10_000, `order ${orderId}'s email`);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // room for a duplicate to show up
+    expect(await chargesFor(orderId)).toHaveLength(1);
+    expect(emailsFor(orderId).map((message) => message.id)).toEqual([
+      `<order-${orderId}.order-confirmation@store.local>`,
+    ]);
+  };
+
+  it('happy path: 201, one charge at the provider, one confirmation email (text and HTML) in the SMTP sink', async () => {
+    const { status, body } = await checkout(inline);
+    expect(status).toBe(201);
+    expect(body.status).toBe('paid');
+    await expectPaidOnceAndEmailedOnce(body.orderId);
+    const [email] = emailsFor(body.orderId);
+    expect(email.to).toEqual(['user31@example.com']);
+    expect(email.subject).toBe(`Your order #${body.orderId} is confirmed`);
+    const total = new Intl.NumberFormat('en-US', { style: 'currency', currency: body.currency }).format(
+      body.totalCents / 100,
+    );
+    expect(email.text).toContain(`Total: ${total}`);
+    expect(email.html).toContain(`<h2>Order #${body.orderId}</h2>`);
+  });
+
+  it('provider down: the breaker opens and checkouts answer 202 fast; back up: each order charged once, emailed once', async () => {
+    behaviour.failureRate = 1;
+    const results: { status: number; body: { orderId: number; status: string }; elapsed: number }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const started = performance.now();
+      const result = await checkout(inline);
+      results.push({ ...result, elapsed: performance.now() - started });
+    }
+    expect(results.map((result) => result.status)).toEqual(Array(6).fill(202));
+    expect(results.every((result) => result.body.status === 'payment_pending')).toBe(true);
+    // Past the breaker's threshold (3), no call reaches the provider.
+    for (const result of results.slice(3)) expect(result.elapsed).toBeLessThan(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the worker retries and fails meanwhile
+    for (const { body } of results) expect(await statusOf(body.orderId)).toBe('payment_pending');
+
+    behaviour.failureRate = 0;
+    for (const { body } of results) await expectPaidOnceAndEmailedOnce(body.orderId);
+    // The worker wrote the new status from another process; the buyer still reads it at once.
+    const orders = await inline.inject({ method: 'GET', url: '/orders?limit=10', headers: buyer });
+    const listed = new Map(
+      (orders.json().data as { id: number; status: string }[]).map((order) => [order.id, order.status]),
+    );
+    for (const { body } of results) expect(listed.get(body.orderId)).toBe('paid');
+  });
+
+  it('worker killed (SIGKILL) mid-charge: after a restart the charge completes once', async () => {
+    behaviour.latencyMs = 1_500;
+    const { status, body } = await checkout(deferred);
+    expect(status).toBe(202);
+    const key = `order-${body.orderId}`;
+    await waitFor(
+      async () => ((await gateway.inject({ method: 'GET', url: '/in-flight' })).json() as string[]).includes(key),
+      10_000,
+      'the charge to reach the provider',
+    );
+    expect(await worker!.stop('SIGKILL')).toBeNull();
+    worker = undefined;
+    // The provider finishes the charge the dead worker never heard back about.
+    await waitFor(async () => (await chargesFor(body.orderId)).length === 1, 5_000, 'the provider to record it');
+    expect(await statusOf(body.orderId)).toBe('payment_pending');
+    behaviour.latencyMs = 0;
+    worker = await startWorker(workerEnv);
+    // Its lock lapses, the job is found stalled and runs again: same key, so the same charge.
+    await expectPaidOnceAndEmailedOnce(body.orderId);
+  });
+
+  it('a crash between commit and enqueue (relay off, then on): charge and email still happen, once', async () => {
+    await restartWorker({ OUTBOX_RELAY_ENABLED: 'false' });
+    const { status, body } = await checkout(deferred);
+    expect(status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await chargesFor(body.orderId)).toHaveLength(0);
+    const { rows } = await sql.query(
+      `SELECT count(*)::int AS count FROM outbox_events WHERE sent_at IS NULL AND (payload->>'orderId')::int = $1`,
+      [body.orderId],
+    );
+    expect(rows[0].count).toBe(1);
+    await restartWorker();
+    await expectPaidOnceAndEmailedOnce(body.orderId);
+  });
+
+  it('after the last attempt the order fails: stock returned, a payment-failed email, once', async () => {
+    await restartWorker({ CHARGE_ATTEMPTS: '2', CHARGE_BACKOFF_MS: '50' });
+    behaviour.failureRate = 1;
+    try {
+      const before = await stock();
+      const { status, body } = await checkout(deferred);
+      expect(status).toBe(202);
+      expect(await stock()).toBe(before - 2);
+      await waitFor(async () => (await statusOf(body.orderId)) === 'payment_failed', 15_000, 'payment_failed');
+      expect(await stock()).toBe(before);
+      await waitFor(() => emailsFor(body.orderId).length > 0, 10_000, 'the payment-failed email');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(emailsFor(body.orderId).map((message) => message.subject)).toEqual([
+        `Payment for order #${body.orderId} failed`,
+      ]);
+      expect(await chargesFor(body.orderId)).toHaveLength(0);
+    } finally {
+      behaviour.failureRate = 0;
+      await restartWorker();
+    }
+  });
+
+  it('a duplicate email job sends nothing more; a permanent SMTP refusal fails the job at once and keeps it', async () => {
+    const { body } = await checkout(inline);
+    await expectPaidOnceAndEmailedOnce(body.orderId);
+    const config = testConfig();
+    const emails = new Queue(EMAILS_QUEUE, {
+      connection: { url: config.REDIS_QUEUE_URL },
+      prefix: config.QUEUE_PREFIX,
+    });
+    try {
+      const duplicate = await emails.add('email', {
+        orderId: body.orderId,
+        template: 'order-confirmation',
+        outboxId: 'duplicate',
+      });
+      await waitFor(async () => (await duplicate.getState()) === 'completed', 10_000, 'the duplicate job');
+      expect((await emails.getJob(duplicate.id!))?.returnvalue).toEqual({ outcome: 'already-sent' });
+      expect(emailsFor(body.orderId)).toHaveLength(1);
+
+      // A customer whose mailbox the SMTP server refuses (550): no retries, the job stays failed.
+      const bouncing = await inline.inject({
+        method: 'POST',
+        url: '/auth/register',
+        payload: { email: `bounce-${Date.now()}@example.com`, password: 'a-long-password', name: 'Bounce' },
+      });
+      const { body: order } = await checkout(inline, {
+        authorization: `Bearer ${bouncing.json().accessToken}`,
+      });
+      await waitFor(
+        async () => (await emails.getFailed()).some((job) => job.data.orderId === order.orderId),
+        10_000,
+        'the refused email to fail',
+      );
+      const [failed] = (await emails.getFailed()).filter((job) => job.data.orderId === order.orderId);
+      expect(failed.attemptsMade).toBe(1);
+      expect(failed.failedReason).toMatch(/550|mailbox unavailable/);
+    } finally {
+      await emails.close();
+    }
+  });
+
+  it('SIGTERM lets the active charge finish before the worker exits (exit code 0)', async () => {
+    behaviour.latencyMs = 800;
+    try {
+      const { body } = await checkout(deferred);
+      await waitFor(
+        async () =>
+          ((await gateway.inject({ method: 'GET', url: '/in-flight' })).json() as string[]).includes(
+            `order-${body.orderId}`,
+          ),
+        10_000,
+        'the charge to reach the provider',
+      );
+      expect(await worker!.stop('SIGTERM')).toBe(0);
+      worker = undefined;
+      expect(await statusOf(body.orderId)).toBe('paid');
+      expect(await chargesFor(body.orderId)).toHaveLength(1);
+    } finally {
+      behaviour.latencyMs = 0;
+      worker = await startWorker(workerEnv);
+    }
+  });
+
+  it('serves Bull Board at /admin/queues to admins only (bearer, or Basic for a browser)', async () => {
+    const get = (headers: Record<string, string> = {}) =>
+      inline.inject({ method: 'GET', url: '/admin/queues/api/queues', headers });
+    const anonymous = await get();
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic realm=/);
+    expect(anonymous.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect((await get(buyer)).statusCode).toBe(403);
+    const basic = (email: string, password: string) => ({
+      authorization: `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}`,
+    });
+    expect((await get(basic(ADMIN_EMAIL, 'wrong'))).statusCode).toBe(401);
+    const admin = await get(await login(inline, ADMIN_EMAIL));
+    expect(admin.statusCode).toBe(200);
+    expect((admin.json().queues as { name: string }[]).map((queue) => queue.name).sort()).toEqual([
+      'charges',
+      'emails',
+    ]);
+    const page = await inline.inject({ method: 'GET', url: '/admin/queues', headers: basic(ADMIN_EMAIL, 'password') });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+  });
+});
