@@ -35,3 +35,27 @@ export async function stopApi(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   await exited;
 }
+
+/** A helper process (worker, fake provider, SMTP sink); resolves once it prints `ready` (or its first line). */
+export async function startProcess(args: string[], env: Record<string, string>, ready = ''): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')} did not start in 20 s`));
+    }, 20_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes(ready) && output.includes('\n')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+  return child;
+}

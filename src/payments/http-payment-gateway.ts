@@ -65,7 +65,9 @@ export class HttpPaymentGateway extends PaymentGateway {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     try {
-      return await this.policy.execute(({ signal }) => this.post(request, signal));
+      // A signal per call: cockatiel's default is one shared signal that collects a listener per
+      // concurrent call (and Node's "possible leak" warning past 10).
+      return await this.policy.execute(({ signal }) => this.post(request, signal), new AbortController().signal);
     } catch (error) {
       if (error instanceof BrokenCircuitError) return { outcome: 'retry-later', reason: 'circuit open' };
       if (error instanceof TaskCancelledError) return { outcome: 'retry-later', reason: 'timed out' };
