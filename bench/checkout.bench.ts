@@ -8,7 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { Queue } from 'bullmq';
 import pg from 'pg';
+import { CHARGES_QUEUE, EMAILS_QUEUE } from '../src/queues/queues.constants.js';
 import { apiEnv } from './lib/api-env.js';
 import { openLoop, type OpenLoopResult } from './lib/load.js';
 import { median, table } from './lib/measure.js';
@@ -37,6 +39,25 @@ const { rows: products } = await sql.query<{ id: number }>(
   [PRODUCTS],
 );
 const productIds = products.map((product) => product.id);
+// Start idle: what earlier runs left in the outbox and the bench queues is not this run's work.
+await sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
+const queues = [CHARGES_QUEUE, EMAILS_QUEUE].map(
+  (name) => new Queue(name, { connection: { url: env.REDIS_QUEUE_URL }, prefix: env.QUEUE_PREFIX }),
+);
+for (const queue of queues) await queue.obliterate({ force: true });
+
+/** Each cell starts with the worker idle: the previous cell's charges and emails done. */
+async function workerIdle(): Promise<void> {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
+    const { rows } = await sql.query<{ due: number }>(
+      'SELECT count(*)::int AS due FROM outbox_events WHERE sent_at IS NULL AND available_at <= now()',
+    );
+    const counts = await Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'active', 'delayed')));
+    if (rows[0].due === 0 && counts.every((count) => count.waiting + count.active + count.delayed === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('the worker did not catch up within 120 s');
+}
 
 const sink = await startProcess(['--import', 'tsx', 'dev/smtp-sink.ts'], {
   SMTP_SINK_PORT: '2625',
@@ -62,6 +83,7 @@ try {
             });
             const { accessToken } = (await login.json()) as { accessToken: string };
             await checkoutLoad(accessToken, 2); // warm-up
+            await workerIdle();
             const name = `${mode}, provider ${latencyMs} ms`;
             results.set(name, [...(results.get(name) ?? []), await checkoutLoad(accessToken, DURATION_S)]);
           } finally {
@@ -76,6 +98,7 @@ try {
 } finally {
   await stopApi(worker);
   await stopApi(sink);
+  await Promise.all(queues.map((queue) => queue.close()));
   await sql.end();
 }
 

@@ -211,7 +211,7 @@ describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres
       prefix: config.QUEUE_PREFIX,
     });
     try {
-      const duplicate = await emails.add('email', {
+      const duplicate = await emails.add('order-email', {
         orderId: body.orderId,
         template: 'order-confirmation',
         outboxId: 'duplicate',

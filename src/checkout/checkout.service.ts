@@ -4,8 +4,8 @@ import { CacheService } from '../cache/index.js';
 import { ConflictProblem, ProblemException, UnprocessableProblem } from '../common/http/index.js';
 import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
-import type { OrderStatus, Prisma } from '../generated/prisma/client.js';
-import { OrderPayments } from '../payments/order-payments.service.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { OrderPayments, type OrderPayment } from '../payments/order-payments.service.js';
 import { productTag } from '../products/products.service.js';
 import type { CheckoutBody } from './checkout.schemas.js';
 import { IdempotencyStore, type StoredResponse } from './idempotency.store.js';
@@ -124,23 +124,19 @@ export class CheckoutService {
     throw new ConflictProblem(`Only ${product.stock} unit(s) of product ${productId} left; ${quantity} asked.`);
   }
 
-  /** Inline mode: one charge attempt now. Deferred mode (or a resumed request): the order as it stands. */
+  /** Inline mode: one charge attempt now (a no-op for a settled order). Deferred mode: the order as it stands. */
   private async pay(orderId: number, paymentToken: string): Promise<StoredResponse> {
     const order =
       this.config.CHECKOUT_CHARGE_MODE === 'inline'
         ? await this.payments.charge(orderId, paymentToken)
         : await this.payments.status(orderId);
-    return this.answer(orderId, order.status, order);
+    return this.answer(order);
   }
 
-  private answer(
-    orderId: number,
-    status: OrderStatus,
-    order: { totalCents: number; currency: string },
-  ): StoredResponse {
-    // A still-pending order (a request resumed mid-charge) is answered as pending: the worker settles it.
+  private answer({ orderId, status, totalCents, currency }: OrderPayment): StoredResponse {
+    // An order not yet tried is shown as payment_pending: the worker settles it.
     const shown = status === 'pending' ? 'payment_pending' : status;
-    const body = { orderId, status: shown, totalCents: order.totalCents, currency: order.currency };
+    const body = { orderId, status: shown, totalCents, currency };
     if (status === 'paid') return { status: 201, body };
     if (status !== 'payment_failed') return { status: 202, body };
     return {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Db } from '../database/index.js';
+import { JOB_NAMES } from '../queues/queues.constants.js';
 
 export interface OutboxRow {
   id: bigint;
@@ -61,7 +62,7 @@ export class OutboxRelay {
         await Promise.all(
           rows.map((row) =>
             this.queues[row.topic].add(
-              row.topic,
+              JOB_NAMES[row.topic],
               { ...row.payload, outboxId: String(row.id) },
               { jobId: jobIdOf(row.id) },
             ),

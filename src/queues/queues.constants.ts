@@ -2,6 +2,9 @@
 export const CHARGES_QUEUE = 'charges';
 export const EMAILS_QUEUE = 'emails';
 
+/** Job names per outbox topic (what Bull Board and logs show). */
+export const JOB_NAMES = { charge: 'deferred-charge', email: 'order-email' } as const;
+
 export type EmailTemplate = 'order-confirmation' | 'payment-failed';
 
 /** A deferred charge: the worker charges the order with the provider key `order-<id>`. */
