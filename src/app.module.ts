@@ -8,6 +8,7 @@ import { ProblemDetailsFilter } from './common/http/index.js';
 import type { AppConfigValues } from './config/index.js';
 import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
+import { HealthModule } from './health/health.module.js';
 import { ConsistencyInterceptor } from './database/index.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ProductsModule } from './products/products.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         ReviewsModule,
         AnalyticsModule,
         CheckoutModule,
+        HealthModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -87,6 +87,10 @@ describe('docker-compose.yml', () => {
     },
   );
 
+  it("checks the api's readiness endpoint", () => {
+    expect([services.api.healthcheck?.test].flat().join(' ')).toContain('/health/ready');
+  });
+
   it('runs the worker from the same image, with a stop grace period longer than its drain deadline', () => {
     expect(services.worker.build).toEqual(services.api.build);
     expect(commandOf(services.worker)).toBe('node dist/worker.js');

@@ -111,6 +111,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     return this.l2.circuit;
   }
 
+  /** Whether Redis answers now (false at once while the circuit is open). */
+  async ping(): Promise<boolean> {
+    return (await this.l2.attempt((redis) => redis.ping())).ok;
+  }
+
   /** The cached value, or the loader's (stored for next time). `null` = "not found" (cached briefly). */
   async getOrSet<T>(key: CacheKey, loader: Loader<T>, options: SetOptions = {}): Promise<T | null> {
     return (await this.getOrSetEntry(key, loader, options)).value;

@@ -116,6 +116,8 @@ export const appConfigSchema = z.object({
   OUTBOX_RELAY_ENABLED: bool(true),
   OUTBOX_RELAY_INTERVAL_MS: int(10, 60_000, 200),
   WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 25_000),
+  HEALTH_CHECK_TIMEOUT_MS: int(10, 10_000, 300),
+  HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
 });
 
 export type AppConfigValues = z.output<typeof appConfigSchema>;

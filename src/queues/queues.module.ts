@@ -1,6 +1,6 @@
-import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
-import type { DefaultJobOptions } from 'bullmq';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { Global, Injectable, Logger, Module } from '@nestjs/common';
+import type { DefaultJobOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/index.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from './queues.constants.js';
 
@@ -14,6 +14,26 @@ function retried(attempts: number, delay: number): DefaultJobOptions {
     removeOnComplete: { age: DAY_S, count: 10_000 },
     removeOnFail: { age: 7 * DAY_S },
   };
+}
+
+/**
+ * Connection errors of the queues' clients, logged at most every 10 s (without a listener BullMQ
+ * prints each one to stderr); the clients reconnect by themselves.
+ */
+@Injectable()
+class QueueErrorLog {
+  private readonly logger = new Logger('Queues');
+  private lastLoggedAt = 0;
+
+  constructor(@InjectQueue(CHARGES_QUEUE) charges: Queue, @InjectQueue(EMAILS_QUEUE) emails: Queue) {
+    for (const queue of [charges, emails]) {
+      queue.on('error', (error: Error) => {
+        if (Date.now() - this.lastLoggedAt < 10_000) return;
+        this.lastLoggedAt = Date.now();
+        this.logger.warn(`queue Redis: ${error.message}`);
+      });
+    }
+  }
 }
 
 /**
@@ -47,6 +67,7 @@ function retried(attempts: number, delay: number): DefaultJobOptions {
       },
     ),
   ],
+  providers: [QueueErrorLog],
   exports: [BullModule],
 })
 export class QueuesModule {}

@@ -1,0 +1,102 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorFunction, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { Queue } from 'bullmq';
+import { CacheService } from '../cache/index.js';
+import { AppConfig } from '../config/index.js';
+import { Db } from '../database/index.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
+
+/**
+ * What readiness checks, each bounded by HEALTH_CHECK_TIMEOUT_MS and run in parallel. Required
+ * (down → 503): the primary and the queue Redis. Degraded (200, `status: "degraded"`): a replica
+ * out of the rotation, the cache Redis unavailable (the cache fails safe), a queue backlog above
+ * HEALTH_QUEUE_BACKLOG_MAX.
+ */
+@Injectable()
+export class ReadinessIndicators {
+  private readonly queues: Queue[];
+
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: Db,
+    private readonly cache: CacheService,
+    private readonly config: AppConfig,
+    @InjectQueue(CHARGES_QUEUE) charges: Queue,
+    @InjectQueue(EMAILS_QUEUE) emails: Queue,
+  ) {
+    this.queues = [charges, emails];
+  }
+
+  all(): HealthIndicatorFunction[] {
+    return [
+      () => this.primary(),
+      ...this.db.snapshot().replicas.map((_, index) => () => this.replica(index)),
+      () => this.cacheRedis(),
+      () => this.queueRedis(),
+      ...this.queues.map((queue) => () => this.backlog(queue)),
+    ];
+  }
+
+  private primary() {
+    return this.indicators
+      .check('primary')
+      .attempt(() => this.db.primary.$queryRaw`SELECT 1`.then(() => undefined))
+      .withTimeout(this.config.HEALTH_CHECK_TIMEOUT_MS);
+  }
+
+  /** From the replica monitor's last probe (every DB_REPLICA_PROBE_INTERVAL_MS): no query here. */
+  private replica(index: number): HealthIndicatorResult {
+    const state = this.db.snapshot().replicas[index];
+    const details = {
+      inRotation: state.inRotation,
+      lagBytes: state.lagBytes,
+      lagSeconds: state.lagSeconds,
+      ...(state.inRotation ? {} : { reason: state.reason }),
+    };
+    const session = this.indicators.check(state.name);
+    return state.inRotation ? session.up(details) : session.degraded(details);
+  }
+
+  private async cacheRedis(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('cache-redis');
+    const up = await this.cache.ping();
+    return up ? session.up({ circuit: this.cache.circuit }) : session.degraded({ circuit: this.cache.circuit });
+  }
+
+  private queueRedis() {
+    return (
+      this.indicators
+        .check('queue-redis')
+        // A one-key read through BullMQ's own connection (what the relay and workers depend on).
+        .attempt(async () => {
+          await this.queues[0].getJobCounts('waiting');
+        })
+        .withTimeout(this.config.HEALTH_CHECK_TIMEOUT_MS)
+    );
+  }
+
+  private async backlog(queue: Queue): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check(`queue-${queue.name}`);
+    try {
+      const counts = await withTimeout(
+        queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
+        this.config.HEALTH_CHECK_TIMEOUT_MS,
+      );
+      const waiting = counts.waiting + counts.delayed;
+      return waiting > this.config.HEALTH_QUEUE_BACKLOG_MAX
+        ? session.degraded({ ...counts, message: `backlog above ${this.config.HEALTH_QUEUE_BACKLOG_MAX}` })
+        : session.up(counts);
+    } catch {
+      // The queue Redis check reports the outage; the backlog is just unknown.
+      return session.degraded({ message: 'backlog unknown' });
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
+  ]);
+}
