@@ -11,7 +11,7 @@ const NEST_LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as
 export async function createApp(config: AppConfigValues): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: 1_048_576 }),
+    new FastifyAdapter({ bodyLimit: 1_048_576, trustProxy: config.TRUST_PROXY }),
     { logger: nestLogLevels(config.LOG_LEVEL), bufferLogs: false },
   );
   app.enableShutdownHooks();

@@ -5,10 +5,11 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProblemDetailsFilter } from './common/http/index.js';
-import type { AppConfigValues } from './config/index.js';
+import { AppConfig, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RateLimitGuard, RateLimitModule } from './rate-limit/index.js';
 import { ConsistencyInterceptor } from './database/index.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ProductsModule } from './products/products.module.js';
@@ -21,6 +22,19 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config),
+        RateLimitModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (app: AppConfig) => ({
+            redisUrl: app.REDIS_CACHE_URL,
+            keyPrefix: `store-api:${app.NODE_ENV}:rate-limit`,
+            windowMs: app.RATE_LIMIT_WINDOW_MS,
+            policies: {
+              default: { limit: app.RATE_LIMIT_DEFAULT, failClosed: !app.RATE_LIMIT_FAIL_OPEN },
+              auth: { limit: app.RATE_LIMIT_AUTH, failClosed: !app.RATE_LIMIT_AUTH_FAIL_OPEN },
+              search: { limit: app.RATE_LIMIT_SEARCH, failClosed: !app.RATE_LIMIT_FAIL_OPEN },
+            },
+          }),
+        }),
         AuthModule,
         ProductsModule,
         OrdersModule,
@@ -32,6 +46,8 @@ export class AppModule {
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_GUARD, useExisting: AuthGuard },
+        // After the auth guard: a signed-in caller is limited as a user, not as an IP.
+        { provide: APP_GUARD, useExisting: RateLimitGuard },
         // Outermost first: cache loaders run inside the request's consistency context.
         { provide: APP_INTERCEPTOR, useExisting: ConsistencyInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: CacheInterceptor },

@@ -8,6 +8,7 @@ import { CurrentUser, type AuthUser } from './auth-user.js';
 import { loginBody, registerBody, type LoginBody, type RegisterBody } from './auth.schemas.js';
 import { AuthService, type Session } from './auth.service.js';
 import { Authenticated } from './authenticated.decorator.js';
+import { RateLimit } from '../rate-limit/index.js';
 
 @ApiTags('auth')
 @Controller()
@@ -15,6 +16,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('auth/register')
+  @RateLimit('auth')
   @ApiOperation({ summary: 'Create a customer account and get an access token' })
   @ApiZodBody(registerBody)
   @ApiJson(201, 'The session', sessionSchema)
@@ -24,6 +26,7 @@ export class AuthController {
   }
 
   @Post('auth/login')
+  @RateLimit('auth')
   @ApiOperation({
     summary: 'Log in with email and password; access tokens last JWT_TTL_S (no refresh tokens: log in again)',
   })

@@ -5,5 +5,5 @@ export type { CacheModuleOptions } from './cache.options.js';
 export { CacheService, type CachedEntry, type SetOptions } from './cache.service.js';
 export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.decorator.js';
 export { Cacheable, type CacheableOptions } from './decorators/cacheable.decorator.js';
-export { CacheInterceptor } from './interceptors/cache.interceptor.js';
+export { CacheInterceptor, answeredBeforeGuards } from './interceptors/cache.interceptor.js';
 export type { CustomType } from './internal/cache-codec.js';

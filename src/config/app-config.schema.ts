@@ -116,6 +116,21 @@ export const appConfigSchema = z.object({
   OUTBOX_RELAY_ENABLED: bool(true),
   OUTBOX_RELAY_INTERVAL_MS: int(10, 60_000, 200),
   WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 25_000),
+  // Rate limits per client (user, else API key, else IP) and sliding window, shared in Redis.
+  RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000, 60_000),
+  RATE_LIMIT_DEFAULT: int(1, 10_000_000, 100),
+  RATE_LIMIT_AUTH: int(1, 10_000_000, 5),
+  RATE_LIMIT_SEARCH: int(1, 10_000_000, 30),
+  // Redis unavailable: let requests through (true) or refuse them; auth refuses by default.
+  RATE_LIMIT_FAIL_OPEN: bool(true),
+  RATE_LIMIT_AUTH_FAIL_OPEN: bool(false),
+  // Which proxies to believe for the client IP (X-Forwarded-For): false, true (any), or IPs/CIDRs.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value): boolean | string[] =>
+      value === 'true' ? true : value === 'false' ? false : value.split(',').map((part) => part.trim()),
+    ),
   HEALTH_CHECK_TIMEOUT_MS: int(10, 10_000, 300),
   HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
 });

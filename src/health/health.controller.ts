@@ -1,10 +1,12 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { SkipRateLimit } from '../rate-limit/index.js';
 import { ReadinessIndicators } from './readiness.indicators.js';
 
 /** For load balancers and Kubernetes probes: public, never cached, never throttled. */
 @ApiTags('health')
+@SkipRateLimit()
 @Controller('health')
 export class HealthController {
   constructor(

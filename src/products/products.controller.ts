@@ -9,6 +9,7 @@ import { ZodValidationPipe } from '../common/http/index.js';
 import { idParam } from '../common/http/query-params.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
 import type { ProductDetailDto, ProductDto } from './product.dto.js';
+import { RateLimit } from '../rate-limit/index.js';
 import {
   createProductBody,
   listProductsQuery,
@@ -39,6 +40,7 @@ export class ProductsController {
   }
 
   @Get('search')
+  @RateLimit('search')
   @ApiOperation({ summary: 'Full-text and typo-tolerant search, ranked, with highlights (cached 30 s)' })
   @ApiZodQuery(searchProductsQuery)
   @ApiJson(200, 'Ranked matches', searchResultSchema)

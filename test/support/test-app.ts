@@ -12,6 +12,10 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfigVal
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     CACHE_WARM_TOP_PRODUCTS: '0',
+    // Test files send thousands of requests from one IP; the rate-limit tests set their own limits.
+    RATE_LIMIT_DEFAULT: '1000000',
+    RATE_LIMIT_AUTH: '1000000',
+    RATE_LIMIT_SEARCH: '1000000',
     ...overrides,
   });
 }

@@ -1,6 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import { MergeRouteConfig } from '../../common/http/route-config.js';
 import { CACHEABLE } from '../cache.constants.js';
 import type { CacheKey } from '../cache-keys.js';
 
@@ -28,4 +28,4 @@ export interface CacheableOptions {
  * The options also ride on the Fastify route, where the in-memory fast path finds them.
  */
 export const Cacheable = (options: CacheableOptions) =>
-  applyDecorators(SetMetadata(CACHEABLE, options), RouteConfig({ [CACHEABLE]: options }));
+  applyDecorators(SetMetadata(CACHEABLE, options), MergeRouteConfig({ [CACHEABLE]: options }));

@@ -37,8 +37,8 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
     // Fast path: a public, fresh, in-memory hit is answered before Nest's pipeline (interceptors
     // cost ~35 % of a cached request's time here); anything else goes on to `intercept`.
     fastify.addHook('preHandler', (request, reply, done) => {
-      const options = (request.routeOptions.config as { [CACHEABLE]?: CacheableOptions } | undefined)?.[CACHEABLE];
-      if (!options || request.method !== 'GET' || !isPublic(options)) return done();
+      if (!answeredBeforeGuards(request)) return done();
+      const options = cacheableOf(request)!;
       const hit = this.cache.peekMemory({ namespace: options.namespace, id: options.key?.(request) ?? request.url });
       if (!hit || hit.value === null) return done();
       const ifNoneMatch = request.headers['if-none-match'];
@@ -121,6 +121,19 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
     if (tags.length) await this.cache.invalidateTags(tags);
     for (const namespace of options.namespaces ?? []) await this.cache.bumpNamespace(namespace);
   }
+}
+
+const cacheableOf = (request: FastifyRequest) =>
+  (request.routeOptions.config as { [CACHEABLE]?: CacheableOptions } | undefined)?.[CACHEABLE];
+
+/**
+ * Whether the cache may answer this request in a Fastify hook, before Nest's guards run (a public
+ * `@Cacheable` GET). What guards enforce for every request (rate limits) must be applied to these
+ * in a Fastify hook too.
+ */
+export function answeredBeforeGuards(request: FastifyRequest): boolean {
+  const options = cacheableOf(request);
+  return request.method === 'GET' && options !== undefined && isPublic(options);
 }
 
 function isPublic(options: CacheableOptions): boolean {

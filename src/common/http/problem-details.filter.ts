@@ -19,11 +19,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const details = toProblemDetails(exception);
     details.instance = request.url.split('?')[0];
-    if (details.status >= 500) {
+    if (details.status >= 500 && !(exception instanceof HttpException)) {
       this.logger.error(
         `${request.method} ${request.url} failed`,
         exception instanceof Error ? exception.stack : exception,
       );
+    } else if (details.status >= 500) {
+      // A deliberate 5xx (a dependency is down, a statement timed out): one line, no stack.
+      this.logger.warn(`${request.method} ${request.url}: ${details.status} ${details.detail}`);
     }
     void reply.status(details.status).header('content-type', PROBLEM_CONTENT_TYPE).send(details);
   }
