@@ -9,6 +9,7 @@ import { AppConfig, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RateLimitGuard, RateLimitModule } from './rate-limit/index.js';
 import { ConsistencyInterceptor } from './database/index.js';
 import { OrdersModule } from './orders/orders.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
         RateLimitModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (app: AppConfig) => ({
+            enabled: app.RATE_LIMIT_ENABLED,
             redisUrl: app.REDIS_CACHE_URL,
             keyPrefix: `store-api:${app.NODE_ENV}:rate-limit`,
             windowMs: app.RATE_LIMIT_WINDOW_MS,
@@ -42,6 +44,7 @@ export class AppModule {
         AnalyticsModule,
         CheckoutModule,
         HealthModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

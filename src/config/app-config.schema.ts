@@ -117,6 +117,7 @@ export const appConfigSchema = z.object({
   OUTBOX_RELAY_INTERVAL_MS: int(10, 60_000, 200),
   WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 25_000),
   // Rate limits per client (user, else API key, else IP) and sliding window, shared in Redis.
+  RATE_LIMIT_ENABLED: bool(true),
   RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000, 60_000),
   RATE_LIMIT_DEFAULT: int(1, 10_000_000, 100),
   RATE_LIMIT_AUTH: int(1, 10_000_000, 5),

@@ -18,4 +18,6 @@ export type ChargeResult =
 
 export abstract class PaymentGateway {
   abstract charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** The breaker in front of the provider, for health and metrics. */
+  abstract readonly circuit: 'closed' | 'open' | 'half-open';
 }

@@ -47,6 +47,7 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
 
   override async onModuleInit(): Promise<void> {
     await super.onModuleInit();
+    if (this.rateLimitOptions.enabled === false) return;
     const fastify = this.adapterHost.httpAdapter?.getInstance<import('fastify').FastifyInstance>();
     fastify?.addHook('onRequest', async (request, reply) => {
       if (!answeredBeforeGuards(request)) return;
@@ -72,7 +73,7 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
+    if (context.getType() !== 'http' || this.rateLimitOptions.enabled === false) return true;
     return (
       this.reflector.getAllAndOverride<boolean>(RATE_LIMIT_SKIP, [context.getHandler(), context.getClass()]) ?? false
     );

@@ -6,6 +6,8 @@ export interface RateLimitPolicy {
 }
 
 export interface RateLimitModuleOptions {
+  /** Off: nothing is counted or refused (benchmarks, or a gateway that limits instead). @default true */
+  enabled?: boolean;
   /** Redis shared by every instance (the cache role is fine: losing counters is harmless). */
   redisUrl: string;
   keyPrefix?: string;

@@ -1,0 +1,104 @@
+import { useTestApp } from './support/test-app.js';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The Prometheus text format, strictly enough to fail on a malformed line. */
+function parse(text: string): { samples: Sample[]; types: Map<string, string> } {
+  const samples: Sample[] = [];
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const type = /^# TYPE (\w+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+    if (type) types.set(type[1], type[2]);
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (-?[\d.e+-]+|NaN|\+Inf|-Inf)$/.exec(line);
+    if (!match) throw new Error(`not Prometheus text: ${line}`);
+    const labels = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return { samples, types };
+}
+
+describe('GET /metrics (e2e: after real traffic)', () => {
+  const context = useTestApp();
+  let metrics: ReturnType<typeof parse>;
+  const value = (name: string, labels: Record<string, string> = {}) =>
+    metrics.samples
+      .filter((sample) => sample.name === name && Object.entries(labels).every(([k, v]) => sample.labels[k] === v))
+      .reduce((sum, sample) => sum + sample.value, 0);
+  const has = (name: string) => metrics.samples.some((sample) => sample.name === name);
+
+  beforeAll(async () => {
+    const { app } = context;
+    for (let i = 0; i < 20; i++) await app.inject({ method: 'GET', url: `/products/${1 + (i % 3)}` });
+    for (let i = 0; i < 5; i++) await app.inject({ method: 'GET', url: `/products?limit=${2 + i}` });
+    await app.inject({ method: 'GET', url: '/products/99999999' });
+    await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'nobody@example.com', password: 'x' } });
+    await app.inject({ method: 'GET', url: '/no-such-route' });
+    await app.inject({ method: 'GET', url: '/health/ready' });
+    const response = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.headers['ratelimit']).toBeUndefined();
+    metrics = parse(response.body);
+  });
+
+  it('counts requests and their latency by route template and status', () => {
+    expect(metrics.types.get('http_request_duration_seconds')).toBe('histogram');
+    expect(metrics.types.get('http_requests_total')).toBe('counter');
+    expect(
+      value('http_requests_total', { method: 'GET', route: '/products/:id', status_code: '200' }),
+    ).toBeGreaterThanOrEqual(20);
+    expect(value('http_requests_total', { route: '/products/:id', status_code: '404' })).toBeGreaterThanOrEqual(1);
+    expect(value('http_requests_total', { route: '/auth/login', status_code: '401' })).toBeGreaterThanOrEqual(1);
+    expect(value('http_requests_total', { route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
+    expect(value('http_request_duration_seconds_count', { route: '/products/:id' })).toBeGreaterThanOrEqual(21);
+    const sum = value('http_request_duration_seconds_sum', { route: '/products/:id' });
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThan(60);
+  });
+
+  it('keeps label values bounded: route templates, never ids or query strings', () => {
+    const routes = new Set(metrics.samples.flatMap((sample) => (sample.labels.route ? [sample.labels.route] : [])));
+    for (const route of routes) expect(route, route).not.toMatch(/\/\d+|\?/);
+  });
+
+  it('reports the cache by layer and namespace, and its circuit', () => {
+    expect(value('cache_requests_total', { layer: 'l1', namespace: 'products', result: 'hit' })).toBeGreaterThan(0);
+    expect(value('cache_requests_total', { namespace: 'products', result: 'miss' })).toBeGreaterThan(0);
+    for (const family of ['cache_stale_served_total', 'cache_lock_waits_total', 'cache_redis_errors_total'])
+      expect(metrics.types.get(family), family).toBe('counter');
+    expect(value('cache_circuit_state', { state: 'closed' })).toBe(1);
+  });
+
+  it('reports pools, queries, routing and replicas', () => {
+    expect(value('db_pool_connections', { pool: 'primary', state: 'total' })).toBeGreaterThanOrEqual(1);
+    expect(value('db_pool_connections', { pool: 'replica-1', state: 'total' })).toBeGreaterThanOrEqual(0);
+    expect(value('db_query_duration_seconds_count')).toBeGreaterThan(0);
+    expect(value('db_routing_decisions_total', { decision: 'replica' })).toBeGreaterThan(0);
+    expect(metrics.types.get('db_slow_queries_total')).toBe('counter');
+    for (const replica of ['replica-1', 'replica-2']) {
+      expect(value('db_replica_in_rotation', { replica })).toBe(1);
+      expect(value('db_replica_lag_bytes', { replica })).toBeGreaterThanOrEqual(0);
+      expect(value('db_replica_lag_seconds', { replica })).toBeLessThan(5);
+    }
+  });
+
+  it('reports rate limits, the payment breaker, queues and the Node process', () => {
+    expect(metrics.types.get('rate_limit_rejections_total')).toBe('counter');
+    expect(value('rate_limit_store_unavailable_total', { outcome: 'fail_open' })).toBeGreaterThanOrEqual(0);
+    expect(value('payment_gateway_circuit_state', { state: 'closed' })).toBe(1);
+    for (const queue of ['charges', 'emails'])
+      for (const state of ['waiting', 'active', 'delayed', 'failed'])
+        expect(has('queue_jobs') && value('queue_jobs', { queue, state }) >= 0, `${queue} ${state}`).toBe(true);
+    expect(metrics.samples.filter((sample) => sample.name === 'queue_jobs')).toHaveLength(10);
+    expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
+  });
+});
