@@ -26,6 +26,7 @@ const env = apiEnv(undefined, {
   SMTP_URL: 'smtp://127.0.0.1:2625',
   PAYMENT_TIMEOUT_MS: '2000',
   QUEUE_PREFIX: '{store-api-bench}',
+  WORKER_METRICS_PORT: '0',
 });
 const modes = ['inline', 'deferred'] as const;
 const latencies = [0, 300];

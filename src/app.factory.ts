@@ -3,9 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { mountQueueBoard } from './admin/queue-board.js';
 import { AppModule } from './app.module.js';
 import { setupOpenApi } from './common/openapi/setup-openapi.js';
-import type { AppConfigValues, LogLevel } from './config/index.js';
-
-const NEST_LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+import { nestLogLevels, type AppConfigValues } from './config/index.js';
 
 /** Builds the HTTP application; shared by `main.ts`, the e2e tests and the benchmark. */
 export async function createApp(config: AppConfigValues): Promise<NestFastifyApplication> {
@@ -18,9 +16,4 @@ export async function createApp(config: AppConfigValues): Promise<NestFastifyApp
   setupOpenApi(app);
   await mountQueueBoard(app);
   return app;
-}
-
-export function nestLogLevels(level: LogLevel) {
-  const nestLevel = level === 'info' ? 'log' : level;
-  return NEST_LOG_LEVELS.slice(0, NEST_LOG_LEVELS.indexOf(nestLevel) + 1);
 }

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { InvalidConfigError, loadAppConfig } from './config/index.js';
-import { nestLogLevels } from './app.factory.js';
+import { InvalidConfigError, loadAppConfig, nestLogLevels } from './config/index.js';
 import { WorkerModule } from './worker/worker.module.js';
 
 /** `npm run start:worker`: charges, emails and the outbox relay, until SIGTERM/SIGINT. */

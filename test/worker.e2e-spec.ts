@@ -47,6 +47,7 @@ describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres
       QUEUE_LOCK_DURATION_MS: '2000',
       QUEUE_STALLED_INTERVAL_MS: '1000',
       OUTBOX_RELAY_INTERVAL_MS: '50',
+      WORKER_METRICS_PORT: '19464',
     };
     inline = await createTestApp(common);
     deferred = await createTestApp({ ...common, CHECKOUT_CHARGE_MODE: 'deferred' });
@@ -117,6 +118,13 @@ describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres
     );
     expect(email.text).toContain(`Total: ${total}`);
     expect(email.html).toContain(`<h2>Order #${body.orderId}</h2>`);
+
+    // The worker's own port: its job durations for Prometheus, and a liveness probe.
+    const metrics = await (await fetch('http://127.0.0.1:19464/metrics')).text();
+    const sent = /^queue_job_duration_seconds_count\{queue="emails",outcome="completed"\} (\d+)$/m.exec(metrics);
+    expect(Number(sent?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^process_cpu_user_seconds_total /m);
+    expect((await fetch('http://127.0.0.1:19464/health/live')).status).toBe(200);
   });
 
   it('provider down: the breaker opens and checkouts answer 202 fast; back up: each order charged once, emailed once', async () => {

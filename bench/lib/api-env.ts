@@ -14,11 +14,12 @@ export function apiEnv(
     DATABASE_REPLICA_URLS: (database?.replicaUrls ?? config.DATABASE_REPLICA_URLS).join(','),
     REDIS_CACHE_URL: config.REDIS_CACHE_URL,
     REDIS_QUEUE_URL: config.REDIS_QUEUE_URL,
+    SMTP_URL: config.SMTP_URL,
     JWT_SECRET: BENCH_JWT_SECRET,
     // One load generator is one client: limits on, but out of reach (their cost is measured, not their refusals).
-    RATE_LIMIT_DEFAULT: '1000000000',
-    RATE_LIMIT_AUTH: '1000000000',
-    RATE_LIMIT_SEARCH: '1000000000',
+    RATE_LIMIT_DEFAULT: '10000000',
+    RATE_LIMIT_AUTH: '10000000',
+    RATE_LIMIT_SEARCH: '10000000',
     ...extra,
   };
 }

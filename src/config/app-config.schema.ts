@@ -116,6 +116,8 @@ export const appConfigSchema = z.object({
   OUTBOX_RELAY_ENABLED: bool(true),
   OUTBOX_RELAY_INTERVAL_MS: int(10, 60_000, 200),
   WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 25_000),
+  // The worker's /metrics and /health/live (0 = none).
+  WORKER_METRICS_PORT: int(0, 65_535, 9464),
   // Rate limits per client (user, else API key, else IP) and sliding window, shared in Redis.
   RATE_LIMIT_ENABLED: bool(true),
   RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000, 60_000),

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Worker, type Job, type Processor, type Queue } from 'bullmq';
+import { Counter, Histogram } from 'prom-client';
 import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
@@ -19,6 +20,17 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger('Worker');
   private readonly relay: OutboxRelay;
   private workers: Worker[] = [];
+  private readonly jobDuration = new Histogram({
+    name: 'queue_job_duration_seconds',
+    help: 'Time a job ran in this worker, by queue and outcome',
+    labelNames: ['queue', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  });
+  private readonly stalled = new Counter({
+    name: 'queue_jobs_stalled_total',
+    help: 'Jobs found stalled (their worker died or blocked) and run again',
+    labelNames: ['queue'],
+  });
 
   constructor(
     private readonly config: AppConfig,
@@ -66,10 +78,19 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
       stalledInterval: this.config.QUEUE_STALLED_INTERVAL_MS,
       maxStalledCount: this.config.QUEUE_MAX_STALLED_COUNT,
     });
-    worker.on('failed', (job: Job | undefined, error: Error) =>
-      this.logger.warn(`${queue} job ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`),
-    );
-    worker.on('stalled', (jobId: string) => this.logger.warn(`${queue} job ${jobId} stalled; it will run again`));
+    const observe = (job: Job | undefined, outcome: 'completed' | 'failed') => {
+      if (job?.processedOn && job.finishedOn)
+        this.jobDuration.observe({ queue, outcome }, (job.finishedOn - job.processedOn) / 1000);
+    };
+    worker.on('completed', (job: Job) => observe(job, 'completed'));
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      observe(job, 'failed');
+      this.logger.warn(`${queue} job ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`);
+    });
+    worker.on('stalled', (jobId: string) => {
+      this.stalled.inc({ queue });
+      this.logger.warn(`${queue} job ${jobId} stalled; it will run again`);
+    });
     worker.on('error', (error: Error) => this.logger.error(`${queue} worker: ${error.message}`));
     return worker;
   }

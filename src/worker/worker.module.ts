@@ -4,6 +4,7 @@ import { CoreModule } from '../core.module.js';
 import { EmailsModule } from '../emails/emails.module.js';
 import { ChargeProcessor } from './charge.processor.js';
 import { EmailProcessor } from './email.processor.js';
+import { WorkerHttp } from './worker-http.js';
 import { WorkerRunner } from './worker-runner.js';
 
 /** The worker process: deferred charges, emails, and the outbox relay. No HTTP. */
@@ -13,7 +14,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(config), EmailsModule],
-      providers: [ChargeProcessor, EmailProcessor, WorkerRunner],
+      providers: [ChargeProcessor, EmailProcessor, WorkerRunner, WorkerHttp],
     };
   }
 }
