@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mountQueueBoard } from './admin/queue-board.js';
 import { AppModule } from './app.module.js';
+import { fastifyOptions, hardenHttp } from './common/http/http-hardening.js';
 import { setupOpenApi } from './common/openapi/setup-openapi.js';
 import { nestLogLevels, type AppConfigValues } from './config/index.js';
 
@@ -9,10 +10,10 @@ import { nestLogLevels, type AppConfigValues } from './config/index.js';
 export async function createApp(config: AppConfigValues): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: 1_048_576, trustProxy: config.TRUST_PROXY }),
+    new FastifyAdapter(fastifyOptions(config)),
     { logger: nestLogLevels(config.LOG_LEVEL), bufferLogs: false },
   );
-  app.enableShutdownHooks();
+  await hardenHttp(app, config);
   setupOpenApi(app);
   await mountQueueBoard(app);
   return app;

@@ -1,12 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
+import { exitOnSignals } from './common/process/exit-on-signals.js';
 import { InvalidConfigError, loadAppConfig } from './config/index.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadAppConfig();
   const app = await createApp(config);
+  const logger = new Logger('Bootstrap');
+  // SIGTERM: stop accepting, let in-flight requests finish, then close pools, Redis and queues.
+  exitOnSignals(app, logger);
   await app.listen(config.PORT, config.HOST);
-  new Logger('Bootstrap').log(`store-api listening on ${await app.getUrl()} (${config.NODE_ENV})`);
+  logger.log(`store-api listening on ${await app.getUrl()} (${config.NODE_ENV})`);
 }
 
 try {

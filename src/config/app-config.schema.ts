@@ -134,6 +134,19 @@ export const appConfigSchema = z.object({
     .transform((value): boolean | string[] =>
       value === 'true' ? true : value === 'false' ? false : value.split(',').map((part) => part.trim()),
     ),
+  HTTP_BODY_LIMIT_BYTES: int(1_024, 100 * 1_048_576, 1_048_576),
+  // Requests slower than this are logged (with their request id).
+  HTTP_SLOW_REQUEST_MS: int(1, 3_600_000, 1_000),
+  // Browser origins allowed to call the API (comma-separated); empty: no CORS headers at all.
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   HEALTH_CHECK_TIMEOUT_MS: int(10, 10_000, 300),
   HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
 });

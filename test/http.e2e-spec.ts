@@ -1,0 +1,154 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { spawn } from 'node:child_process';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { createFakeGateway } from '../dev/fake-payment-gateway.js';
+import { createTestApp, login } from './support/test-app.js';
+
+describe('HTTP hardening (e2e)', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp({ CORS_ORIGINS: 'https://shop.example' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
+
+  it('compresses responses over 1 KB with brotli or gzip when asked, not smaller ones, not with x-no-compression', async () => {
+    const brotli = await get('/products?limit=50', { 'accept-encoding': 'br' });
+    expect(brotli.headers['content-encoding']).toBe('br');
+    const plain = JSON.parse(brotliDecompressSync(brotli.rawPayload).toString());
+    expect(plain.data).toHaveLength(50);
+    expect(brotli.rawPayload.length).toBeLessThan(JSON.stringify(plain).length / 2);
+
+    const gzip = await get('/products?limit=50', { 'accept-encoding': 'gzip' });
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(gzip.rawPayload).toString()).data).toHaveLength(50);
+
+    const small = await get('/health/live', { 'accept-encoding': 'br, gzip' });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.json()).toEqual({ status: 'ok' });
+
+    const refused = await get('/products?limit=50', { 'accept-encoding': 'br, gzip', 'x-no-compression': '1' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.json().data).toHaveLength(50);
+  });
+
+  it('sends security headers', async () => {
+    const response = await get('/products?limit=1');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('echoes a sane x-request-id, and generates one otherwise', async () => {
+    expect((await get('/health/live', { 'x-request-id': 'abc-123.4' })).headers['x-request-id']).toBe('abc-123.4');
+    const generated = (await get('/health/live')).headers['x-request-id'];
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    const hostile = (await get('/health/live', { 'x-request-id': 'x'.repeat(500) })).headers['x-request-id'];
+    expect(hostile).toMatch(/^[0-9a-f-]{36}$/);
+    // Errors carry it too.
+    expect((await get('/products/abc', { 'x-request-id': 'trace-1' })).headers['x-request-id']).toBe('trace-1');
+  });
+
+  it('allows the configured browser origin only, exposing the headers clients need', async () => {
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/checkout',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,idempotency-key,content-type',
+      },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example');
+    const simple = await get('/products?limit=1', { origin: 'https://shop.example' });
+    expect(simple.headers['access-control-expose-headers']).toMatch(/X-Consistency-Token/);
+    const other = await get('/products?limit=1', { origin: 'https://evil.example' });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses a body over the limit with a 413 problem', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'a@example.com', password: 'x'.repeat(1_100_000) }),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect((await login(app, 'user7@example.com')).authorization).toMatch(/^Bearer /);
+  });
+});
+
+describe('graceful shutdown (the built API as a process)', () => {
+  it('lets a slow in-flight request finish on SIGTERM, refuses new connections, and exits 0', async () => {
+    const gateway = createFakeGateway({ latencyMs: 1_500, failureRate: 0 });
+    const gatewayUrl = await gateway.listen({ port: 0, host: '127.0.0.1' });
+    const port = 3911;
+    const api = spawn(process.execPath, ['dist/main.js'], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        PAYMENT_GATEWAY_URL: gatewayUrl,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    api.stdout.on('data', (chunk) => (output += chunk));
+    api.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => api.once('exit', resolve));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 100; i++) {
+        if (
+          await fetch(`${base}/health/live`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const session = await (
+        await fetch(`${base}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'user8@example.com', password: 'password' }),
+        })
+      ).json();
+      const slow = fetch(`${base}/checkout`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${session.accessToken}`,
+          'content-type': 'application/json',
+          'idempotency-key': `shutdown-${Date.now()}`,
+        },
+        body: JSON.stringify({ items: [{ productId: 3, quantity: 1 }], paymentToken: 'tok_visa' }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the charge is at the provider now
+      api.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const refused = await fetch(`${base}/health/live`).then(
+        (r) => r.status,
+        () => 'refused',
+      );
+      expect([503, 'refused']).toContain(refused);
+      const response = await slow;
+      expect(response.status, output).toBe(201);
+      expect((await response.json()).status).toBe('paid');
+      expect(await exited).toBe(0);
+    } finally {
+      api.kill('SIGKILL');
+      await gateway.close();
+    }
+  });
+});
