@@ -87,6 +87,19 @@ describe('docker-compose.yml', () => {
     },
   );
 
+  it('provisions Prometheus (scraping api and worker), Grafana with the board, and PgBouncer in transaction mode', () => {
+    const scrape = parse(readFileSync('ops/prometheus/prometheus.yml', 'utf8')) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = scrape.scrape_configs.flatMap((job) => job.static_configs.flatMap((config) => config.targets));
+    expect(targets).toEqual(expect.arrayContaining(['api:3000', 'worker:9464']));
+    const grafanaVolumes = (services.grafana as { volumes?: string[] }).volumes ?? [];
+    expect(grafanaVolumes.join(' ')).toContain('./ops/grafana/dashboards');
+    expect(JSON.parse(readFileSync('ops/grafana/dashboards/store-api.json', 'utf8')).panels.length).toBeGreaterThan(0);
+    expect(services.pgbouncer.environment?.POOL_MODE).toBe('transaction');
+    expect(Number(services.pgbouncer.environment?.MAX_PREPARED_STATEMENTS)).toBeGreaterThan(0);
+  });
+
   it("checks the api's readiness endpoint", () => {
     expect([services.api.healthcheck?.test].flat().join(' ')).toContain('/health/ready');
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { useTestApp } from './support/test-app.js';
 
 interface Sample {
@@ -100,5 +101,25 @@ describe('GET /metrics (e2e: after real traffic)', () => {
     expect(metrics.samples.filter((sample) => sample.name === 'queue_jobs')).toHaveLength(10);
     expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
+  });
+
+  it('backs every panel of the Grafana dashboard with a family the API (or the worker) exports', () => {
+    const dashboard = JSON.parse(readFileSync('ops/grafana/dashboards/store-api.json', 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const workerFamilies = new Set(['queue_job_duration_seconds', 'queue_jobs_stalled_total']); // worker.e2e reads them
+    const notMetrics = new Set(['histogram_quantile', 'clamp_min', 'status_code']);
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(10);
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets) {
+        const names = [...expr.matchAll(/\b[a-z]+(?:_[a-z0-9]+)+\b/g)].map((match) => match[0]);
+        const families = names
+          .filter((name) => !notMetrics.has(name))
+          .map((name) => name.replace(/_(bucket|count|sum)$/, ''));
+        expect(families.length, `${panel.title}: ${expr}`).toBeGreaterThan(0);
+        for (const family of families)
+          expect(metrics.types.has(family) || workerFamilies.has(family), `${panel.title}: ${family}`).toBe(true);
+      }
+    }
   });
 });
