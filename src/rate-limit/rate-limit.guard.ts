@@ -8,7 +8,7 @@ import {
   type ThrottlerRequest,
   type ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { answeredBeforeGuards } from '../cache/index.js';
 import { PROBLEM_CONTENT_TYPE, ProblemException, toProblemDetails } from '../common/http/index.js';
@@ -48,7 +48,7 @@ export class RateLimitGuard extends ThrottlerGuard implements OnModuleInit {
   override async onModuleInit(): Promise<void> {
     await super.onModuleInit();
     if (this.rateLimitOptions.enabled === false) return;
-    const fastify = this.adapterHost.httpAdapter?.getInstance<import('fastify').FastifyInstance>();
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onRequest', async (request, reply) => {
       if (!answeredBeforeGuards(request)) return;
       (request as CountedRequest)[COUNTED] = true;
