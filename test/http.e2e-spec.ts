@@ -99,6 +99,8 @@ describe('graceful shutdown (the built API as a process)', () => {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         PAYMENT_GATEWAY_URL: gatewayUrl,
+        // Earlier test files' logins share the Redis counters; this test is about shutdown.
+        RATE_LIMIT_ENABLED: 'false',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -118,13 +120,13 @@ describe('graceful shutdown (the built API as a process)', () => {
           break;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      const session = await (
-        await fetch(`${base}/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: 'user8@example.com', password: 'password' }),
-        })
-      ).json();
+      const loggedIn = await fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'user8@example.com', password: 'password' }),
+      });
+      expect(loggedIn.status, output).toBe(200);
+      const session = await loggedIn.json();
       const slow = fetch(`${base}/checkout`, {
         method: 'POST',
         headers: {
