@@ -17,6 +17,18 @@ const int = (min: number, max: number, fallback: number) =>
     .max(max, { error: `must be at most ${max}` })
     .default(fallback);
 
+/** A comma-separated list; blanks dropped. */
+const commaList = () =>
+  z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
 /** A true/false setting from the environment. */
 const bool = (fallback: boolean) =>
   z
@@ -48,16 +60,7 @@ export const appConfigSchema = z.object({
   PORT: int(0, 65_535, 3000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   DATABASE_URL: postgresUrl,
-  DATABASE_REPLICA_URLS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((url) => url.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(postgresUrl)),
+  DATABASE_REPLICA_URLS: commaList().pipe(z.array(postgresUrl)),
   // Pools, per process: about cores × 2 + 1 (5 on the 2-core machines here), for each role.
   DB_POOL_MAX: int(1, 1_000, 5),
   DB_POOL_MIN: int(0, 1_000, 1),
@@ -138,15 +141,7 @@ export const appConfigSchema = z.object({
   // Requests slower than this are logged (with their request id).
   HTTP_SLOW_REQUEST_MS: int(1, 3_600_000, 1_000),
   // Browser origins allowed to call the API (comma-separated); empty: no CORS headers at all.
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
+  CORS_ORIGINS: commaList(),
   HEALTH_CHECK_TIMEOUT_MS: int(10, 10_000, 300),
   HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
 });

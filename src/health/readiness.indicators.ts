@@ -1,11 +1,10 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorFunction, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Queue } from 'bullmq';
 import { CacheService } from '../cache/index.js';
 import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
+import { ALL_QUEUES } from '../queues/queues.constants.js';
 
 /**
  * What readiness checks, each bounded by HEALTH_CHECK_TIMEOUT_MS and run in parallel. Required
@@ -15,18 +14,13 @@ import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
  */
 @Injectable()
 export class ReadinessIndicators {
-  private readonly queues: Queue[];
-
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly db: Db,
     private readonly cache: CacheService,
     private readonly config: AppConfig,
-    @InjectQueue(CHARGES_QUEUE) charges: Queue,
-    @InjectQueue(EMAILS_QUEUE) emails: Queue,
-  ) {
-    this.queues = [charges, emails];
-  }
+    @Inject(ALL_QUEUES) private readonly queues: Queue[],
+  ) {}
 
   all(): HealthIndicatorFunction[] {
     return [

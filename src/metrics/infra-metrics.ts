@@ -1,11 +1,10 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { CacheService } from '../cache/index.js';
 import { Db } from '../database/index.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
+import { ALL_QUEUES } from '../queues/queues.constants.js';
 import { RateLimitStats } from '../rate-limit/index.js';
 import { OwnedMetrics } from './metric-registry.js';
 
@@ -23,7 +22,6 @@ const circuit = (current: string): Sample[] => CIRCUIT_STATES.map((state) => [{ 
 @Injectable()
 export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
   private stopQueryFeed?: () => void;
-  private readonly queues: Queue[];
   private readonly metrics = new OwnedMetrics();
 
   constructor(
@@ -31,11 +29,8 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
     private readonly cache: CacheService,
     private readonly rateLimits: RateLimitStats,
     private readonly gateway: PaymentGateway,
-    @InjectQueue(CHARGES_QUEUE) charges: Queue,
-    @InjectQueue(EMAILS_QUEUE) emails: Queue,
-  ) {
-    this.queues = [charges, emails];
-  }
+    @Inject(ALL_QUEUES) private readonly queues: Queue[],
+  ) {}
 
   onModuleInit(): void {
     const queryDuration = this.metrics.add(

@@ -2,6 +2,9 @@
 export const CHARGES_QUEUE = 'charges';
 export const EMAILS_QUEUE = 'emails';
 
+/** Injection token: every queue above, for code that watches them all (health, metrics, error log). */
+export const ALL_QUEUES = Symbol('ALL_QUEUES');
+
 /** Job names per outbox topic (what Bull Board and logs show). */
 export const JOB_NAMES = { charge: 'deferred-charge', email: 'order-email' } as const;
 

@@ -1,8 +1,8 @@
-import { BullModule, InjectQueue } from '@nestjs/bullmq';
-import { Global, Injectable, Logger, Module } from '@nestjs/common';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { Global, Inject, Injectable, Logger, Module } from '@nestjs/common';
 import type { DefaultJobOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/index.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE } from './queues.constants.js';
+import { ALL_QUEUES, CHARGES_QUEUE, EMAILS_QUEUE } from './queues.constants.js';
 
 const DAY_S = 86_400;
 
@@ -25,8 +25,8 @@ class QueueErrorLog {
   private readonly logger = new Logger('Queues');
   private lastLoggedAt = 0;
 
-  constructor(@InjectQueue(CHARGES_QUEUE) charges: Queue, @InjectQueue(EMAILS_QUEUE) emails: Queue) {
-    for (const queue of [charges, emails]) {
+  constructor(@Inject(ALL_QUEUES) queues: Queue[]) {
+    for (const queue of queues) {
       queue.on('error', (error: Error) => {
         if (Date.now() - this.lastLoggedAt < 10_000) return;
         this.lastLoggedAt = Date.now();
@@ -67,7 +67,14 @@ class QueueErrorLog {
       },
     ),
   ],
-  providers: [QueueErrorLog],
-  exports: [BullModule],
+  providers: [
+    {
+      provide: ALL_QUEUES,
+      inject: [getQueueToken(CHARGES_QUEUE), getQueueToken(EMAILS_QUEUE)],
+      useFactory: (...queues: Queue[]) => queues,
+    },
+    QueueErrorLog,
+  ],
+  exports: [BullModule, ALL_QUEUES],
 })
 export class QueuesModule {}
