@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
-import { exitOnSignals } from './common/process/exit-on-signals.js';
-import { InvalidConfigError, loadAppConfig } from './config/index.js';
+import { bootOrExit, exitOnSignals } from './common/process/lifecycle.js';
+import { loadAppConfig } from './config/index.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadAppConfig();
@@ -13,10 +13,4 @@ async function bootstrap(): Promise<void> {
   logger.log(`store-api listening on ${await app.getUrl()} (${config.NODE_ENV})`);
 }
 
-try {
-  await bootstrap();
-} catch (error) {
-  if (!(error instanceof InvalidConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+await bootOrExit(bootstrap);

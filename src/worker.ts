@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { InvalidConfigError, loadAppConfig, nestLogLevels } from './config/index.js';
-import { exitOnSignals } from './common/process/exit-on-signals.js';
+import { loadAppConfig, nestLogLevels } from './config/index.js';
+import { bootOrExit, exitOnSignals } from './common/process/lifecycle.js';
 import { WorkerModule } from './worker/worker.module.js';
 
 /** `npm run start:worker`: charges, emails and the outbox relay, until SIGTERM/SIGINT. */
@@ -15,10 +15,4 @@ async function bootstrap(): Promise<void> {
   logger.log(`store-api worker running (${config.NODE_ENV}, pid ${process.pid})`);
 }
 
-try {
-  await bootstrap();
-} catch (error) {
-  if (!(error instanceof InvalidConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+await bootOrExit(bootstrap);

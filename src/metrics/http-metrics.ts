@@ -1,7 +1,6 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram } from 'prom-client';
 import { OwnedMetrics } from './metric-registry.js';
 
 /**
@@ -11,25 +10,17 @@ import { OwnedMetrics } from './metric-registry.js';
 @Injectable()
 export class HttpMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly metrics = new OwnedMetrics();
-  private readonly duration = this.metrics.add(
-    () =>
-      new Histogram({
-        name: 'http_request_duration_seconds',
-        help: 'HTTP request duration by method, route template and status',
-        labelNames: ['method', 'route', 'status_code'],
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      }),
-    'http_request_duration_seconds',
-  );
-  private readonly total = this.metrics.add(
-    () =>
-      new Counter({
-        name: 'http_requests_total',
-        help: 'HTTP requests by method, route template and status',
-        labelNames: ['method', 'route', 'status_code'],
-      }),
-    'http_requests_total',
-  );
+  private readonly duration = this.metrics.histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
+  private readonly total = this.metrics.counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route template and status',
+    labelNames: ['method', 'route', 'status_code'],
+  });
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { Counter, Gauge, Histogram } from 'prom-client';
 import { CacheService } from '../cache/index.js';
 import { Db } from '../database/index.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
@@ -33,16 +32,12 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const queryDuration = this.metrics.add(
-      () =>
-        new Histogram({
-          name: 'db_query_duration_seconds',
-          help: 'Database query duration by pool and operation',
-          labelNames: ['pool', 'operation', 'outcome'],
-          buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
-        }),
-      'db_query_duration_seconds',
-    );
+    const queryDuration = this.metrics.histogram({
+      name: 'db_query_duration_seconds',
+      help: 'Database query duration by pool and operation',
+      labelNames: ['pool', 'operation', 'outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    });
     this.stopQueryFeed = this.db.stats.onQuery((query) =>
       queryDuration.observe(
         { pool: query.pool, operation: query.operation, outcome: query.failed ? 'error' : 'ok' },
@@ -79,37 +74,29 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
 
   /** A counter whose value is read from a module's own counters at scrape time. */
   private counterFrom(name: string, help: string, labelNames: string[], read: () => Sample[]): void {
-    this.metrics.add(
-      () =>
-        new Counter({
-          name,
-          help,
-          labelNames,
-          collect() {
-            this.reset();
-            for (const [labels, value] of read()) this.inc(labels, value);
-          },
-        }),
+    this.metrics.counter({
       name,
-    );
+      help,
+      labelNames,
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.inc(labels, value);
+      },
+    });
   }
 
   /** A gauge read at scrape time (sync or async). */
   private gaugeFrom(name: string, help: string, labelNames: string[], read: () => Sample[] | Promise<Sample[]>): void {
-    this.metrics.add(
-      () =>
-        new Gauge({
-          name,
-          help,
-          labelNames,
-          async collect() {
-            const samples = await read();
-            this.reset();
-            for (const [labels, value] of samples) this.set(labels, value);
-          },
-        }),
+    this.metrics.gauge({
       name,
-    );
+      help,
+      labelNames,
+      async collect() {
+        const samples = await read();
+        this.reset();
+        for (const [labels, value] of samples) this.set(labels, value);
+      },
+    });
   }
 
   private database(): void {

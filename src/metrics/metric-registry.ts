@@ -1,4 +1,13 @@
-import { register, type Metric } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  register,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+  type Metric,
+} from 'prom-client';
 
 /**
  * The process-wide registry (the one `@willsoto/nestjs-prometheus` serves), with families owned
@@ -6,20 +15,30 @@ import { register, type Metric } from 'prom-client';
  * process, as in tests, reads its own services), and an app removes its own families on close.
  */
 export class OwnedMetrics {
-  private readonly owned: Metric[] = [];
+  private readonly owned: { name: string; metric: Metric }[] = [];
 
-  add<M extends Metric>(create: () => M, name: string): M {
-    register.removeSingleMetric(name);
-    const metric = create();
-    this.owned.push(metric);
-    return metric;
+  counter<T extends string>(config: CounterConfiguration<T>): Counter<T> {
+    return this.own(config.name, () => new Counter(config));
+  }
+
+  gauge<T extends string>(config: GaugeConfiguration<T>): Gauge<T> {
+    return this.own(config.name, () => new Gauge(config));
+  }
+
+  histogram<T extends string>(config: HistogramConfiguration<T>): Histogram<T> {
+    return this.own(config.name, () => new Histogram(config));
   }
 
   release(): void {
-    for (const metric of this.owned) {
-      const name = (metric as unknown as { name: string }).name;
+    for (const { name, metric } of this.owned)
       if (register.getSingleMetric(name) === metric) register.removeSingleMetric(name);
-    }
     this.owned.length = 0;
+  }
+
+  private own<M extends Metric>(name: string, create: () => M): M {
+    register.removeSingleMetric(name);
+    const metric = create();
+    this.owned.push({ name, metric });
+    return metric;
   }
 }

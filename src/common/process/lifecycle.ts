@@ -1,3 +1,4 @@
+import { InvalidConfigError } from '../../config/index.js';
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
 
 /**
@@ -17,5 +18,19 @@ export function exitOnSignals(app: INestApplicationContext, logger: LoggerServic
         },
       );
     });
+  }
+}
+
+/**
+ * Runs a process's bootstrap; a bad configuration prints its one message (every bad key named)
+ * and exits 1 instead of a stack trace. Anything else is thrown as is.
+ */
+export async function bootOrExit(bootstrap: () => Promise<void>): Promise<void> {
+  try {
+    await bootstrap();
+  } catch (error) {
+    if (!(error instanceof InvalidConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
   }
 }
