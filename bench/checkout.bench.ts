@@ -8,10 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { Queue } from 'bullmq';
 import pg from 'pg';
-import { CHARGES_QUEUE, EMAILS_QUEUE } from '../src/queues/queues.constants.js';
 import { apiEnv } from './lib/api-env.js';
+import { BenchQueues, stockUp } from './lib/checkout-fixtures.js';
 import { openLoop, type OpenLoopResult } from './lib/load.js';
 import { median, table } from './lib/measure.js';
 import { ensureBuilt, startApi, startProcess, stopApi } from './lib/server.js';
@@ -34,31 +33,8 @@ const latencies = [0, 300];
 ensureBuilt();
 const sql = new pg.Client({ connectionString: env.DATABASE_URL });
 await sql.connect();
-// Enough stock spread over many products that no run waits on one row's lock or runs out.
-const { rows: products } = await sql.query<{ id: number }>(
-  `UPDATE products SET stock = 1000000 WHERE id IN (SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT $1) RETURNING id`,
-  [PRODUCTS],
-);
-const productIds = products.map((product) => product.id);
-// Start idle: what earlier runs left in the outbox and the bench queues is not this run's work.
-await sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
-const queues = [CHARGES_QUEUE, EMAILS_QUEUE].map(
-  (name) => new Queue(name, { connection: { url: env.REDIS_QUEUE_URL }, prefix: env.QUEUE_PREFIX }),
-);
-for (const queue of queues) await queue.obliterate({ force: true });
-
-/** Each cell starts with the worker idle: the previous cell's charges and emails done. */
-async function workerIdle(): Promise<void> {
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
-    const { rows } = await sql.query<{ due: number }>(
-      'SELECT count(*)::int AS due FROM outbox_events WHERE sent_at IS NULL AND available_at <= now()',
-    );
-    const counts = await Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'active', 'delayed')));
-    if (rows[0].due === 0 && counts.every((count) => count.waiting + count.active + count.delayed === 0)) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('the worker did not catch up within 120 s');
-}
+const productIds = await stockUp(sql, PRODUCTS);
+const queues = await BenchQueues.emptied(sql, env);
 
 const sink = await startProcess(['--import', 'tsx', 'dev/smtp-sink.ts'], {
   SMTP_SINK_PORT: '2625',
@@ -84,7 +60,7 @@ try {
             });
             const { accessToken } = (await login.json()) as { accessToken: string };
             await checkoutLoad(accessToken, 2); // warm-up
-            await workerIdle();
+            await queues.workerIdle(120_000);
             const name = `${mode}, provider ${latencyMs} ms`;
             results.set(name, [...(results.get(name) ?? []), await checkoutLoad(accessToken, DURATION_S)]);
           } finally {
@@ -99,7 +75,7 @@ try {
 } finally {
   await stopApi(worker);
   await stopApi(sink);
-  await Promise.all(queues.map((queue) => queue.close()));
+  await queues.close();
   await sql.end();
 }
 

@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { CacheService } from '../src/cache/cache.service.js';
 import { loadAppConfig } from '../src/config/load-app-config.js';
+import { redisConnection } from '../src/config/redis-connection.js';
 import { Db } from '../src/database/db.service.js';
 import { PRODUCT_SUMMARIES, RequestLoaders } from '../src/loaders/request-loaders.js';
 import { orderPageSql } from '../src/orders/orders.repository.js';
@@ -18,7 +19,7 @@ import { median, table } from './lib/measure.js';
 const PAGES = Number(process.env.BENCH_PAGES ?? 30);
 const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test', LOG_LEVEL: 'error' });
 const db = new Db({ primaryUrl: config.DATABASE_URL, replicaUrls: config.DATABASE_REPLICA_URLS });
-const cache = new CacheService({ redisUrl: config.REDIS_CACHE_URL, prefix: 'store-api:bench' });
+const cache = new CacheService({ redis: redisConnection(config, 'cache'), prefix: 'store-api:bench' });
 await db.onModuleInit();
 await cache.onModuleInit();
 const [{ userId }] = await db.primary.$queryRaw<{ userId: number }[]>`

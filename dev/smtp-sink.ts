@@ -65,6 +65,11 @@ export function createSmtpSink({ rejectRecipients }: { rejectRecipients?: RegExp
       );
     },
   });
+  // A client dropping its connection mid-session (a worker killed) is routine for a server; an
+  // 'error' event nobody listens to would crash the process hosting the sink.
+  smtp.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET') console.error(`smtp sink: ${error.message}`);
+  });
   const http = Fastify();
   http.get('/messages', async () => messages);
   http.delete('/messages', async () => {

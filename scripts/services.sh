@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Local services for dev and CI, without Docker: the PostgreSQL primary (the machine's `main`
-# cluster), two streaming replicas made with pg_basebackup, and Redis in its two roles.
+# cluster), two streaming replicas made with pg_basebackup, Redis in its two roles, and PgBouncer
+# (transaction pooling in front of the primary; the Debian package, installed if missing), plus a
+# 3-master Redis Cluster that the tests run the cache and queues against.
 #
 #   scripts/services.sh up        idempotent; fast when everything already runs
-#   scripts/services.sh down      stops what `up` started (replicas, cache Redis)
+#   scripts/services.sh down      stops what `up` started (replicas, cache Redis, PgBouncer,
+#                                 Redis Cluster)
 #   scripts/services.sh status    one line per service
-#   scripts/services.sh purge     down, then delete the replica clusters and their slots
+#   scripts/services.sh purge     down, then delete the replica clusters, their slots,
+#                                 PgBouncer's state directory and the Redis Cluster's
 #
-# Ports follow .env.example: primary 5432, replicas 5433/5434, queue Redis 6379, cache Redis 6380.
+# Ports follow .env.example: primary 5432, replicas 5433/5434, queue Redis 6379, cache Redis 6380,
+# PgBouncer 6432, Redis Cluster 7001-7003 (cluster bus on 17001-17003).
 set -euo pipefail
 
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
@@ -15,7 +20,16 @@ REPLICA_PORTS=(${REPLICA_PORTS:-5433 5434})
 QUEUE_REDIS_PORT=${QUEUE_REDIS_PORT:-6379}
 CACHE_REDIS_PORT=${CACHE_REDIS_PORT:-6380}
 CACHE_REDIS_MAXMEMORY=${CACHE_REDIS_MAXMEMORY:-256mb}
+REDIS_CLUSTER_PORTS=(${REDIS_CLUSTER_PORTS:-7001 7002 7003})
+PGBOUNCER_PORT=${PGBOUNCER_PORT:-6432}
+# Server connections per (database, user); clients beyond it queue in PgBouncer, not in Postgres.
+PGBOUNCER_POOL_SIZE=${PGBOUNCER_POOL_SIZE:-10}
+# pg sends statement_timeout as a startup parameter, which PgBouncer must ignore: each server
+# connection sets it instead (the app's default, DB_STATEMENT_TIMEOUT_MS).
+PGBOUNCER_STATEMENT_TIMEOUT_MS=${PGBOUNCER_STATEMENT_TIMEOUT_MS:-5000}
 STATE_DIR=${SERVICES_STATE_DIR:-/var/tmp/store-api-services}
+PGBOUNCER_DIR=$STATE_DIR/pgbouncer
+PGBOUNCER_BIN=/usr/sbin/pgbouncer
 PG_SOCKET_DIR=/var/run/postgresql
 
 log() { printf 'services: %s\n' "$*"; }
@@ -137,6 +151,194 @@ start_redis() {
   fi
 }
 
+# PgBouncer: this project's own instance (config, pid and log under $PGBOUNCER_DIR), never the
+# package's /etc/pgbouncer one. It runs as postgres (PgBouncer refuses root).
+pgbouncer_admin() { # query on the admin console
+  psql -h 127.0.0.1 -p "$PGBOUNCER_PORT" -U postgres -d pgbouncer -XAtqc "$1"
+}
+
+running() { # pid: alive and not a zombie (this machine's init may reap exited daemons late)
+  [[ $(ps -o stat= -p "$1" 2>/dev/null) == [^Z]* ]]
+}
+
+pgbouncer_pid() { # our instance's pid, if it runs
+  local pid
+  pid=$(cat "$PGBOUNCER_DIR/pgbouncer.pid" 2>/dev/null) && running "$pid" && echo "$pid"
+}
+
+pgbouncer_up() { pgbouncer_admin 'SHOW VERSION' >/dev/null 2>&1; }
+
+# The package starts and enables its own instance (md5 auth on :6432); ours takes its place.
+disable_system_pgbouncer() {
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now pgbouncer.service >/dev/null 2>&1 || true
+  else
+    update-rc.d pgbouncer disable >/dev/null 2>&1 || true
+    start-stop-daemon --stop --quiet --oknodo --retry 5 --pidfile /var/run/postgresql/pgbouncer.pid \
+      --exec "$PGBOUNCER_BIN" >/dev/null 2>&1 || true
+  fi
+}
+
+install_pgbouncer() {
+  [[ -x $PGBOUNCER_BIN ]] && return 0
+  command -v apt-get >/dev/null 2>&1 || fail "PgBouncer is missing and there is no apt-get: install pgbouncer (≥ 1.18)."
+  log "installing PgBouncer (apt-get install pgbouncer)"
+  mkdir -p "$STATE_DIR"
+  local install=(apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold pgbouncer)
+  # A fresh machine may have no package lists yet.
+  if ! DEBIAN_FRONTEND=noninteractive "${install[@]}" >"$STATE_DIR/pgbouncer-install.log" 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$STATE_DIR/pgbouncer-install.log" 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive "${install[@]}" >>"$STATE_DIR/pgbouncer-install.log" 2>&1 ||
+      fail "apt-get install pgbouncer failed; see $STATE_DIR/pgbouncer-install.log"
+  fi
+  disable_system_pgbouncer
+}
+
+pgbouncer_ini() {
+  cat <<EOF
+; Written by scripts/services.sh (edits are overwritten): this project's PgBouncer.
+[databases]
+; Every database of the primary, as the connecting user. Each server connection sets the
+; statement timeout that pg's startup parameter cannot carry through PgBouncer.
+* = host=127.0.0.1 port=$PRIMARY_PORT connect_query='SET statement_timeout = $PGBOUNCER_STATEMENT_TIMEOUT_MS'
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $PGBOUNCER_DIR/userlist.txt
+admin_users = postgres
+pool_mode = transaction
+default_pool_size = $PGBOUNCER_POOL_SIZE
+min_pool_size = 0
+reserve_pool_size = 0
+max_client_conn = 500
+; What node-postgres (and JDBC) send at connect that PgBouncer would otherwise refuse.
+ignore_startup_parameters = extra_float_digits,options,statement_timeout
+log_connections = 0
+log_disconnections = 0
+logfile = $PGBOUNCER_DIR/pgbouncer.log
+pidfile = $PGBOUNCER_DIR/pgbouncer.pid
+EOF
+}
+
+write_pgbouncer_config() { # succeeds when the files changed
+  install -d -o postgres -g postgres -m 0755 "$PGBOUNCER_DIR"
+  local changed=1
+  if ! cmp -s <(pgbouncer_ini) "$PGBOUNCER_DIR/pgbouncer.ini"; then
+    pgbouncer_ini >"$PGBOUNCER_DIR/pgbouncer.ini"
+    changed=0
+  fi
+  if ! cmp -s <(echo '"postgres" ""') "$PGBOUNCER_DIR/userlist.txt"; then
+    echo '"postgres" ""' >"$PGBOUNCER_DIR/userlist.txt"
+    changed=0
+  fi
+  chown postgres:postgres "$PGBOUNCER_DIR/pgbouncer.ini" "$PGBOUNCER_DIR/userlist.txt"
+  return "$changed"
+}
+
+start_pgbouncer() {
+  install_pgbouncer
+  if write_pgbouncer_config && pgbouncer_pid >/dev/null; then
+    log "PgBouncer's configuration changed: restarting it"
+    stop_pgbouncer
+  fi
+  if pgbouncer_pid >/dev/null; then
+    wait_for "PgBouncer on :$PGBOUNCER_PORT (log: $PGBOUNCER_DIR/pgbouncer.log)" pgbouncer_up
+    return 0
+  fi
+  # The package's instance, if something started it, would hold the port.
+  [[ ! -f /var/run/postgresql/pgbouncer.pid ]] || disable_system_pgbouncer
+  if pg_isready -q -h 127.0.0.1 -p "$PGBOUNCER_PORT" || (($? == 1)); then
+    fail "something else listens on :$PGBOUNCER_PORT: stop it, or set PGBOUNCER_PORT."
+  fi
+  log "starting PgBouncer on :$PGBOUNCER_PORT (transaction pooling in front of :$PRIMARY_PORT)"
+  as_postgres "$PGBOUNCER_BIN" -d -q "$PGBOUNCER_DIR/pgbouncer.ini"
+  wait_for "PgBouncer on :$PGBOUNCER_PORT (log: $PGBOUNCER_DIR/pgbouncer.log)" pgbouncer_up
+}
+
+stop_pgbouncer() {
+  local pid
+  pid=$(pgbouncer_pid) || return 0
+  log "stopping PgBouncer"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do running "$pid" || return 0; sleep 0.1; done
+  fail "PgBouncer (pid $pid) did not stop within 5 s"
+}
+
+# Redis Cluster: three masters, no replicas, no persistence (test data only); each node keeps
+# its cluster identity in $STATE_DIR/redis-cluster/<port>/nodes.conf, so after a restart they
+# find each other again and `redis-cli --cluster create` runs only once. One cluster serves both
+# Redis roles in the tests, so it never evicts (the queue role's rule; the cache's keys have TTLs).
+cluster_dir() { echo "$STATE_DIR/redis-cluster/$1"; }
+
+cluster_info() { # port, field of CLUSTER INFO
+  redis-cli -p "$1" cluster info 2>/dev/null | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'
+}
+
+cluster_ok() { # every node sees the whole cluster: all slots served, state ok
+  local port
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+    [[ $(cluster_info "$port" cluster_state) == ok && $(cluster_info "$port" cluster_known_nodes) == "${#REDIS_CLUSTER_PORTS[@]}" ]] || return 1
+  done
+}
+
+cluster_fresh() { # no node has joined a cluster yet
+  local port
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+    [[ $(cluster_info "$port" cluster_known_nodes) == 1 && $(cluster_info "$port" cluster_slots_assigned) == 0 ]] || return 1
+  done
+}
+
+start_redis_cluster() {
+  local port started=0
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+    redis_up "$port" && continue
+    local dir
+    dir=$(cluster_dir "$port")
+    mkdir -p "$dir"
+    log "starting Redis Cluster node on :$port"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --cluster-enabled yes \
+      --cluster-config-file nodes.conf --cluster-node-timeout 2000 --maxmemory-policy noeviction \
+      --save '' --appendonly no --dir "$dir" --logfile "$dir/redis.log" --pidfile "$dir/redis.pid"
+    started=1
+  done
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+    wait_for "Redis Cluster node on :$port" redis_up "$port"
+    # Resetting below flushes nodes: never one that another Redis on the port stands in for.
+    [[ $(redis-cli -p "$port" config get dir 2>/dev/null | tail -1) == "$(cluster_dir "$port")" ]] ||
+      fail ":$port answers, but not as this project's Redis Cluster node: stop it, or set REDIS_CLUSTER_PORTS."
+  done
+  cluster_ok && return 0
+  # Restarted nodes (nodes.conf kept) need a moment to agree again before the cluster is whole.
+  if ((started)) && ! cluster_fresh; then
+    for _ in $(seq 1 50); do cluster_ok && return 0; sleep 0.1; done
+  fi
+  if ! cluster_fresh; then
+    log "Redis Cluster is broken (a node lost its identity or slots): resetting it (its data is lost)"
+    for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+      redis-cli -p "$port" flushall >/dev/null
+      redis-cli -p "$port" cluster reset hard >/dev/null
+    done
+  fi
+  log "creating Redis Cluster on :${REDIS_CLUSTER_PORTS[*]} (${#REDIS_CLUSTER_PORTS[@]} masters, no replicas)"
+  local nodes=()
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do nodes+=("127.0.0.1:$port"); done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$STATE_DIR/redis-cluster/create.log" 2>&1 ||
+    fail "redis-cli --cluster create failed; see $STATE_DIR/redis-cluster/create.log"
+  wait_for "Redis Cluster to agree on its slots" cluster_ok
+}
+
+stop_redis_cluster() {
+  local port
+  for port in "${REDIS_CLUSTER_PORTS[@]}"; do
+    [[ -f $(cluster_dir "$port")/redis.pid ]] && redis_up "$port" || continue
+    log "stopping Redis Cluster node :$port"
+    redis-cli -p "$port" shutdown nosave >/dev/null || true
+  done
+}
+
 up() {
   require pg_lsclusters pg_createcluster pg_ctlcluster pg_dropcluster pg_isready psql runuser redis-server redis-cli
   [[ $(id -u) == 0 ]] || fail "services:up manages PostgreSQL clusters and needs root (run it with sudo)."
@@ -146,6 +348,8 @@ up() {
   local index
   for index in "${!REPLICA_PORTS[@]}"; do start_replica "$version" $((index + 1)); done
   start_redis
+  start_redis_cluster
+  start_pgbouncer
   status
 }
 
@@ -160,11 +364,13 @@ down() {
     fi
   done
   if redis_up "$CACHE_REDIS_PORT"; then log "stopping cache Redis"; redis-cli -p "$CACHE_REDIS_PORT" shutdown nosave >/dev/null || true; fi
+  stop_redis_cluster
   # The queue Redis is stopped only if we started it (the machine's own Redis stays).
   if [[ -f $STATE_DIR/redis-queue.pid ]] && redis_up "$QUEUE_REDIS_PORT"; then
     log "stopping queue Redis"; redis-cli -p "$QUEUE_REDIS_PORT" shutdown >/dev/null || true
     rm -f "$STATE_DIR/redis-queue.pid"
   fi
+  stop_pgbouncer
 }
 
 purge() {
@@ -176,6 +382,8 @@ purge() {
     [[ -z $(cluster_status "$version" "$name") ]] || { log "dropping $name"; pg_dropcluster "$version" "$name"; }
     sql "$PRIMARY_PORT" "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${name}_slot' AND NOT active" >/dev/null || true
   done
+  [[ ! -d $PGBOUNCER_DIR ]] || { log "deleting PgBouncer's state ($PGBOUNCER_DIR)"; rm -rf "$PGBOUNCER_DIR"; }
+  [[ ! -d $STATE_DIR/redis-cluster ]] || { log "deleting Redis Cluster's state"; rm -rf "$STATE_DIR/redis-cluster"; }
 }
 
 status() {
@@ -189,6 +397,11 @@ status() {
   done
   printf 'services: redis queue :%s %s\n' "$QUEUE_REDIS_PORT" "$(redis_up "$QUEUE_REDIS_PORT" && echo "up ($(redis-cli -p "$QUEUE_REDIS_PORT" config get maxmemory-policy | tail -1))" || echo DOWN)"
   printf 'services: redis cache :%s %s\n' "$CACHE_REDIS_PORT" "$(redis_up "$CACHE_REDIS_PORT" && echo "up ($(redis-cli -p "$CACHE_REDIS_PORT" config get maxmemory-policy | tail -1))" || echo DOWN)"
+  local ports=${REDIS_CLUSTER_PORTS[*]}
+  printf 'services: redis cluster :%s %s\n' "${ports// /,}" "$(cluster_ok && echo "up (${#REDIS_CLUSTER_PORTS[@]} masters, state ok)" || echo DOWN)"
+  local pool_mode
+  pool_mode=$(pgbouncer_admin 'SHOW CONFIG' 2>/dev/null | awk -F'|' '$1 == "pool_mode" { print $2 }') || true
+  printf 'services: pgbouncer :%s %s\n' "$PGBOUNCER_PORT" "$(pgbouncer_pid >/dev/null && [[ -n $pool_mode ]] && echo "up ($pool_mode pooling, → :$PRIMARY_PORT)" || echo DOWN)"
 }
 
 case "${1:-}" in

@@ -5,7 +5,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProblemDetailsFilter } from './common/http/index.js';
-import { AppConfig, type AppConfigValues } from './config/index.js';
+import { AppConfig, redisConnection, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -27,9 +27,10 @@ export class AppModule {
           inject: [AppConfig],
           useFactory: (app: AppConfig) => ({
             enabled: app.RATE_LIMIT_ENABLED,
-            redisUrl: app.REDIS_CACHE_URL,
+            redis: redisConnection(app, 'cache'),
             keyPrefix: `store-api:${app.NODE_ENV}:rate-limit`,
             windowMs: app.RATE_LIMIT_WINDOW_MS,
+            commandTimeoutMs: app.RATE_LIMIT_TIMEOUT_MS,
             policies: {
               default: { limit: app.RATE_LIMIT_DEFAULT, failClosed: !app.RATE_LIMIT_FAIL_OPEN },
               auth: { limit: app.RATE_LIMIT_AUTH, failClosed: !app.RATE_LIMIT_AUTH_FAIL_OPEN },

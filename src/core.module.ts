@@ -1,14 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
 import { CacheModule, type CacheModuleOptions } from './cache/index.js';
 import { parseLsn } from './common/lsn.js';
-import { AppConfig, AppConfigModule, type AppConfigValues } from './config/index.js';
+import { AppConfig, AppConfigModule, redisConnection, type AppConfigValues } from './config/index.js';
 import { DatabaseModule, Db, requestConsistency, type DatabaseModuleOptions } from './database/index.js';
 import { Prisma } from './generated/prisma/client.js';
+import { loggerParams } from './logging/logger-params.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { QueuesModule } from './queues/queues.module.js';
 
 /**
- * What the API and the worker both run on: validated config, the database (primary + replicas),
+ * What the API and the worker both run on: validated config, structured logs, the database (primary + replicas),
  * the cache, the queues and the payment provider. All global.
  */
 @Module({})
@@ -18,6 +20,7 @@ export class CoreModule {
       module: CoreModule,
       imports: [
         AppConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
         DatabaseModule.forRootAsync({ inject: [AppConfig], useFactory: databaseOptions }),
         CacheModule.forRootAsync({ inject: [AppConfig, Db], useFactory: cacheOptions }),
         QueuesModule,
@@ -49,7 +52,7 @@ function databaseOptions(app: AppConfig): DatabaseModuleOptions {
     },
     slowQueryMs: app.DB_SLOW_QUERY_MS,
     leakWarningMs: app.DB_LEAK_WARNING_MS,
-    lastWriteStoreUrl: app.REDIS_CACHE_URL,
+    lastWriteStore: redisConnection(app, 'cache'),
     lastWriteTtlMs: app.DB_LAST_WRITE_TTL_MS,
   };
 }
@@ -57,7 +60,7 @@ function databaseOptions(app: AppConfig): DatabaseModuleOptions {
 function cacheOptions(app: AppConfig, db: Db): CacheModuleOptions {
   return {
     enabled: app.CACHE_ENABLED,
-    redisUrl: app.REDIS_CACHE_URL,
+    redis: redisConnection(app, 'cache'),
     prefix: `store-api:${app.NODE_ENV}`,
     defaultTtlMs: app.CACHE_DEFAULT_TTL_MS,
     defaultGraceMs: app.CACHE_GRACE_MS,

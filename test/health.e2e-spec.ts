@@ -19,10 +19,10 @@ describe('health (e2e: real primary, replicas, both Redis; faults injected)', ()
   beforeAll(async () => {
     // The primary and the queue Redis through proxies this file can cut.
     primary = await tcpProxy(5432);
-    queueRedis = await tcpProxy(Number(new URL(config.REDIS_QUEUE_URL).port));
+    queueRedis = await tcpProxy(Number(new URL(config.REDIS_QUEUE_URL!).port));
     app = await createTestApp({
       DATABASE_URL: primary.url(config.DATABASE_URL),
-      REDIS_QUEUE_URL: queueRedis.url(config.REDIS_QUEUE_URL),
+      REDIS_QUEUE_URL: queueRedis.url(config.REDIS_QUEUE_URL!),
       DB_REPLICA_PROBE_INTERVAL_MS: '200',
       DB_REPLICA_PROBE_TIMEOUT_MS: '150',
     });

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { spawn } from 'node:child_process';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { createFakeGateway } from '../dev/fake-payment-gateway.js';
+import { startApi } from './support/app-process.js';
 import { createTestApp, login } from './support/test-app.js';
 
 describe('HTTP hardening (e2e)', () => {
@@ -90,42 +90,20 @@ describe('graceful shutdown (the built API as a process)', () => {
   it('lets a slow in-flight request finish on SIGTERM, refuses new connections, and exits 0', async () => {
     const gateway = createFakeGateway({ latencyMs: 1_500, failureRate: 0 });
     const gatewayUrl = await gateway.listen({ port: 0, host: '127.0.0.1' });
-    const port = 3911;
-    const api = spawn(process.execPath, ['dist/main.js'], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        PAYMENT_GATEWAY_URL: gatewayUrl,
-        // Earlier test files' logins share the Redis counters; this test is about shutdown.
-        RATE_LIMIT_ENABLED: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const api = await startApi(3911, {
+      LOG_LEVEL: 'warn',
+      PAYMENT_GATEWAY_URL: gatewayUrl,
+      // Earlier test files' logins share the Redis counters; this test is about shutdown.
+      RATE_LIMIT_ENABLED: 'false',
     });
-    let output = '';
-    api.stdout.on('data', (chunk) => (output += chunk));
-    api.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => api.once('exit', resolve));
+    const { base } = api;
     try {
-      const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 100; i++) {
-        if (
-          await fetch(`${base}/health/live`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
       const loggedIn = await fetch(`${base}/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'user8@example.com', password: 'password' }),
       });
-      expect(loggedIn.status, output).toBe(200);
+      expect(loggedIn.status, api.output()).toBe(200);
       const session = await loggedIn.json();
       const slow = fetch(`${base}/checkout`, {
         method: 'POST',
@@ -137,7 +115,7 @@ describe('graceful shutdown (the built API as a process)', () => {
         body: JSON.stringify({ items: [{ productId: 3, quantity: 1 }], paymentToken: 'tok_visa' }),
       });
       await new Promise((resolve) => setTimeout(resolve, 500)); // the charge is at the provider now
-      api.kill('SIGTERM');
+      api.child.kill('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 200));
       const refused = await fetch(`${base}/health/live`).then(
         (r) => r.status,
@@ -145,11 +123,11 @@ describe('graceful shutdown (the built API as a process)', () => {
       );
       expect([503, 'refused']).toContain(refused);
       const response = await slow;
-      expect(response.status, output).toBe(201);
+      expect(response.status, api.output()).toBe(201);
       expect((await response.json()).status).toBe('paid');
-      expect(await exited).toBe(0);
+      expect(await api.exited).toBe(0);
     } finally {
-      api.kill('SIGKILL');
+      await api.stop('SIGKILL');
       await gateway.close();
     }
   });

@@ -73,7 +73,12 @@ describe('GET /metrics (e2e: after real traffic)', () => {
   it('reports the cache by layer and namespace, and its circuit', () => {
     expect(value('cache_requests_total', { layer: 'l1', namespace: 'products', result: 'hit' })).toBeGreaterThan(0);
     expect(value('cache_requests_total', { namespace: 'products', result: 'miss' })).toBeGreaterThan(0);
-    for (const family of ['cache_stale_served_total', 'cache_lock_waits_total', 'cache_redis_errors_total'])
+    for (const family of [
+      'cache_stale_served_total',
+      'cache_loads_total',
+      'cache_lock_waits_total',
+      'cache_redis_errors_total',
+    ])
       expect(metrics.types.get(family), family).toBe('counter');
     expect(value('cache_circuit_state', { state: 'closed' })).toBe(1);
   });

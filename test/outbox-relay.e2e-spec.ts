@@ -14,7 +14,7 @@ describe('outbox relay into BullMQ (real Postgres + queue Redis)', () => {
   beforeAll(async () => {
     db = new Db({ primaryUrl: config.DATABASE_URL, replicaUrls: config.DATABASE_REPLICA_URLS });
     await db.onModuleInit();
-    redis = new Redis(config.REDIS_QUEUE_URL, { maxRetriesPerRequest: null });
+    redis = new Redis(config.REDIS_QUEUE_URL!, { maxRetriesPerRequest: null });
     queues = {
       charge: new Queue('charges', { connection: redis, prefix }),
       email: new Queue('emails', { connection: redis, prefix }),

@@ -2,13 +2,17 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { RateLimitStats } from '../src/rate-limit/index.js';
 import { startCacheRedis, stopCacheRedis } from './support/cache-redis.js';
+import { inspectRedis, keysPerNode, REDIS_MODES, redisEnv, slotsOf } from './support/redis-mode.js';
 import { createTestApp } from './support/test-app.js';
 
-/** Two instances of the app on one Redis, with the documented limits (not the test suite's). */
-describe('rate limits (e2e: two app instances, real Redis)', () => {
-  const limits = { RATE_LIMIT_DEFAULT: '100', RATE_LIMIT_AUTH: '5', RATE_LIMIT_SEARCH: '30' };
+/** Two instances of the app on one Redis (or one cluster), with the documented limits (not the test suite's). */
+describe.each(REDIS_MODES)('rate limits (e2e: two app instances, real Redis: %s)', (mode) => {
+  const limits = { RATE_LIMIT_DEFAULT: '100', RATE_LIMIT_AUTH: '5', RATE_LIMIT_SEARCH: '30', ...redisEnv(mode) };
   let first: NestFastifyApplication;
   let second: NestFastifyApplication;
+  // Tests that stop the single cache Redis, and checks of what lands in the cluster.
+  const onSingle = mode === 'single' ? it : it.skip;
+  const onCluster = mode === 'cluster' ? it : it.skip;
 
   beforeAll(async () => {
     [first, second] = await Promise.all([createTestApp(limits), createTestApp(limits)]);
@@ -60,6 +64,22 @@ describe('rate limits (e2e: two app instances, real Redis)', () => {
     expect(probe.headers['ratelimit']).toBeUndefined();
   });
 
+  onCluster('keeps the counters in the cluster: both windows a check reads share one slot', async () => {
+    const redis = inspectRedis(mode, 'cache');
+    try {
+      const keys = (await keysPerNode(redis, 'store-api:test:rate-limit:default:{*}:*')).flat();
+      expect(keys.length).toBeGreaterThan(0);
+      // `…:{client}:<window start>`: the script reads it with the previous window; the hash tag
+      // keeps the two in one slot (else the cluster refuses the script: CROSSSLOT).
+      for (const current of keys.slice(0, 20)) {
+        const previous = current.replace(/:(\d+)$/, (_, start: string) => `:${Number(start) - 60_000}`);
+        expect((await slotsOf(redis, [current, previous])).size).toBe(1);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('applies the named policies where routes ask: search 30, auth 5 (both instances)', async () => {
     const headers = client();
     for (let i = 0; i < 30; i++)
@@ -76,7 +96,7 @@ describe('rate limits (e2e: two app instances, real Redis)', () => {
     expect(refused.headers['x-ratelimit-remaining-auth']).toBe('0');
   });
 
-  it('with Redis down: requests are served (fail-open, counted), logins fail closed with 503', async () => {
+  onSingle('with Redis down: requests are served (fail-open, counted), logins fail closed with 503', async () => {
     const stats = first.get(RateLimitStats);
     const before = stats.failOpen;
     stopCacheRedis();

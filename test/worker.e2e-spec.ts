@@ -4,26 +4,31 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createFakeGateway, type Charge } from '../dev/fake-payment-gateway.js';
 import { createSmtpSink } from '../dev/smtp-sink.js';
+import { keySlot } from '../src/common/redis/index.js';
+import { queueConnection, releaseQueueConnection } from '../src/queues/queue-connection.js';
 import { EMAILS_QUEUE } from '../src/queues/queues.constants.js';
+import { inspectRedis, keysPerNode, mastersOf, REDIS_MODES, redisEnv, slotsOf } from './support/redis-mode.js';
 import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, createTestApp, login, testConfig } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
-import { startWorker, type WorkerProcess } from './support/worker-process.js';
+import { startWorker, type AppProcess } from './support/app-process.js';
 
 /**
  * The promise of checkout: no accepted order lost, none charged twice, no email lost or sent
  * twice, whatever crashes. The API runs in this process; the worker is the built worker as a real
  * process (killed and restarted here); the payment provider and the SMTP server are local stand-ins
- * over HTTP and SMTP.
+ * over HTTP and SMTP. All of it twice: on the single Redis servers, and with both Redis roles
+ * (queues, cache, rate limits) on the Redis Cluster.
  */
-describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres, replicas, Redis, SMTP)', () => {
+describe.each(REDIS_MODES)('worker: deferred charges, emails, relay (e2e: real processes, %s Redis, SMTP)', (mode) => {
+  const onCluster = mode === 'cluster' ? it : it.skip;
   const behaviour = { latencyMs: 0, failureRate: 0 };
   const gateway = createFakeGateway(behaviour);
   const sink = createSmtpSink({ rejectRecipients: /^bounce/ });
   let inline: NestFastifyApplication;
   let deferred: NestFastifyApplication;
   let sql: pg.Client;
-  let worker: WorkerProcess | undefined;
+  let worker: AppProcess | undefined;
   let workerEnv: Record<string, string>;
   let buyer: Record<string, string>;
   let productId: number;
@@ -38,6 +43,7 @@ describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres
       PAYMENT_BREAKER_HALF_OPEN_MS: '300',
       PAYMENT_TIMEOUT_MS: '1000',
       SMTP_URL: smtpUrl,
+      ...redisEnv(mode),
     };
     workerEnv = {
       ...common,
@@ -118,6 +124,13 @@ describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres
     );
     expect(email.text).toContain(`Total: ${total}`);
     expect(email.html).toContain(`<h2>Order #${body.orderId}</h2>`);
+
+    // Its log line (JSON) names the queue, job and attempt it was written in.
+    const sentLine = worker!
+      .output()
+      .split('\n')
+      .find((line) => line.includes(`order ${body.orderId}: order-confirmation sent`));
+    expect(JSON.parse(sentLine!)).toMatchObject({ queue: 'emails', jobId: expect.any(String), attempt: 1 });
 
     // The worker's own port: its job durations for Prometheus, and a liveness probe.
     const metrics = await (await fetch('http://127.0.0.1:19464/metrics')).text();
@@ -213,11 +226,9 @@ describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres
   it('a duplicate email job sends nothing more; a permanent SMTP refusal fails the job at once and keeps it', async () => {
     const { body } = await checkout(inline);
     await expectPaidOnceAndEmailedOnce(body.orderId);
-    const config = testConfig();
-    const emails = new Queue(EMAILS_QUEUE, {
-      connection: { url: config.REDIS_QUEUE_URL },
-      prefix: config.QUEUE_PREFIX,
-    });
+    const config = testConfig(redisEnv(mode));
+    const connection = queueConnection(config);
+    const emails = new Queue(EMAILS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
     try {
       const duplicate = await emails.add('order-email', {
         orderId: body.orderId,
@@ -247,7 +258,37 @@ describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres
       expect(failed.failedReason).toMatch(/550|mailbox unavailable/);
     } finally {
       await emails.close();
+      releaseQueueConnection(connection);
     }
+  });
+
+  onCluster('keeps every queue key in the hash tag slot, on one master; health and metrics read them', async () => {
+    const { body } = await checkout(deferred);
+    await expectPaidOnceAndEmailedOnce(body.orderId);
+    const { QUEUE_PREFIX } = testConfig();
+    const slot = keySlot(QUEUE_PREFIX);
+    const redis = inspectRedis(mode, 'queue');
+    try {
+      const perNode = await keysPerNode(redis, `${QUEUE_PREFIX}:*`);
+      // Jobs, their lists and sets, events, locks: BullMQ's scripts touch many of them at once.
+      for (const queue of ['charges', 'emails'])
+        expect(perNode.flat()).toEqual(
+          expect.arrayContaining([`${QUEUE_PREFIX}:${queue}:events`, `${QUEUE_PREFIX}:${queue}:completed`]),
+        );
+      const holders = (await mastersOf(redis)).filter((_, index) => perNode[index].length > 0);
+      expect(holders).toHaveLength(1);
+      expect(await slotsOf(redis, perNode.flat())).toEqual(new Set([slot]));
+      // Asked of the node that holds them (the count is per node).
+      expect(await holders[0].cluster('COUNTKEYSINSLOT', slot)).toBeGreaterThanOrEqual(4);
+    } finally {
+      redis.disconnect();
+    }
+    // What reads the queues and both Redis roles besides the worker: readiness and /metrics.
+    const ready = await inline.inject({ method: 'GET', url: '/health/ready' });
+    for (const check of ['cache-redis', 'queue-redis', 'queue-charges', 'queue-emails'])
+      expect(ready.json().details[check]?.status, check).toBe('up');
+    const metrics = (await inline.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^queue_jobs\{queue="emails",state="completed"\} [1-9]/m);
   });
 
   it('SIGTERM lets the active charge finish before the worker exits (exit code 0)', async () => {
@@ -290,7 +331,11 @@ describe('worker: deferred charges, emails, relay (e2e: real processes, Postgres
       'charges',
       'emails',
     ]);
-    const page = await inline.inject({ method: 'GET', url: '/admin/queues', headers: basic(ADMIN_EMAIL, 'password') });
+    const page = await inline.inject({
+      method: 'GET',
+      url: '/admin/queues',
+      headers: basic(ADMIN_EMAIL, 'password'),
+    });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
   });

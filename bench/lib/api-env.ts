@@ -12,8 +12,10 @@ export function apiEnv(
     NODE_ENV: 'production',
     DATABASE_URL: database?.url ?? config.DATABASE_URL,
     DATABASE_REPLICA_URLS: (database?.replicaUrls ?? config.DATABASE_REPLICA_URLS).join(','),
-    REDIS_CACHE_URL: config.REDIS_CACHE_URL,
-    REDIS_QUEUE_URL: config.REDIS_QUEUE_URL,
+    REDIS_CACHE_URL: config.REDIS_CACHE_URL ?? '',
+    REDIS_CACHE_CLUSTER_NODES: config.REDIS_CACHE_CLUSTER_NODES.join(','),
+    REDIS_QUEUE_URL: config.REDIS_QUEUE_URL ?? '',
+    REDIS_QUEUE_CLUSTER_NODES: config.REDIS_QUEUE_CLUSTER_NODES.join(','),
     SMTP_URL: config.SMTP_URL,
     JWT_SECRET: BENCH_JWT_SECRET,
     // One load generator is one client: limits on, but out of reach (their cost is measured, not their refusals).

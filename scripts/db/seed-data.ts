@@ -28,8 +28,8 @@ export const SEED_SCALES = {
 const END = Date.parse('2026-11-01T00:00:00Z');
 const DAY = 86_400_000;
 
-/** mulberry32: tiny, fast, good enough for test data. */
-function rng(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG, fast, good enough for test data and benchmark mixes. */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -40,7 +40,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const rowRng = (table: number, id: number) => rng(Math.imul(id, 2_654_435_761) ^ Math.imul(table, 40_503));
+const rowRng = (table: number, id: number) => mulberry32(Math.imul(id, 2_654_435_761) ^ Math.imul(table, 40_503));
 const pick = <T>(items: readonly T[], random: () => number): T => items[Math.floor(random() * items.length)];
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -265,7 +265,7 @@ export function seedRows(scale: SeedScale, passwordHash = '!no-login') {
     },
     *reviews() {
       const seen = new Set<number>();
-      const random = rng(4);
+      const random = mulberry32(4);
       const span = 700 * DAY;
       for (let id = 1; id <= scale.reviews;) {
         const product = popularProduct(random);
@@ -297,7 +297,7 @@ export function seedRows(scale: SeedScale, passwordHash = '!no-login') {
 
 function shuffledIds(count: number): Int32Array {
   const ids = Int32Array.from({ length: count }, (_, index) => index + 1);
-  const random = rng(6);
+  const random = mulberry32(6);
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [ids[i], ids[j]] = [ids[j], ids[i]];

@@ -4,6 +4,7 @@ import { FastifyAdapter as BoardAdapter } from '@bull-board/fastify';
 import { getQueueToken } from '@nestjs/bullmq';
 import { ForbiddenException, HttpException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import type { Queue } from 'bullmq';
 import { AuthService } from '../auth/auth.service.js';
 import { PROBLEM_CONTENT_TYPE, toProblemDetails } from '../common/http/index.js';
@@ -39,6 +40,33 @@ export async function mountQueueBoard(app: NestFastifyApplication): Promise<void
         return reply.code(details.status).type(PROBLEM_CONTENT_TYPE).send(details);
       }
     });
+    scope.addHook('onSend', async (request, reply, payload) => boardErrorAsProblem(request.url, reply, payload));
     await scope.register(board.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });
   });
+}
+
+/**
+ * Bull Board answers its own errors (unknown queue or job, bad query) as `{ error: { key } }`:
+ * those become problem documents like every other error, keeping the board's members (RFC 9457
+ * extensions) for its UI.
+ */
+function boardErrorAsProblem(url: string, reply: FastifyReply, payload: unknown): unknown {
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (reply.statusCode < 400 || type.startsWith(PROBLEM_CONTENT_TYPE) || typeof payload !== 'string') return payload;
+  let board: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) board = parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON: the problem says what the status says.
+  }
+  const key = (board.error as { key?: unknown } | undefined)?.key;
+  const detail = typeof key === 'string' ? `Queue board: ${key}` : 'The queue board refused the request.';
+  const problem = {
+    ...board,
+    ...toProblemDetails(new HttpException(detail, reply.statusCode)),
+    instance: url.split('?')[0],
+  };
+  void reply.type(PROBLEM_CONTENT_TYPE);
+  return JSON.stringify(problem);
 }

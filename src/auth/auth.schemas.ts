@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STORABLE_TEXT, isStorableText } from '../common/http/query-params.js';
 
 const email = z
   .email({ error: 'must be an email address' })
@@ -13,7 +14,12 @@ export const registerBody = z
   .object({
     email,
     password,
-    name: z.string({ error: 'is required' }).trim().min(1, { error: 'must not be empty' }).max(100),
+    name: z
+      .string({ error: 'is required' })
+      .trim()
+      .min(1, { error: 'must not be empty' })
+      .max(100)
+      .refine(isStorableText, STORABLE_TEXT),
   })
   .strict();
 

@@ -8,7 +8,7 @@ import { Db } from '../database/index.js';
 import type { User } from '../generated/prisma/client.js';
 import { toUserDto, type UserDto } from '../users/user.dto.js';
 import type { AuthUser } from './auth-user.js';
-import type { LoginBody, RegisterBody } from './auth.schemas.js';
+import { loginBody, type LoginBody, type RegisterBody } from './auth.schemas.js';
 
 export interface Session {
   accessToken: string;
@@ -75,7 +75,10 @@ export class AuthService {
     if (known) return known;
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const separator = decoded.indexOf(':');
-    const { user } = await this.login({ email: decoded.slice(0, separator), password: decoded.slice(separator + 1) });
+    // Validated as a login body would be: a NUL in the email would fail the query (a 500), not the login.
+    const login = loginBody.safeParse({ email: decoded.slice(0, separator), password: decoded.slice(separator + 1) });
+    if (separator < 0 || !login.success) throw new UnauthorizedException('Wrong email or password.');
+    const { user } = await this.login(login.data);
     const verified: AuthUser = { id: user.id, role: user.role };
     this.basicVerified.set(cacheKey, verified);
     return verified;

@@ -1,9 +1,10 @@
+import type { RedisConnectionOptions } from '../common/redis/index.js';
 import type { CustomType } from './internal/cache-codec.js';
 
 /** Options of {@link CacheModule}. */
 export interface CacheModuleOptions {
-  /** Redis for the cache role (may evict). */
-  redisUrl: string;
+  /** Redis for the cache role (may evict): one server, or a Redis Cluster. */
+  redis: RedisConnectionOptions;
   /** Off: every call goes straight to its loader (for measuring what the cache buys). @default true */
   enabled?: boolean;
   /** Key prefix, `app:env`. @default 'store-api:development' */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { mgetBuffers, transactBySlot, unlinkKeys, type KeyedWrite } from '../common/redis/index.js';
 import { CacheNames, type CacheKey } from './cache-keys.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import type { CacheModuleOptions } from './cache.options.js';
@@ -10,7 +11,7 @@ import { Fences } from './internal/fences.js';
 import { FillWaiters } from './internal/fill-waiters.js';
 import { MemoryStore } from './internal/memory-store.js';
 import { NamespaceVersions } from './internal/namespace-versions.js';
-import { RedisStore, unlinkPaged, type CircuitStatus } from './internal/redis-store.js';
+import { RedisStore, unlinkMatching, unlinkPaged, type CircuitStatus } from './internal/redis-store.js';
 
 export interface SetOptions {
   /** Freshness. @default the module's `defaultTtlMs` */
@@ -71,7 +72,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.names = new CacheNames(options.prefix ?? 'store-api:development');
     this.codec = new CacheCodec(options.compressAboveBytes ?? 1_024, options.customTypes);
     this.l2 = new RedisStore(
-      options.redisUrl,
+      options.redis,
       {
         commandTimeoutMs: options.commandTimeoutMs ?? 100,
         threshold: options.circuitFailureThreshold ?? 5,
@@ -90,7 +91,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.versions = new NamespaceVersions(this.names, this.l2);
     this.fences = new Fences(options.fenceMs ?? 10_000);
     this.bus = new CacheBus(
-      options.redisUrl,
+      options.redis,
       this.names.channel,
       this.instanceId,
       (message) => this.onBusMessage(message),
@@ -201,7 +202,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     });
     const l2Indexes = results.flatMap((value, index) => (value === undefined ? [index] : []));
     if (l2Indexes.length) {
-      const fetched = await this.l2.attempt((redis) => redis.mgetBuffer(...l2Indexes.map((index) => names[index])));
+      const l2Names = l2Indexes.map((index) => names[index]);
+      const fetched = await this.l2.attempt((redis) => mgetBuffers(redis, l2Names));
       l2Indexes.forEach((index, position) => {
         const buffer = fetched.ok ? fetched.value[position] : null;
         const entry = buffer ? this.codec.decode<T>(buffer) : undefined;
@@ -235,7 +237,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.epoch++;
     stems.forEach((stem) => this.fences.raise(`key:${stem}`, position));
     this.l1.dropStems(stems);
-    await this.l2.attempt((redis) => redis.unlink(...names));
+    await this.l2.attempt((redis) => unlinkKeys(redis, names));
     await this.publish({ type: 'keys', stems, position });
   }
 
@@ -270,9 +272,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   async deleteByPattern(pattern: string, batchSize = 500): Promise<number> {
     this.epoch++;
     this.l1.clear();
-    return unlinkPaged(this.l2, (cursor) =>
-      this.l2.redis.scan(cursor, 'MATCH', `${this.names.prefix}:${pattern}`, 'COUNT', batchSize),
-    );
+    return unlinkMatching(this.l2, `${this.names.prefix}:${pattern}`, batchSize);
   }
 
   /**
@@ -402,7 +402,10 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     return entry;
   }
 
-  /** Writes entries in one MULTI (values, tag sets) and keeps their L1 copies. */
+  /**
+   * Writes entries and their tag sets in one MULTI (on a cluster: one per slot, tag sets first,
+   * so an entry is never in Redis without its tags) and keeps their L1 copies.
+   */
   private async storeMany<T>(
     items: { key: CacheKey; name: string; value: T | null }[],
     options: SetOptions,
@@ -411,16 +414,17 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       const { entry, json } = this.encodeEntry(item.value, options);
       return { ...item, entry, buffer: this.codec.encode(entry, json) };
     });
-    await this.l2.attempt(async (redis) => {
-      const pipeline = redis.multi();
-      for (const { name, entry, buffer } of encoded) {
-        const ttl = entry.hardExpiresAt - Date.now();
-        pipeline.set(name, buffer, 'PX', ttl);
-        for (const tag of entry.tags)
-          pipeline.sadd(this.names.tag(tag), name).pexpire(this.names.tag(tag), Math.max(ttl, 86_400_000));
+    const tagWrites: KeyedWrite[] = [];
+    const entryWrites: KeyedWrite[] = [];
+    for (const { name, entry, buffer } of encoded) {
+      const ttl = entry.hardExpiresAt - Date.now();
+      entryWrites.push({ key: name, write: (tx) => tx.set(name, buffer, 'PX', ttl) });
+      for (const tag of entry.tags) {
+        const key = this.names.tag(tag);
+        tagWrites.push({ key, write: (tx) => tx.sadd(key, name).pexpire(key, Math.max(ttl, 86_400_000)) });
       }
-      return pipeline.exec();
-    });
+    }
+    await this.l2.attempt((redis) => transactBySlot(redis, [tagWrites, entryWrites]));
     if (options.l1 !== false) {
       for (const { key, name, entry, buffer } of encoded)
         this.l1.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);

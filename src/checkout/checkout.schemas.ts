@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STORABLE_TEXT, isStorableText } from '../common/http/query-params.js';
 
 export const checkoutBody = z
   .object({
@@ -29,7 +30,9 @@ export const checkoutBody = z
     paymentToken: z
       .string({ error: 'is required' })
       .min(1, 'must not be empty')
-      .max(200, 'must be at most 200 characters'),
+      .max(200, 'must be at most 200 characters')
+      // It is kept in the outbox event's jsonb payload, which refuses NUL and lone surrogates.
+      .refine(isStorableText, STORABLE_TEXT),
   })
   .strict();
 

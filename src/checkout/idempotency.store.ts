@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
 
 export interface StoredResponse {
@@ -15,8 +16,6 @@ export type Claim =
   | { kind: 'in-progress' }
   | { kind: 'mismatch' };
 
-const LOCK_MS = 60_000;
-
 /**
  * Idempotency keys with Stripe's semantics, per user, in Postgres: the first response for a key is
  * stored and replayed; the same key with another body is a mismatch; a retry while the first still
@@ -24,14 +23,17 @@ const LOCK_MS = 60_000;
  */
 @Injectable()
 export class IdempotencyStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly config: AppConfig,
+  ) {}
 
   static hash(body: unknown): string {
     return createHash('sha256').update(canonicalJson(body)).digest('hex');
   }
 
   async claim(userId: number, key: string, requestHash: string): Promise<Claim> {
-    const lockedUntil = new Date(Date.now() + LOCK_MS);
+    const lockedUntil = new Date(Date.now() + this.config.IDEMPOTENCY_LOCK_MS);
     const inserted = await this.db.primary.$executeRaw`
       INSERT INTO idempotency_keys (user_id, key, request_hash, status, locked_until)
       VALUES (${userId}, ${key}, ${requestHash}, 'in_progress', ${lockedUntil})

@@ -29,6 +29,17 @@ const commaList = () =>
         .filter(Boolean),
     );
 
+/** Redis Cluster seed nodes: `host:port` or `redis(s)://[user:password@]host:port`, comma-separated. */
+const redisClusterNodes = () =>
+  commaList().pipe(
+    z.array(
+      z
+        .string()
+        .transform((node) => (node.includes('://') ? node : `redis://${node}`))
+        .pipe(redisUrl),
+    ),
+  );
+
 /** A true/false setting from the environment. */
 const bool = (fallback: boolean) =>
   z
@@ -54,11 +65,13 @@ export const LOCAL_DEFAULTS = {
   test: localDefaults('store_test', '{store-api-test}'),
 } as const;
 
-export const appConfigSchema = z.object({
+const appConfigFields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65_535, 3000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // One JSON line per response (level info); slow requests are warned about either way.
+  LOG_REQUESTS: bool(true),
   DATABASE_URL: postgresUrl,
   DATABASE_REPLICA_URLS: commaList().pipe(z.array(postgresUrl)),
   // Pools, per process: about cores × 2 + 1 (5 on the 2-core machines here), for each role.
@@ -74,7 +87,8 @@ export const appConfigSchema = z.object({
   DB_REPLICA_MAX_LAG_MS: int(0, 3_600_000, 1_000),
   DB_REPLICA_MAX_LAG_BYTES: int(0, 2 ** 40, 64 * 1024 * 1024),
   DB_REPLICA_REJOIN_AFTER: int(1, 100, 2),
-  DB_SLOW_QUERY_MS: int(1, 3_600_000, 200),
+  // 0 logs every query (debugging).
+  DB_SLOW_QUERY_MS: int(0, 3_600_000, 200),
   DB_LEAK_WARNING_MS: int(10, 3_600_000, 5_000),
   DB_LAST_WRITE_TTL_MS: int(100, 3_600_000, 30_000),
   CACHE_ENABLED: bool(true),
@@ -89,8 +103,11 @@ export const appConfigSchema = z.object({
   CACHE_LOCK_WAIT_MS: int(0, 600_000, 3_000),
   CACHE_FENCE_MS: int(0, 3_600_000, 10_000),
   CACHE_WARM_TOP_PRODUCTS: int(0, 100_000, 100),
-  REDIS_CACHE_URL: redisUrl,
-  REDIS_QUEUE_URL: redisUrl,
+  // Each Redis role is one server (its URL) or, when seed nodes are given, a Redis Cluster.
+  REDIS_CACHE_URL: redisUrl.optional(),
+  REDIS_CACHE_CLUSTER_NODES: redisClusterNodes(),
+  REDIS_QUEUE_URL: redisUrl.optional(),
+  REDIS_QUEUE_CLUSTER_NODES: redisClusterNodes(),
   JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }),
   JWT_TTL_S: int(60, 86_400, 900),
   PAYMENT_GATEWAY_URL: z
@@ -103,6 +120,9 @@ export const appConfigSchema = z.object({
   // inline: charge during POST /checkout (201/402 at once, 202 if the provider is unavailable);
   // deferred: always 202, the worker charges (checkout latency never includes the provider's).
   CHECKOUT_CHARGE_MODE: z.enum(['inline', 'deferred']).default('inline'),
+  // How long a checkout's Idempotency-Key stays locked by its request: a retry meanwhile gets 409;
+  // after it, a retry resumes a request that died (crashed instance). Longer than any checkout.
+  IDEMPOTENCY_LOCK_MS: int(1_000, 3_600_000, 60_000),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }),
   MAIL_FROM: z.string().min(3).default('Store <orders@store.local>'),
   // BullMQ key prefix; in braces so every queue key hashes to one Redis Cluster slot.
@@ -124,6 +144,8 @@ export const appConfigSchema = z.object({
   // Rate limits per client (user, else API key, else IP) and sliding window, shared in Redis.
   RATE_LIMIT_ENABLED: bool(true),
   RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000, 60_000),
+  // A Redis answer later than this counts as "unavailable" (fail-open, or 503 for auth).
+  RATE_LIMIT_TIMEOUT_MS: int(10, 10_000, 250),
   RATE_LIMIT_DEFAULT: int(1, 10_000_000, 100),
   RATE_LIMIT_AUTH: int(1, 10_000_000, 5),
   RATE_LIMIT_SEARCH: int(1, 10_000_000, 30),
@@ -145,6 +167,22 @@ export const appConfigSchema = z.object({
   HEALTH_CHECK_TIMEOUT_MS: int(10, 10_000, 300),
   HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
 });
+
+/** Each Redis role needs its server's URL or its cluster's seed nodes. */
+export const appConfigSchema = appConfigFields.superRefine(
+  (config, context) => {
+    for (const role of ['CACHE', 'QUEUE'] as const) {
+      if (!config[`REDIS_${role}_URL`] && !config[`REDIS_${role}_CLUSTER_NODES`]?.length)
+        context.addIssue({
+          code: 'custom',
+          path: [`REDIS_${role}_URL`],
+          message: `or set REDIS_${role}_CLUSTER_NODES for a Redis Cluster`,
+        });
+    }
+  },
+  // Also when other keys are bad: the one message at boot names every problem at once.
+  { when: () => true },
+);
 
 export type AppConfigValues = z.output<typeof appConfigSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -2,4 +2,4 @@ export { AppConfig } from './app-config.js';
 export { AppConfigModule } from './app-config.module.js';
 export type { AppConfigValues, LogLevel } from './app-config.schema.js';
 export { InvalidConfigError, loadAppConfig, loadDatabaseUrl } from './load-app-config.js';
-export { nestLogLevels } from './log-levels.js';
+export { redisConnection } from './redis-connection.js';

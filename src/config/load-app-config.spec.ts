@@ -57,6 +57,23 @@ describe('loadAppConfig', () => {
     }
   });
 
+  it('takes Redis Cluster seed nodes instead of a URL, per role', () => {
+    const config = loadAppConfig({
+      ...PRODUCTION,
+      REDIS_CACHE_URL: '',
+      REDIS_CACHE_CLUSTER_NODES: 'cache-1:7001, rediss://app:secret@cache-2:7002',
+    });
+    expect(config.REDIS_CACHE_URL).toBeUndefined();
+    expect(config.REDIS_CACHE_CLUSTER_NODES).toEqual(['redis://cache-1:7001', 'rediss://app:secret@cache-2:7002']);
+    expect(config.REDIS_QUEUE_CLUSTER_NODES).toEqual([]);
+    expect(problemsOf({ ...PRODUCTION, REDIS_QUEUE_URL: '' })).toEqual([
+      'REDIS_QUEUE_URL: required in production (no local default); or set REDIS_QUEUE_CLUSTER_NODES for a Redis Cluster',
+    ]);
+    expect(problemsOf({ ...PRODUCTION, REDIS_QUEUE_CLUSTER_NODES: 'redis://:hunter2@q:1,http://q:2' })).toEqual([
+      'REDIS_QUEUE_CLUSTER_NODES: must be a redis:// or rediss:// URL (got "redis://:***@q:1,http://q:2")',
+    ]);
+  });
+
   it('names each bad key with the reason and the value given', () => {
     const problems = problemsOf({
       PORT: 'eighty',

@@ -22,7 +22,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfigVa
     result.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '(root)');
       const given = input[key as keyof typeof input];
-      const message = given === undefined ? requiredMessage(nodeEnv) : issue.message;
+      // A custom issue on a missing key says what may stand in for it.
+      const message =
+        given === undefined
+          ? requiredMessage(nodeEnv) + (issue.code === 'custom' ? `; ${issue.message}` : '')
+          : issue.message;
       return `${key}: ${message}${given === undefined ? '' : ` (got ${JSON.stringify(redact(key, given))})`}`;
     }),
   );
@@ -42,7 +46,7 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** Connection URLs may carry passwords; error messages must not. */
 function redact(key: string, value: string): string {
-  if (!key.endsWith('_URL') && !key.endsWith('_URLS')) return value;
+  if (!/_(URLS?|NODES)$/.test(key)) return value;
   return value.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
 }
 

@@ -1,3 +1,5 @@
+import type { RedisConnectionOptions } from '../common/redis/index.js';
+
 /** Pool settings for one role (primary or replicas). */
 export interface PoolOptions {
   /**
@@ -49,10 +51,11 @@ export interface DatabaseModuleOptions {
   /** A connection held longer than this is reported with the stack that took it. @default 5_000 */
   leakWarningMs?: number;
   /**
-   * Redis URL for the per-user "last write" positions (read-your-writes for clients that ignore
-   * the consistency token). Without it, only the header token and in-request tracking apply.
+   * Redis (one server or a cluster) for the per-user "last write" positions (read-your-writes for
+   * clients that ignore the consistency token). Without it, only the header token and in-request
+   * tracking apply.
    */
-  lastWriteStoreUrl?: string;
+  lastWriteStore?: RedisConnectionOptions;
   /** How long a user's last write position is kept. @default 30_000 */
   lastWriteTtlMs?: number;
 }

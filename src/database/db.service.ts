@@ -95,12 +95,15 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
     this.router = new ReplicaRouter(this.monitor.states);
     this.primaryClient = this.observe(this.primaryPool, undefined);
     this.replicaClients = this.replicaPools.map((pool, index) => this.observe(pool, index));
-    this.lastWrites = new LastWriteStore(options.lastWriteStoreUrl, options.lastWriteTtlMs ?? 30_000);
+    this.lastWrites = new LastWriteStore(options.lastWriteStore, options.lastWriteTtlMs ?? 30_000);
   }
 
   async onModuleInit(): Promise<void> {
     // Replicas failing here must not block the start; the probe decides when they serve.
-    await Promise.all([this.primaryPool, ...this.replicaPools].map((pool) => pool.warmUp()));
+    await Promise.all([
+      this.lastWrites.ready(),
+      ...[this.primaryPool, ...this.replicaPools].map((pool) => pool.warmUp()),
+    ]);
     await this.monitor.probe();
     this.monitor.start();
   }

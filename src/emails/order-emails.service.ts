@@ -60,7 +60,7 @@ export class OrderEmails {
     await this.db.primary.$executeRaw`
       UPDATE email_deliveries SET sent_at = now(), claimed_until = NULL
       WHERE order_id = ${orderId} AND template = ${template}`;
-    this.logger.debug(`order ${orderId}: ${template} sent`);
+    this.logger.log(`order ${orderId}: ${template} sent`);
     return 'sent';
   }
 

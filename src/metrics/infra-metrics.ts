@@ -146,6 +146,12 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
       () => namespaces().map(([namespace, counters]) => [{ namespace }, counters.staleServed]),
     );
     this.counterFrom(
+      'cache_loads_total',
+      'Misses that called the loader (went to the source of truth)',
+      ['namespace'],
+      () => namespaces().map(([namespace, counters]) => [{ namespace }, counters.loads]),
+    );
+    this.counterFrom(
       'cache_lock_waits_total',
       'Misses that waited for another loader (stampede lock)',
       ['namespace'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createdAtIdCursor } from '../common/pagination/keyset-cursor.js';
-import { limitParam, positiveId } from '../common/http/query-params.js';
+import { isSqlDate, limitParam, positiveId } from '../common/http/query-params.js';
 
 const ORDER_STATUSES = ['pending', 'payment_pending', 'paid', 'payment_failed', 'cancelled', 'shipped'] as const;
 
@@ -21,7 +21,7 @@ export type AdminOrdersQuery = z.output<typeof adminOrdersQuery>;
 const isoDate = z
   .string()
   .max(40)
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date or date-time')
+  .refine((value) => isSqlDate(new Date(value)), 'must be an ISO 8601 date or date-time (years 1–9999)')
   .transform((value) => new Date(value));
 
 /** `from` (inclusive) and `to` (exclusive); `to` defaults to now and `from` to 30 days before it. */

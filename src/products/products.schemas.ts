@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { MAX_INT, integerParam, limitParam, positiveId } from '../common/http/query-params.js';
+import {
+  MAX_INT,
+  STORABLE_TEXT,
+  integerParam,
+  isStorableText,
+  limitParam,
+  positiveId,
+} from '../common/http/query-params.js';
 import { cursorParam } from '../common/pagination/keyset-cursor.js';
 import { PRODUCT_DETAIL_FIELDS, PRODUCT_FIELDS } from './product.dto.js';
 
@@ -52,8 +59,13 @@ export const productDetailQuery = z.object({ fields: fieldsParam(PRODUCT_DETAIL_
 
 const productFields = {
   sku: z.string().regex(/^[A-Z0-9][A-Z0-9-]{2,39}$/, 'must be 3–40 characters: A–Z, 0–9 and dashes'),
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-  description: z.string().max(5_000, 'must be at most 5,000 characters'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    .refine(isStorableText, STORABLE_TEXT),
+  description: z.string().max(5_000, 'must be at most 5,000 characters').refine(isStorableText, STORABLE_TEXT),
   priceCents: z
     .number({ error: 'must be a number' })
     .int('must be an integer')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheService } from '../cache/index.js';
 import { ConflictProblem, NotFoundProblem, UnprocessableProblem, ValidationProblem } from '../common/http/index.js';
+import { MAX_INT, isSqlDate } from '../common/http/query-params.js';
 import { encodeCursor, isId, type Page } from '../common/pagination/keyset-cursor.js';
 import { PRODUCT_SUMMARIES } from '../loaders/request-loaders.js';
 import { pick, toProductDetailDto, toProductDto, type ProductDetailDto, type ProductDto } from './product.dto.js';
@@ -89,11 +90,16 @@ export class ProductsService {
    */
   async warmTopProducts(limit: number): Promise<boolean> {
     return this.cache.warm('top-products', async () => {
-      for (const row of await this.products.findMostOrdered(limit)) {
-        await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(row.id) }, toProductDetailDto(row), {
-          tags: [productTag(row.id)],
-        });
-      }
+      const rows = await this.products.findMostOrdered(limit);
+      // In waves: one at a time took minutes for a whole catalog; all at once would flood Redis.
+      for (let start = 0; start < rows.length; start += 200)
+        await Promise.all(
+          rows.slice(start, start + 200).map((row) =>
+            this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(row.id) }, toProductDetailDto(row), {
+              tags: [productTag(row.id)],
+            }),
+          ),
+        );
     });
   }
 
@@ -110,9 +116,10 @@ export class ProductsService {
 function keyOf(sort: ListProductsQuery['sort'], parts: unknown[]): ProductListQuery['after'] {
   const [cursorSort, value, id] = parts;
   if (parts.length === 3 && cursorSort === sort && isId(id)) {
-    if (sort === 'newest' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+    if (sort === 'newest' && typeof value === 'string' && isSqlDate(new Date(value)))
       return { value: new Date(value), id };
-    if (sort !== 'newest' && Number.isSafeInteger(value) && (value as number) >= 0)
+    // price_cents is an integer column: a larger key would fail the query, not end the list.
+    if (sort !== 'newest' && Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_INT)
       return { value: value as number, id };
   }
   throw new ValidationProblem([{ field: 'query.cursor', message: 'is not a valid cursor for this sort' }]);

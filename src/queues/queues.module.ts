@@ -2,6 +2,7 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Global, Inject, Injectable, Logger, Module } from '@nestjs/common';
 import type { DefaultJobOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/index.js';
+import { queueConnection } from './queue-connection.js';
 import { ALL_QUEUES, CHARGES_QUEUE, EMAILS_QUEUE } from './queues.constants.js';
 
 const DAY_S = 86_400;
@@ -37,24 +38,24 @@ class QueueErrorLog {
 }
 
 /**
- * The `charges` and `emails` queues on the queue Redis (noeviction), injectable with
- * `@InjectQueue(name)` by the API (Bull Board) and the worker (relay and processors).
+ * The `charges` and `emails` queues on the queue Redis (noeviction; one server or a cluster),
+ * injectable with `@InjectQueue(name)` by the API (Bull Board) and the worker (relay and processors).
  */
 @Global()
 @Module({
   imports: [
     BullModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        connection: { url: config.REDIS_QUEUE_URL },
-        prefix: config.QUEUE_PREFIX,
-      }),
+      useFactory: (config: AppConfig) => ({ connection: queueConnection(config), prefix: config.QUEUE_PREFIX }),
     }),
     BullModule.registerQueueAsync(
       {
         name: CHARGES_QUEUE,
         inject: [AppConfig],
         useFactory: (config: AppConfig) => ({
+          // On a cluster the queues share one client that BullMQ never closes: the first queue to
+          // close disconnects it (with a URL, closing the queue already closed its connections).
+          forceDisconnectOnShutdown: true,
           defaultJobOptions: retried(config.CHARGE_ATTEMPTS, config.CHARGE_BACKOFF_MS),
         }),
       },
@@ -62,6 +63,7 @@ class QueueErrorLog {
         name: EMAILS_QUEUE,
         inject: [AppConfig],
         useFactory: (config: AppConfig) => ({
+          forceDisconnectOnShutdown: true,
           defaultJobOptions: retried(config.EMAIL_ATTEMPTS, config.EMAIL_BACKOFF_MS),
         }),
       },

@@ -1,4 +1,4 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { getOptionsToken, getStorageToken, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import { RATE_LIMIT_POLICIES } from './rate-limit.constants.js';
@@ -48,14 +48,19 @@ function throttlerOptions(options: RateLimitModuleOptions, reflector: Reflector)
       provide: getStorageToken(),
       inject: [RATE_LIMIT_OPTIONS],
       useFactory: (options: RateLimitModuleOptions) =>
-        new RedisThrottlerStorage(options.redisUrl, options.keyPrefix ?? 'rate-limit', options.commandTimeoutMs ?? 100),
+        new RedisThrottlerStorage(options.redis, options.keyPrefix ?? 'rate-limit', options.commandTimeoutMs ?? 100),
     },
   ],
   exports: [RateLimitGuard, RateLimitStats],
 })
-export class RateLimitModule extends ConfigurableRateLimitModule implements OnApplicationShutdown {
+export class RateLimitModule extends ConfigurableRateLimitModule implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(getStorageToken()) private readonly storage: RedisThrottlerStorage) {
     super();
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Bounded: with Redis down the app starts anyway, and the failure policies apply.
+    await this.storage.ready();
   }
 
   onApplicationShutdown(): void {

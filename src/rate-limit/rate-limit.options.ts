@@ -1,3 +1,5 @@
+import type { RedisConnectionOptions } from '../common/redis/index.js';
+
 export interface RateLimitPolicy {
   /** Requests allowed per window, per client. */
   limit: number;
@@ -8,8 +10,8 @@ export interface RateLimitPolicy {
 export interface RateLimitModuleOptions {
   /** Off: nothing is counted or refused (benchmarks, or a gateway that limits instead). @default true */
   enabled?: boolean;
-  /** Redis shared by every instance (the cache role is fine: losing counters is harmless). */
-  redisUrl: string;
+  /** Redis shared by every instance (the cache role is fine: losing counters is harmless); one server or a cluster. */
+  redis: RedisConnectionOptions;
   keyPrefix?: string;
   /** The sliding window. @default 60_000 */
   windowMs?: number;

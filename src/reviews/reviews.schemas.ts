@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { limitParam } from '../common/http/query-params.js';
+import { STORABLE_TEXT, isStorableText, limitParam } from '../common/http/query-params.js';
 import { createdAtIdCursor } from '../common/pagination/keyset-cursor.js';
 
 export const listReviewsQuery = z
@@ -16,7 +16,12 @@ export const createReviewBody = z
       .int('must be a whole number')
       .min(1, 'must be from 1 to 5')
       .max(5, 'must be from 1 to 5'),
-    comment: z.string({ error: 'must be text' }).trim().max(2_000, 'must be at most 2,000 characters').default(''),
+    comment: z
+      .string({ error: 'must be text' })
+      .trim()
+      .max(2_000, 'must be at most 2,000 characters')
+      .refine(isStorableText, STORABLE_TEXT)
+      .default(''),
   })
   .strict();
 

@@ -1,10 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Worker, type Job, type Processor, type Queue } from 'bullmq';
+import { PinoLogger } from 'nestjs-pino';
 import { Counter, Histogram } from 'prom-client';
 import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { queueConnection, releaseQueueConnection } from '../queues/queue-connection.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
 import { ChargeProcessor } from './charge.processor.js';
 import { EmailProcessor } from './email.processor.js';
@@ -36,6 +38,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly config: AppConfig,
     private readonly charges: ChargeProcessor,
     private readonly emails: EmailProcessor,
+    private readonly log: PinoLogger,
     db: Db,
     @InjectQueue(CHARGES_QUEUE) chargesQueue: Queue,
     @InjectQueue(EMAILS_QUEUE) emailsQueue: Queue,
@@ -70,8 +73,14 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private start(queue: string, processor: Processor, concurrency: number): Worker {
-    const worker = new Worker(queue, processor, {
-      connection: { url: this.config.REDIS_QUEUE_URL },
+    // Every line a job logs names its queue, id and attempt.
+    const inJobContext: Processor = (job, token, signal) =>
+      this.log.runInContext(() => processor(job, token, signal), {
+        bindings: { queue, jobId: job.id, attempt: job.attemptsMade + 1 },
+      });
+    const connection = queueConnection(this.config);
+    const worker = new Worker(queue, inJobContext, {
+      connection,
       prefix: this.config.QUEUE_PREFIX,
       concurrency,
       lockDuration: this.config.QUEUE_LOCK_DURATION_MS,
@@ -92,6 +101,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
       this.logger.warn(`${queue} job ${jobId} stalled; it will run again`);
     });
     worker.on('error', (error: Error) => this.logger.error(`${queue} worker: ${error.message}`));
+    worker.once('closed', () => releaseQueueConnection(connection));
     return worker;
   }
 }

@@ -3,7 +3,7 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { CacheEvict, CacheInterceptor, CacheModule, CacheService, Cacheable } from '../../src/cache/index.js';
-import { testConfig } from '../support/test-app.js';
+import { cacheRedis, inspectRedis, keysPerNode, REDIS_MODES } from '../support/redis-mode.js';
 
 let version = 0;
 
@@ -35,14 +35,14 @@ class FixtureController {
   }
 }
 
-describe('@Cacheable / @CacheEvict and operator tools', () => {
+describe.each(REDIS_MODES)('@Cacheable / @CacheEvict and operator tools (%s Redis)', (mode) => {
   let app: NestFastifyApplication;
   let cache: CacheService;
   const prefix = `store-api:test:decorators-${Date.now()}`;
 
   beforeAll(async () => {
     @Module({
-      imports: [CacheModule.forRoot({ redisUrl: testConfig().REDIS_CACHE_URL, prefix })],
+      imports: [CacheModule.forRoot({ redis: cacheRedis(mode), prefix })],
       controllers: [FixtureController],
       providers: [{ provide: APP_INTERCEPTOR, useExisting: CacheInterceptor }],
     })
@@ -78,10 +78,19 @@ describe('@Cacheable / @CacheEvict and operator tools', () => {
     expect(afterUpdate.json().version).toBe(version);
   });
 
-  it('deletes by pattern with SCAN for operators', async () => {
+  it('deletes by pattern with SCAN for operators (on every node of a cluster)', async () => {
     for (let i = 0; i < 50; i++) await cache.set({ namespace: 'ops', id: i }, i);
     await cache.set({ namespace: 'keep', id: 1 }, 'kept');
-    expect(await cache.deleteByPattern('ops:*')).toBe(50);
+    const redis = inspectRedis(mode, 'cache');
+    try {
+      const perNode = await keysPerNode(redis, `${prefix}:ops:*`);
+      expect(perNode.flat()).toHaveLength(50);
+      // A cluster spreads them over every master: one SCAN would find a third of them.
+      if (mode === 'cluster') expect(perNode.map((keys) => keys.length > 0)).toEqual([true, true, true]);
+    } finally {
+      redis.disconnect();
+    }
+    expect(await cache.deleteByPattern('ops:*', 10)).toBe(50);
     expect(await cache.get({ namespace: 'ops', id: 3 })).toBeUndefined();
     expect(await cache.get({ namespace: 'keep', id: 1 })).toBe('kept');
   });

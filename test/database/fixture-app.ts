@@ -9,6 +9,7 @@ import {
   ReadFromPrimary,
   type DatabaseModuleOptions,
 } from '../../src/database/index.js';
+import { redisConnection } from '../../src/config/index.js';
 import { testConfig } from '../support/test-app.js';
 
 export const PROBE_TABLE = 'db_fixture_values';
@@ -66,7 +67,7 @@ export async function createDatabaseFixture(overrides: Partial<DatabaseModuleOpt
     primaryUrl: config.DATABASE_URL,
     replicaUrls: config.DATABASE_REPLICA_URLS,
     routing: { probeIntervalMs: 200, probeTimeoutMs: 300, maxLagMs: 500, rejoinAfter: 2 },
-    lastWriteStoreUrl: config.REDIS_CACHE_URL,
+    lastWriteStore: redisConnection(config, 'cache'),
     ...overrides,
   };
   @Module({

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient, type RedisConnectionOptions } from '../../common/redis/index.js';
 
 /** What instances tell each other so that their L1 copies stay true. */
 export type BusMessage =
@@ -14,18 +14,19 @@ export type BusMessage =
  * it were not covered by it), `onResync` runs: messages may have been missed, so L1 is cleared.
  */
 export class CacheBus {
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly logger = new Logger('Cache:bus');
   private connectedBefore = false;
 
   constructor(
-    url: string,
+    connection: RedisConnectionOptions,
     private readonly channel: string,
     private readonly instanceId: string,
     onMessage: (message: BusMessage) => void,
     onResync: () => void,
   ) {
-    this.subscriber = new Redis(url, {
+    // On a cluster, ioredis subscribes on one node; Redis Cluster forwards every PUBLISH to all nodes.
+    this.subscriber = createRedisClient(connection, {
       retryStrategy: (times) => Math.min(times * 100, 1_000),
       connectTimeout: 1_000,
       maxRetriesPerRequest: null,

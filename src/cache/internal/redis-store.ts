@@ -1,6 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
-import { Redis } from 'ioredis';
+import {
+  createRedisClient,
+  masterNodes,
+  unlinkKeys,
+  whenReady,
+  type RedisClient,
+  type RedisConnectionOptions,
+} from '../../common/redis/index.js';
 import type { CacheStats } from '../cache-stats.js';
 
 export type CircuitStatus = 'closed' | 'open' | 'half-open';
@@ -11,7 +18,7 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 /** Compare-and-extend, for long work under a lock. */
 const EXTEND_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
-type LockRedis = Redis & {
+type LockRedis = RedisClient & {
   releaseLock(key: string, token: string): Promise<number>;
   extendLock(key: string, token: string, ttlMs: number): Promise<number>;
 };
@@ -27,11 +34,11 @@ export class RedisStore {
   private readonly logger = new Logger('Cache:redis');
 
   constructor(
-    url: string,
+    connection: RedisConnectionOptions,
     options: { commandTimeoutMs: number; threshold: number; halfOpenAfterMs: number },
     private readonly stats: CacheStats,
   ) {
-    this.redis = new Redis(url, {
+    this.redis = createRedisClient(connection, {
       enableOfflineQueue: false,
       commandTimeout: options.commandTimeoutMs,
       maxRetriesPerRequest: 0,
@@ -75,15 +82,8 @@ export class RedisStore {
   }
 
   /** Waits (bounded) for the first connection; a Redis that is down must not block the start. */
-  async ready(timeoutMs = 1_000): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  ready(timeoutMs = 1_000): Promise<boolean> {
+    return whenReady(this.redis, timeoutMs);
   }
 
   close(): void {
@@ -107,9 +107,20 @@ export async function unlinkPaged(
     [cursor] = next.value;
     const keys = next.value[1];
     if (keys.length) {
-      const removed = await store.attempt((redis) => redis.unlink(...keys));
+      const removed = await store.attempt((redis) => unlinkKeys(redis, keys));
       if (removed.ok) deleted += removed.value;
     }
   } while (cursor !== '0');
+  return deleted;
+}
+
+/**
+ * Deletes the keys matching a glob, SCAN page by page on each server that holds keys (SCAN on a
+ * cluster only walks the node it is sent to). Returns how many were deleted.
+ */
+export async function unlinkMatching(store: RedisStore, pattern: string, batchSize: number): Promise<number> {
+  let deleted = 0;
+  for (const node of masterNodes(store.redis))
+    deleted += await unlinkPaged(store, (cursor) => node.scan(cursor, 'MATCH', pattern, 'COUNT', batchSize));
   return deleted;
 }

@@ -1,10 +1,14 @@
 import fastifyCompress from '@fastify/compress';
 import fastifyHelmet from '@fastify/helmet';
-import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { constants as zlib } from 'node:zlib';
 import type { AppConfigValues } from '../../config/index.js';
+import { logRequests } from '../../logging/request-logging.js';
+import { PROBLEM_CONTENT_TYPE } from './problem-details.js';
+import { toProblemDetails } from './problem-details.filter.js';
 
 /** A client's request id is kept only if it is a sane token; anything else is replaced. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -21,23 +25,31 @@ const EXPOSED_HEADERS = [
   'Idempotent-Replayed',
 ];
 
-/** Fastify options: body limit, trusted proxies, request ids (accepted or generated). */
+/**
+ * Fastify options: body limit, trusted proxies, request ids (accepted or generated), and problem
+ * documents for the errors Fastify's router answers by itself (a URL it cannot decode, a path
+ * parameter over 100 characters), which never reach Nest's exception filter.
+ */
 export function fastifyOptions(config: AppConfigValues) {
   return {
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: false as const,
-    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+    genReqId: (request: { headers: IncomingHttpHeaders }) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const details = { ...toProblemDetails(error), instance: request.url.split('?')[0] };
+      void reply.code(details.status).type(PROBLEM_CONTENT_TYPE).send(details);
     },
   };
 }
 
 /**
  * Compression (brotli or gzip over 1 KB, `x-no-compression` honoured), security headers, CORS
- * from config, the request id echoed on every response, a warning for slow requests, and
- * connections closed after their last response once shutting down.
+ * from config, the request id echoed on every response and in its log lines (with an access log
+ * and slow-request warnings), and connections closed after their last response once shutting down.
  */
 export async function hardenHttp(app: NestFastifyApplication, config: AppConfigValues): Promise<void> {
   await app.register(fastifyCompress, {
@@ -51,7 +63,6 @@ export async function hardenHttp(app: NestFastifyApplication, config: AppConfigV
   if (config.CORS_ORIGINS.length)
     app.enableCors({ origin: config.CORS_ORIGINS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
 
-  const logger = new Logger('Http');
   const fastify = app.getHttpAdapter().getInstance();
   // Once closing, every response (in-flight ones included) ends its keep-alive connection: else
   // an idle client socket would hold the server open until its keep-alive timeout.
@@ -64,11 +75,5 @@ export async function hardenHttp(app: NestFastifyApplication, config: AppConfigV
     if (closing) reply.header('connection', 'close');
     return payload;
   });
-  fastify.addHook('onResponse', async (request, reply) => {
-    if (reply.elapsedTime < config.HTTP_SLOW_REQUEST_MS) return;
-    logger.warn(
-      `slow request: ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} → ` +
-        `${reply.statusCode} in ${Math.round(reply.elapsedTime)} ms (request ${request.id})`,
-    );
-  });
+  await logRequests(app, config);
 }

@@ -11,6 +11,22 @@ export const positiveId = z
 
 export const idParam = z.object({ id: positiveId });
 
+/**
+ * Dates Postgres takes from the driver: years 1–9999. JavaScript dates reach ±275,760 years, and
+ * year 0 or BC dates make the query fail (a 500) rather than match nothing.
+ */
+export function isSqlDate(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return year >= 1 && year <= 9_999;
+}
+
+/**
+ * Text Postgres can store: no NUL (text columns refuse it) and no unpaired UTF-16 surrogate (jsonb
+ * refuses it). For `.refine(isStorableText, STORABLE_TEXT)` on free-text fields.
+ */
+export const isStorableText = (value: string): boolean => !value.includes('\u0000') && !/\p{Cs}/u.test(value);
+export const STORABLE_TEXT = 'must not contain NUL or unpaired surrogate characters';
+
 /** An integer in a query string: digits only (no more than `max` has), within [min, max]. */
 export const integerParam = (min: number, max: number) =>
   z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSqlDate } from '../http/query-params.js';
 
 /**
  * Opaque keyset cursors: the sort key of the last row of a page (and which sort it belongs to),
@@ -40,7 +41,7 @@ export const cursorParam = z
 export function createdAtIdKey(parts: unknown[]): { createdAt: Date; id: number } | undefined {
   const [createdAt, id] = parts;
   const date = new Date(String(createdAt));
-  return typeof createdAt === 'string' && !Number.isNaN(date.getTime()) && isId(id) && parts.length === 2
+  return typeof createdAt === 'string' && isSqlDate(date) && isId(id) && parts.length === 2
     ? { createdAt: date, id }
     : undefined;
 }

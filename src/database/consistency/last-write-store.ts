@@ -1,5 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import {
+  createRedisClient,
+  whenReady,
+  type RedisClient,
+  type RedisConnectionOptions,
+} from '../../common/redis/index.js';
 import { LAST_WRITE_KEY_PREFIX } from '../database.constants.js';
 
 /**
@@ -9,17 +14,27 @@ import { LAST_WRITE_KEY_PREFIX } from '../database.constants.js';
  */
 export class LastWriteStore {
   private readonly logger = new Logger('Database:last-write');
-  private readonly redis: Redis | undefined;
+  private readonly redis: RedisClient | undefined;
   private warned = false;
 
   constructor(
-    url: string | undefined,
+    connection: RedisConnectionOptions | undefined,
     private readonly ttlMs: number,
   ) {
-    this.redis = url
-      ? new Redis(url, { enableOfflineQueue: false, commandTimeout: 50, maxRetriesPerRequest: 0, lazyConnect: false })
+    this.redis = connection
+      ? createRedisClient(connection, {
+          enableOfflineQueue: false,
+          commandTimeout: 50,
+          maxRetriesPerRequest: 0,
+          lazyConnect: false,
+        })
       : undefined;
     this.redis?.on('error', (error) => this.warnOnce(error));
+  }
+
+  /** Waits (bounded) for the connection: commands sent before it are refused, not queued. */
+  async ready(timeoutMs = 1_000): Promise<void> {
+    if (this.redis) await whenReady(this.redis, timeoutMs);
   }
 
   async get(userId: string): Promise<string | null> {

@@ -5,7 +5,7 @@ import { PrismaClient } from '../../generated/prisma/client.js';
 import type { DatabaseStats, PoolSnapshot } from '../database-stats.js';
 import type { PoolOptions } from '../database.options.js';
 import { LeakWatch } from './leak-watch.js';
-import { observedClientClass } from './observed-client.js';
+import { ContextKeepingPool, observedClientClass } from './observed-client.js';
 
 export const POOL_DEFAULTS: Required<PoolOptions> = {
   max: 5,
@@ -41,7 +41,7 @@ export class DatabasePool {
     this.name = config.name;
     this.logger = new Logger(`Database:${config.name}`);
     this.settings = { ...POOL_DEFAULTS, ...config.pool };
-    this.pool = new pg.Pool({
+    this.pool = new ContextKeepingPool({
       connectionString: config.url,
       application_name: config.applicationName,
       max: this.settings.max,

@@ -1,0 +1,12 @@
+export { DeadlineExceeded, withDeadline } from './deadline.js';
+export { keySlot } from './key-slot.js';
+export { groupBySlot, mgetBuffers, transactBySlot, unlinkKeys, type KeyedWrite } from './multi-key.js';
+export {
+  createRedisClient,
+  isCluster,
+  masterNodes,
+  type RedisClient,
+  type RedisClientOptions,
+  type RedisConnectionOptions,
+  whenReady,
+} from './redis-client.factory.js';

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface AppProcess {
+  child: ChildProcess;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Sends `signal` and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface ApiProcess extends AppProcess {
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+}
+
+/**
+ * A built entry point (`dist/…`, built by `npm test`'s pretest) as a real process on the test
+ * configuration plus `env`; resolves once `isReady` says so (asked every 100 ms).
+ */
+async function startBuilt(
+  script: string,
+  env: Record<string, string>,
+  isReady: (output: string) => boolean | Promise<boolean>,
+): Promise<AppProcess> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 20_000;
+  while (!(await isReady(output))) {
+    if (child.exitCode !== null)
+      throw new Error(`${script} exited with ${child.exitCode} before it started:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${script} did not start in 20 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    child,
+    output: () => output,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** The worker (`dist/worker.js`); at log level info whatever `env` says: its start is an info line. */
+export function startWorker(env: Record<string, string> = {}): Promise<AppProcess> {
+  return startBuilt('dist/worker.js', { ...env, LOG_LEVEL: 'info' }, (output) => output.includes('worker running'));
+}
+
+/** The API (`dist/main.js`) on 127.0.0.1:`port`. */
+export async function startApi(port: number, env: Record<string, string> = {}): Promise<ApiProcess> {
+  const base = `http://127.0.0.1:${port}`;
+  const api = await startBuilt('dist/main.js', { PORT: String(port), HOST: '127.0.0.1', ...env }, () =>
+    fetch(`${base}/health/live`).then(
+      (response) => response.ok,
+      () => false,
+    ),
+  );
+  return { ...api, base };
+}
