@@ -77,6 +77,7 @@ describe('GET /metrics (e2e: after real traffic)', () => {
       'cache_stale_served_total',
       'cache_loads_total',
       'cache_lock_waits_total',
+      'cache_warmed_entries_total',
       'cache_redis_errors_total',
     ])
       expect(metrics.types.get(family), family).toBe('counter');

@@ -14,4 +14,11 @@ describe('cache keys', () => {
   it('builds app:env:namespace:v<version>:id', () => {
     expect(new CacheNames('store-api:test').entry('products', 3, 7)).toBe('store-api:test:products:v3:7');
   });
+
+  it('reads the namespace and the version-free stem back from an entry name', () => {
+    const names = new CacheNames('store-api:test');
+    const entry = names.entry('products', 12, { q: 'x' });
+    expect(names.namespaceOf(entry)).toBe('products');
+    expect(names.stemOf(entry)).toBe(names.stem('products', { q: 'x' }));
+  });
 });

@@ -27,6 +27,16 @@ export class CacheNames {
     return `${namespace}:${encodeId(id)}`;
   }
 
+  /** The namespace of an entry name. */
+  namespaceOf(entry: string): string {
+    return entry.slice(this.prefix.length + 1).split(':')[0];
+  }
+
+  /** The stem of an entry name (its version dropped). */
+  stemOf(entry: string): string {
+    return entry.slice(this.prefix.length + 1).replace(/:v\d+:/, ':');
+  }
+
   namespaceVersion(namespace: string): string {
     return `${this.prefix}:ns:${namespace}`;
   }

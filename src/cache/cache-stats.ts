@@ -7,6 +7,8 @@ interface NamespaceCounters {
   loads: number;
   loadMs: number;
   lockWaits: number;
+  /** Entries warm-ups wrote to Redis (those already there were kept, and count too). */
+  warmed: number;
 }
 
 /** Counters for operators; the metrics module reads them. Namespaces are code-defined (bounded). */
@@ -27,6 +29,7 @@ export class CacheStats {
         loads: 0,
         loadMs: 0,
         lockWaits: 0,
+        warmed: 0,
       };
       this.namespaces.set(namespace, counters);
     }

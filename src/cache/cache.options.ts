@@ -25,7 +25,7 @@ export interface CacheModuleOptions {
     /** In-process copies live at most this long (other instances' writes reach them by the bus). @default 10_000 */
     ttlMs?: number;
   };
-  /** Redis command timeout; past it the command counts as a failure. @default 100 */
+  /** Deadline of one Redis call (a late timer first reads what already arrived); past it the call counts as a failure. @default 100 */
   commandTimeoutMs?: number;
   /** Consecutive Redis failures that open the circuit; while open the cache is L1 + loader only. @default 5 */
   circuitFailureThreshold?: number;

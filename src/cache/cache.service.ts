@@ -146,19 +146,32 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * A fresh in-process copy, synchronously, or `undefined` (then use `getOrSetEntry`). This is the
-   * HTTP fast path: no Redis, no promise.
+   * A fresh in-process copy, synchronously, or `undefined` (then use `peekShared` or
+   * `getOrSetEntry`). This is the HTTP fast path: no Redis, no promise.
    */
-  peekMemory<T>(key: CacheKey): { value: T | null; etag: string; json: () => string } | undefined {
+  peekMemory<T>(key: CacheKey): FreshCopy<T> | undefined {
     if (this.options.enabled === false) return undefined;
     const version = this.versions.peek(key.namespace);
     if (version === undefined) return undefined;
-    const entry = this.l1.get<T>(this.names.entry(key.namespace, version, key.id)) as
-      (StoredEntry<T> & { json?: string }) | undefined;
+    const entry = this.l1.get<T>(this.names.entry(key.namespace, version, key.id));
     if (!entry || Date.now() >= entry.softExpiresAt) return undefined;
     this.stats.of(key.namespace).hits.l1++;
-    // The HTTP body is serialized once per in-memory copy, not once per hit.
-    return { value: valueOf(entry), etag: entry.etag, json: () => (entry.json ??= JSON.stringify(valueOf(entry))) };
+    return freshCopy(entry);
+  }
+
+  /**
+   * A fresh copy from Redis (kept in L1 from then on), or `undefined`: the fast path's second
+   * step when memory lacks the key. Only hits are counted; a miss is counted by the
+   * `getOrSetEntry` that follows.
+   */
+  async peekShared<T>(key: CacheKey): Promise<FreshCopy<T> | undefined> {
+    if (this.options.enabled === false) return undefined;
+    const entry = await this.fromRedis<T>(await this.entryName(key), true);
+    if (!entry || Date.now() >= entry.softExpiresAt) return undefined;
+    const counters = this.stats.of(key.namespace);
+    counters.misses.l1++;
+    counters.hits.l2++;
+    return freshCopy(entry);
   }
 
   /** The cached value without loading: `undefined` on a miss. */
@@ -184,6 +197,38 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.l1.dropStems([stem]);
     await this.store(key, name, value, options);
     await this.publish({ type: 'keys', stems: [stem], position });
+  }
+
+  /**
+   * Stores values read in bulk (warming) in Redis, as misses would: nothing is invalidated, an
+   * entry already there is kept (it may be a newer write's), and nothing is stored if an
+   * invalidation ran while `read` was reading. L1 fills from traffic. Returns how many were sent
+   * (0 when skipped or Redis failed).
+   */
+  async fill<T>(
+    read: () => Promise<{ key: CacheKey; value: T; tags?: string[] }[]>,
+    options: Omit<SetOptions, 'tags' | 'l1'> = {},
+  ): Promise<number> {
+    if (this.options.enabled === false) return 0;
+    const epoch = this.epoch;
+    const items = await read();
+    if (epoch !== this.epoch || !items.length) return 0;
+    const named = await Promise.all(items.map(async (item) => ({ ...item, name: await this.entryName(item.key) })));
+    const entryWrites: KeyedWrite[] = [];
+    const tagWrites: KeyedWrite[] = [];
+    for (const { name, value, tags = [] } of named) {
+      const { entry, json } = this.encodeEntry(value, { ...options, tags });
+      const buffer = this.codec.encode(entry, json);
+      const ttl = entry.hardExpiresAt - Date.now();
+      entryWrites.push({ key: name, write: (tx) => tx.set(name, buffer, 'PX', ttl, 'NX') });
+      tagWrites.push(...this.tagWrites(name, tags, ttl));
+    }
+    const written = await this.l2.attempt((redis) => transactBySlot(redis, [tagWrites, entryWrites]), {
+      deadlineMs: 5_000,
+    });
+    if (!written.ok) return 0;
+    for (const { key } of named) this.stats.of(key.namespace).warmed++;
+    return named.length;
   }
 
   /**
@@ -298,27 +343,28 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async locate<T>(name: string, useL1: boolean): Promise<Located<T> | undefined> {
-    const namespace = name.slice(this.names.prefix.length + 1).split(':')[0];
-    const counters = this.stats.of(namespace);
+    const counters = this.stats.of(this.names.namespaceOf(name));
     if (useL1) {
       const entry = this.l1.get<T>(name);
       if (entry) return { entry, layer: 'l1' };
       counters.misses.l1++;
     }
-    const fetched = await this.l2.attempt((redis) => redis.getBuffer(name));
-    const entry = fetched.ok && fetched.value ? this.codec.decode<T>(fetched.value) : undefined;
-    if (!entry || Date.now() >= entry.hardExpiresAt) {
+    const entry = await this.fromRedis<T>(name, useL1);
+    if (!entry) {
       counters.misses.l2++;
       return undefined;
     }
-    if (useL1)
-      this.l1.remember(
-        name,
-        name.slice(this.names.prefix.length + 1).replace(/:v\d+:/, ':'),
-        entry,
-        fetched.ok ? fetched.value!.length : 0,
-      );
     return { entry, layer: 'l2' };
+  }
+
+  /** The entry in Redis unless past its hard expiry; copied into L1 when `keep`. */
+  private async fromRedis<T>(name: string, keep: boolean): Promise<StoredEntry<T> | undefined> {
+    const fetched = await this.l2.attempt((redis) => redis.getBuffer(name));
+    if (!fetched.ok || !fetched.value) return undefined;
+    const entry = this.codec.decode<T>(fetched.value);
+    if (!entry || Date.now() >= entry.hardExpiresAt) return undefined;
+    if (keep) this.l1.remember(name, this.names.stemOf(name), entry, fetched.value.length);
+    return entry;
   }
 
   /** One load per key per process; across processes, one per key under a Redis lock. */
@@ -419,10 +465,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     for (const { name, entry, buffer } of encoded) {
       const ttl = entry.hardExpiresAt - Date.now();
       entryWrites.push({ key: name, write: (tx) => tx.set(name, buffer, 'PX', ttl) });
-      for (const tag of entry.tags) {
-        const key = this.names.tag(tag);
-        tagWrites.push({ key, write: (tx) => tx.sadd(key, name).pexpire(key, Math.max(ttl, 86_400_000)) });
-      }
+      tagWrites.push(...this.tagWrites(name, entry.tags, ttl));
     }
     await this.l2.attempt((redis) => transactBySlot(redis, [tagWrites, entryWrites]));
     if (options.l1 !== false) {
@@ -430,6 +473,14 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
         this.l1.remember(name, this.names.stem(key.namespace, key.id), entry, buffer.length);
     }
     return encoded.map(({ entry }) => entry as StoredEntry<T>);
+  }
+
+  /** Adds an entry to its tags' sets (kept at least a day: a set must outlive its entries). */
+  private tagWrites(name: string, tags: readonly string[], ttlMs: number): KeyedWrite[] {
+    return tags.map((tag) => {
+      const key = this.names.tag(tag);
+      return { key, write: (tx) => tx.sadd(key, name).pexpire(key, Math.max(ttlMs, 86_400_000)) };
+    });
   }
 
   private encodeEntry<T>(value: T | null, options: SetOptions): { entry: StoredEntry<T | null>; json: string } {
@@ -510,6 +561,18 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.l1.clear();
     this.versions.clear();
   }
+}
+
+/** A fresh entry as the HTTP fast path sends it. */
+export interface FreshCopy<T> {
+  value: T | null;
+  etag: string;
+  json: () => string;
+}
+
+function freshCopy<T>(entry: StoredEntry<T> & { json?: string }): FreshCopy<T> {
+  // The HTTP body is serialized once per in-memory copy, not once per hit.
+  return { value: valueOf(entry), etag: entry.etag, json: () => (entry.json ??= JSON.stringify(valueOf(entry))) };
 }
 
 function valueOf<T>(entry: StoredEntry<T>): T | null {

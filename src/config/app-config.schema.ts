@@ -102,7 +102,7 @@ const appConfigFields = z.object({
   CACHE_LOCK_TTL_MS: int(100, 600_000, 10_000),
   CACHE_LOCK_WAIT_MS: int(0, 600_000, 3_000),
   CACHE_FENCE_MS: int(0, 3_600_000, 10_000),
-  CACHE_WARM_TOP_PRODUCTS: int(0, 100_000, 100),
+  CACHE_WARM_TOP_PRODUCTS: int(0, 10_000_000, 100),
   // Each Redis role is one server (its URL) or, when seed nodes are given, a Redis Cluster.
   REDIS_CACHE_URL: redisUrl.optional(),
   REDIS_CACHE_CLUSTER_NODES: redisClusterNodes(),

@@ -157,6 +157,12 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
       ['namespace'],
       () => namespaces().map(([namespace, counters]) => [{ namespace }, counters.lockWaits]),
     );
+    this.counterFrom(
+      'cache_warmed_entries_total',
+      'Entries warm-ups wrote to Redis (an entry already there is kept)',
+      ['namespace'],
+      () => namespaces().map(([namespace, counters]) => [{ namespace }, counters.warmed]),
+    );
     this.counterFrom('cache_redis_errors_total', 'Failed Redis commands of the cache', [], () => [
       [{}, this.cache.stats.snapshot().redisErrors],
     ]);

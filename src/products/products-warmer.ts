@@ -17,7 +17,9 @@ export class ProductsWarmer implements OnApplicationBootstrap {
     if (!limit || !this.config.CACHE_ENABLED) return;
     const started = Date.now();
     void this.products.warmTopProducts(limit).then(
-      (ran) => ran && this.logger.log(`warmed the ${limit} most-ordered products in ${Date.now() - started} ms`),
+      (warmed) =>
+        warmed !== undefined &&
+        this.logger.log(`warmed ${warmed} of the ${limit} most-ordered products in ${Date.now() - started} ms`),
       (error: Error) => this.logger.warn(`warming failed: ${error.message}`),
     );
   }

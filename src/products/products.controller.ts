@@ -22,7 +22,13 @@ import {
   type SearchProductsQuery,
   type UpdateProductBody,
 } from './products.schemas.js';
-import { PRODUCTS_NAMESPACE, PRODUCT_LISTS_TAG, ProductsService, productTag } from './products.service.js';
+import {
+  PRODUCTS_NAMESPACE,
+  PRODUCT_LISTS_TAG,
+  PRODUCT_TTL_MS,
+  ProductsService,
+  productTag,
+} from './products.service.js';
 
 @ApiTags('catalog')
 @Controller('products')
@@ -57,7 +63,12 @@ export class ProductsController {
   @ApiJson(200, 'The product', productDetailSchema)
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match)' })
   @ApiProblems(400, 404)
-  @Cacheable({ namespace: PRODUCTS_NAMESPACE, key: detailKey, tags: (request) => [productTag(idOf(request))] })
+  @Cacheable({
+    namespace: PRODUCTS_NAMESPACE,
+    key: detailKey,
+    ttlMs: PRODUCT_TTL_MS,
+    tags: (request) => [productTag(idOf(request))],
+  })
   get(
     @Param(new ZodValidationPipe(idParam)) { id }: { id: number },
     @Query(new ZodValidationPipe(productDetailQuery)) { fields }: ProductDetailQuery,

@@ -111,14 +111,18 @@ export class ProductsRepository {
     return this.db.reader().$queryRaw<SearchHit[]>(searchSql(q, limit, offset));
   }
 
-  /** Active products by units ordered, most first, with their details. */
-  async findMostOrdered(limit: number): Promise<ProductDetailRow[]> {
-    const top = await this.db.reader().$queryRaw<{ id: number }[]>`
-      SELECT oi.product_id AS id FROM order_items oi JOIN products p ON p.id = oi.product_id AND p.status = 'active'
-      GROUP BY oi.product_id ORDER BY sum(oi.quantity) DESC LIMIT ${limit}`;
-    return top.length
-      ? this.db.reader().$queryRaw<ProductDetailRow[]>(productDetailsSql(top.map((row) => row.id)))
-      : [];
+  /** Active product ids by units ordered, most first (never-ordered ones last, by id). */
+  async findMostOrderedIds(limit: number): Promise<number[]> {
+    const rows = await this.db.reader().$queryRaw<{ id: number }[]>`
+      SELECT p.id FROM products p
+      LEFT JOIN (SELECT product_id, sum(quantity) AS units FROM order_items GROUP BY product_id) o ON o.product_id = p.id
+      WHERE p.status = 'active' ORDER BY o.units DESC NULLS LAST, p.id LIMIT ${limit}`;
+    return rows.map((row) => row.id);
+  }
+
+  /** Details of these products (those that exist), in no particular order. */
+  findDetails(ids: number[]): Promise<ProductDetailRow[]> {
+    return this.db.reader().$queryRaw<ProductDetailRow[]>(productDetailsSql(ids));
   }
 
   async create(data: CreateProductBody): Promise<number> {

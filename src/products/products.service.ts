@@ -16,6 +16,12 @@ import type {
 export const PRODUCTS_NAMESPACE = 'products';
 export const PRODUCT_LISTS_TAG = 'product-lists';
 export const productTag = (id: number | string) => `product:${id}`;
+/**
+ * Product details live 10 minutes: every write that changes one (admin edits, reviews, checkout's
+ * stock, restocks) invalidates its tag, so the TTL is only the safety net for writes that bypass
+ * the API; a long one keeps a warmed catalog warm (reloading 100k products a minute would not).
+ */
+export const PRODUCT_TTL_MS = 10 * 60_000;
 
 @Injectable()
 export class ProductsService {
@@ -86,28 +92,36 @@ export class ProductsService {
 
   /**
    * Puts the most-ordered products into the cache, on one instance of many (a distributed lock),
-   * so that a cold start does not send the hottest reads to the database all at once.
+   * so that a cold start does not send the hottest reads to the database all at once. Entries
+   * already cached are kept. Returns how many were sent, `undefined` if another instance is warming.
    */
-  async warmTopProducts(limit: number): Promise<boolean> {
-    return this.cache.warm('top-products', async () => {
-      const rows = await this.products.findMostOrdered(limit);
-      // In waves: one at a time took minutes for a whole catalog; all at once would flood Redis.
-      for (let start = 0; start < rows.length; start += 200)
-        await Promise.all(
-          rows.slice(start, start + 200).map((row) =>
-            this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(row.id) }, toProductDetailDto(row), {
+  async warmTopProducts(limit: number): Promise<number | undefined> {
+    let warmed = 0;
+    const ran = await this.cache.warm('top-products', async () => {
+      const ids = await this.products.findMostOrderedIds(limit);
+      // In chunks: one query and one Redis transaction per 500 products (one by one took minutes).
+      for (let start = 0; start < ids.length; start += 500)
+        warmed += await this.cache.fill(
+          async () =>
+            (await this.products.findDetails(ids.slice(start, start + 500))).map((row) => ({
+              key: { namespace: PRODUCTS_NAMESPACE, id: String(row.id) },
+              value: toProductDetailDto(row),
               tags: [productTag(row.id)],
-            }),
-          ),
+            })),
+          { ttlMs: PRODUCT_TTL_MS },
         );
     });
+    return ran ? warmed : undefined;
   }
 
   private async refresh(id: number): Promise<ProductDetailDto> {
     const row = await this.products.findDetail(id, { fresh: true });
     if (!row) throw new NotFoundProblem(`Product ${id} does not exist.`);
     const product = toProductDetailDto(row);
-    await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(id) }, product, { tags: [productTag(id)] });
+    await this.cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(id) }, product, {
+      tags: [productTag(id)],
+      ttlMs: PRODUCT_TTL_MS,
+    });
     return product;
   }
 }

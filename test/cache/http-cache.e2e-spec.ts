@@ -69,25 +69,50 @@ describe('HTTP caching of the catalog (real Redis, real replicas)', () => {
     expect((await get('/products?limit=6')).headers['x-cache']).toBe('MISS');
   });
 
-  it('warms the most-ordered products at start, on one instance', async () => {
-    const [top] = await db.primary.$queryRaw<{ id: number }[]>`
+  it('warms the most-ordered products into Redis at start, keeping entries already there', async () => {
+    const [top, second] = await db.primary.$queryRaw<{ id: number }[]>`
       SELECT oi.product_id AS id FROM order_items oi JOIN products p ON p.id = oi.product_id
-      WHERE p.status = 'active' GROUP BY 1 ORDER BY sum(oi.quantity) DESC LIMIT 1`;
+      WHERE p.status = 'active' GROUP BY 1 ORDER BY sum(oi.quantity) DESC, 1 LIMIT 2`;
     await cache.delete({ namespace: PRODUCTS_NAMESPACE, id: String(top.id) });
+    // What a write just stored (refresh-after-write): a warm-up reading older rows must not replace it.
+    const written = { id: second.id, name: 'written just now' };
+    await cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(second.id) }, written);
     const warmed = await createTestApp({ CACHE_WARM_TOP_PRODUCTS: '20' });
     try {
       const warmedCache = warmed.get(CacheService);
+      const warmedDb = warmed.get(Db);
       const deadline = Date.now() + 10_000;
       while (
         (await warmedCache.get({ namespace: PRODUCTS_NAMESPACE, id: String(top.id) })) === undefined &&
         Date.now() < deadline
       )
         await sleep(50);
+      const queries = () => warmedDb.snapshot().queries.reduce((sum, row) => sum + row.count, 0);
+      const before = queries();
       const response = await warmed.inject({ method: 'GET', url: `/products/${top.id}` });
       expect(response.headers['x-cache']).toBe('HIT');
       expect(response.json().id).toBe(top.id);
+      expect(queries(), 'served from Redis').toBe(before);
+      // Read where the warm wrote (this instance has no in-memory copy of it).
+      expect(await warmedCache.get({ namespace: PRODUCTS_NAMESPACE, id: String(second.id) })).toEqual(written);
     } finally {
       await warmed.close();
+      await cache.delete({ namespace: PRODUCTS_NAMESPACE, id: String(second.id) });
+    }
+  });
+
+  it('answers a fresh entry another instance stored in Redis without the database, then from memory', async () => {
+    const other = await createTestApp();
+    try {
+      expect((await other.inject({ method: 'GET', url: '/products/107' })).headers['x-cache']).toBe('MISS');
+      const counters = cache.stats.of(PRODUCTS_NAMESPACE);
+      const [l1Hits, l2Hits, before] = [counters.hits.l1, counters.hits.l2, queriesSoFar()];
+      expect((await get('/products/107')).headers['x-cache']).toBe('HIT');
+      expect((await get('/products/107')).headers['x-cache']).toBe('HIT');
+      expect([counters.hits.l2 - l2Hits, counters.hits.l1 - l1Hits]).toEqual([1, 1]);
+      expect(queriesSoFar()).toBe(before);
+    } finally {
+      await other.close();
     }
   });
 

@@ -5,6 +5,7 @@ import {
   masterNodes,
   unlinkKeys,
   whenReady,
+  withDeadline,
   type RedisClient,
   type RedisConnectionOptions,
 } from '../../common/redis/index.js';
@@ -24,23 +25,24 @@ type LockRedis = RedisClient & {
 };
 
 /**
- * Redis for the cache role behind a circuit breaker. Commands fail fast (no offline queue, tight
- * timeout); after `threshold` consecutive failures the circuit opens and every call answers
+ * Redis for the cache role behind a circuit breaker. Calls fail fast (no offline queue, a tight
+ * deadline); after `threshold` consecutive failures the circuit opens and every call answers
  * "unavailable" at once, so the cache degrades to L1 + loader instead of slowing requests.
  */
 export class RedisStore {
   readonly redis: LockRedis;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly logger = new Logger('Cache:redis');
+  private readonly deadlineMs: number;
 
   constructor(
     connection: RedisConnectionOptions,
     options: { commandTimeoutMs: number; threshold: number; halfOpenAfterMs: number },
     private readonly stats: CacheStats,
   ) {
+    this.deadlineMs = options.commandTimeoutMs;
     this.redis = createRedisClient(connection, {
       enableOfflineQueue: false,
-      commandTimeout: options.commandTimeoutMs,
       maxRetriesPerRequest: 0,
       connectTimeout: 1_000,
       retryStrategy: (times) => Math.min(times * 100, 1_000),
@@ -59,10 +61,18 @@ export class RedisStore {
     });
   }
 
-  /** Runs a command; `{ ok: false }` when Redis failed or the circuit is open (never throws). */
-  async attempt<T>(command: (redis: LockRedis) => Promise<T>): Promise<Attempt<T>> {
+  /**
+   * Runs a call (one round trip, or one pipelined wave per slot) within the deadline (the
+   * `commandTimeoutMs` option unless given); `{ ok: false }` when Redis failed, the deadline passed,
+   * or the circuit is open (never throws). A deadline rather than ioredis' `commandTimeout`: after
+   * a CPU stall that one fails every command in flight, and the circuit would open for nothing.
+   */
+  async attempt<T>(
+    command: (redis: LockRedis) => Promise<T>,
+    { deadlineMs = this.deadlineMs } = {},
+  ): Promise<Attempt<T>> {
     try {
-      return { ok: true, value: await this.breaker.execute(() => command(this.redis)) };
+      return { ok: true, value: await this.breaker.execute(() => withDeadline(command(this.redis), deadlineMs)) };
     } catch (error) {
       if (this.breaker.state !== CircuitState.Open || !(error as Error).name?.includes('BrokenCircuit'))
         this.stats.redisErrors++;
