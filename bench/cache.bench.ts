@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { apiEnv } from './lib/api-env.js';
 import { median, table } from './lib/measure.js';
-import { load, type LoadResult } from './lib/load.js';
+import { loadMix, type MixResult } from './lib/load.js';
 import { ensureBuilt, startApi, stopApi } from './lib/server.js';
 
 const ROUNDS = 2;
@@ -21,16 +21,16 @@ const cases: [string, Record<string, string>][] = [
 ];
 
 ensureBuilt();
-const randomPath = () => `/products/${1 + Math.floor(Math.random() * HOT_IDS)}`;
-const results = new Map<string, LoadResult[]>();
+const randomProduct = () => ({ path: `/products/${1 + Math.floor(Math.random() * HOT_IDS)}` });
+const results = new Map<string, MixResult[]>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, extra] of cases) {
     const port = 3300 + cases.findIndex(([caseName]) => caseName === name);
     const api = await startApi(port, { ...env, ...extra });
     try {
       const base = `http://127.0.0.1:${port}`;
-      await load(base, randomPath, { durationS: 2 }); // warm-up: fills the cache, JITs the paths
-      results.set(name, [...(results.get(name) ?? []), await load(base, randomPath, { durationS: DURATION_S })]);
+      await loadMix(base, randomProduct, { durationS: 2 }); // warm-up: fills the cache, JITs the paths
+      results.set(name, [...(results.get(name) ?? []), await loadMix(base, randomProduct, { durationS: DURATION_S })]);
     } finally {
       await stopApi(api);
     }
@@ -45,8 +45,8 @@ const rows = cases.map(([name]) => {
   return {
     case: name,
     'req/s (median)': Math.round(rpsOf(name)),
-    'p50 ms': median(runs.map((run) => run.p50)),
-    'p99 ms': median(runs.map((run) => run.p99)),
+    'p50 ms': Math.round(median(runs.map((run) => run.p50)) * 10) / 10,
+    'p99 ms': Math.round(median(runs.map((run) => run.p99)) * 10) / 10,
     'errors/non-2xx': runs.reduce((sum, run) => sum + run.errors + run.non2xx, 0),
     'vs no cache': (rpsOf(name) / uncached).toFixed(2),
     'vs L2 hit': (rpsOf(name) / l2).toFixed(2),
