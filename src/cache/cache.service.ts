@@ -162,7 +162,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   /**
    * A fresh copy from Redis (kept in L1 from then on), or `undefined`: the fast path's second
    * step when memory lacks the key. Only hits are counted; a miss is counted by the
-   * `getOrSetEntry` that follows.
+   * `getOrSetEntry` that follows (a stale entry is in L1 by then; an absent one costs that call a
+   * second GET, small beside the load it leads to).
    */
   async peekShared<T>(key: CacheKey): Promise<FreshCopy<T> | undefined> {
     if (this.options.enabled === false) return undefined;
