@@ -8,17 +8,12 @@ export type RedisClient = Redis | Cluster;
 
 /**
  * What a user of Redis tunes, in ioredis' own terms; on a cluster they apply to every node's
- * connection, and `retryStrategy` also to rediscovering the cluster.
+ * connection, and `retryStrategy` also to rediscovering the cluster. No `commandTimeout`: bound
+ * calls with `withDeadline`, which survives a CPU stall.
  */
 export type RedisClientOptions = Pick<
   RedisOptions,
-  | 'enableOfflineQueue'
-  | 'commandTimeout'
-  | 'connectTimeout'
-  | 'maxRetriesPerRequest'
-  | 'retryStrategy'
-  | 'lazyConnect'
-  | 'connectionName'
+  'enableOfflineQueue' | 'connectTimeout' | 'maxRetriesPerRequest' | 'retryStrategy' | 'lazyConnect' | 'connectionName'
 >;
 
 /**

@@ -2,10 +2,14 @@ import { Logger } from '@nestjs/common';
 import {
   createRedisClient,
   whenReady,
+  withDeadline,
   type RedisClient,
   type RedisConnectionOptions,
 } from '../../common/redis/index.js';
 import { LAST_WRITE_KEY_PREFIX } from '../database.constants.js';
+
+/** How long a lookup may take; past it the request goes on without the position. */
+const DEADLINE_MS = 50;
 
 /**
  * Each user's last write position in Redis, so a client that ignores the consistency token still
@@ -24,7 +28,6 @@ export class LastWriteStore {
     this.redis = connection
       ? createRedisClient(connection, {
           enableOfflineQueue: false,
-          commandTimeout: 50,
           maxRetriesPerRequest: 0,
           lazyConnect: false,
         })
@@ -39,14 +42,19 @@ export class LastWriteStore {
 
   async get(userId: string): Promise<string | null> {
     if (!this.redis) return null;
-    return this.redis.get(LAST_WRITE_KEY_PREFIX + userId).catch((error) => {
+    // A deadline, not ioredis' `commandTimeout`: after a CPU stall that one fails every lookup in
+    // flight, and those users' reads could go to a replica behind their own writes.
+    return withDeadline(this.redis.get(LAST_WRITE_KEY_PREFIX + userId), DEADLINE_MS).catch((error: Error) => {
       this.warnOnce(error);
       return null;
     });
   }
 
   async set(userId: string, lsn: string): Promise<void> {
-    await this.redis?.set(LAST_WRITE_KEY_PREFIX + userId, lsn, 'PX', this.ttlMs).catch((error) => this.warnOnce(error));
+    if (!this.redis) return;
+    await withDeadline(this.redis.set(LAST_WRITE_KEY_PREFIX + userId, lsn, 'PX', this.ttlMs), DEADLINE_MS).catch(
+      (error: Error) => this.warnOnce(error),
+    );
   }
 
   async close(): Promise<void> {
