@@ -18,7 +18,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { encodeCursor } from '../src/common/pagination/keyset-cursor.js';
-import { createRedisClient } from '../src/common/redis/index.js';
+import { CacheService } from '../src/cache/cache.service.js';
+import { loadAppConfig } from '../src/config/load-app-config.js';
+import { redisConnection } from '../src/config/redis-connection.js';
+import { PRODUCTS_NAMESPACE } from '../src/products/products.service.js';
 import { apiEnv } from './lib/api-env.js';
 import { ensureBenchDatabase } from './lib/bench-db.js';
 import { BenchQueues, stockUp } from './lib/checkout-fixtures.js';
@@ -171,9 +174,12 @@ await withServer(
   },
 );
 const docsRedis = new Redis(docsRedisUrl);
-const apiCacheRedis = createRedisClient(
-  env.REDIS_CACHE_URL ? { url: env.REDIS_CACHE_URL } : { clusterNodes: env.REDIS_CACHE_CLUSTER_NODES.split(',') },
-);
+// The API's product cache, as the API names it (to start a case from an empty one).
+const apiCache = new CacheService({
+  redis: redisConnection(loadAppConfig(env), 'cache'),
+  prefix: 'store-api:production',
+});
+await apiCache.onModuleInit(); // connected: a bump must reach Redis
 
 try {
   for (let round = 1; round <= ROUNDS; round++) {
@@ -208,7 +214,7 @@ try {
       },
     );
     // The traffic-only case starts from an empty product cache: the namespace moves to a new version.
-    await apiCacheRedis.incr('store-api:production:ns:products');
+    await apiCache.bumpNamespace(PRODUCTS_NAMESPACE);
     await withServer(
       () => startApi(PORT.api, env),
       async () => {
@@ -287,7 +293,7 @@ try {
   await Promise.all([stopApi(worker), stopApi(gateway), stopApi(sink)]);
   await queues.close();
   docsRedis.disconnect();
-  apiCacheRedis.disconnect();
+  apiCache.onApplicationShutdown();
 }
 
 /** Page 1 vs keyset vs OFFSET at the SQL level on a replica (the API has no offset pages, by design). */

@@ -1,5 +1,7 @@
-import { Queue } from 'bullmq';
+import { Queue, type ConnectionOptions } from 'bullmq';
 import type pg from 'pg';
+import { loadAppConfig } from '../../src/config/load-app-config.js';
+import { queueConnection, releaseQueueConnection } from '../../src/queues/queue-connection.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../../src/queues/queues.constants.js';
 
 /** Ample stock on the first `count` active products, so no checkout waits on one row or runs out; their ids. */
@@ -19,15 +21,18 @@ export class BenchQueues {
   private constructor(
     private readonly sql: pg.Client,
     private readonly queues: Queue[],
+    private readonly connection: ConnectionOptions,
   ) {}
 
+  /** `env`: the API's (one queue Redis or a cluster, as the API and worker use it). */
   static async emptied(sql: pg.Client, env: Record<string, string>): Promise<BenchQueues> {
     await sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
+    const connection = queueConnection(loadAppConfig(env));
     const queues = [CHARGES_QUEUE, EMAILS_QUEUE].map(
-      (name) => new Queue(name, { connection: { url: env.REDIS_QUEUE_URL }, prefix: env.QUEUE_PREFIX }),
+      (name) => new Queue(name, { connection, prefix: env.QUEUE_PREFIX }),
     );
     for (const queue of queues) await queue.obliterate({ force: true });
-    return new BenchQueues(sql, queues);
+    return new BenchQueues(sql, queues, connection);
   }
 
   /** Resolves once no outbox event is due and no job waits, runs or is delayed. */
@@ -43,7 +48,8 @@ export class BenchQueues {
     throw new Error(`the worker did not catch up within ${timeoutMs / 1000} s`);
   }
 
-  close(): Promise<void[]> {
-    return Promise.all(this.queues.map((queue) => queue.close()));
+  async close(): Promise<void> {
+    await Promise.all(this.queues.map((queue) => queue.close()));
+    releaseQueueConnection(this.connection);
   }
 }
