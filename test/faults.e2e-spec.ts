@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createFakeGateway, type Charge } from '../dev/fake-payment-gateway.js';
 import { createSmtpSink } from '../dev/smtp-sink.js';
-import { startApi, startWorker, type ApiProcess, type AppProcess } from './support/app-process.js';
+import { loginOver, startApi, startWorker, type ApiProcess, type AppProcess } from './support/app-process.js';
 import { startCacheRedis, stopCacheRedis } from './support/cache-redis.js';
 import { startReplica, stopReplica } from './support/replicas.js';
 import { connect } from './support/sql.js';
@@ -87,14 +87,7 @@ describe('fault suite: nothing accepted is lost or doubled (e2e: real processes 
     apis.push(await startApi(3931, common), await startApi(3932, { ...common, CHECKOUT_CHARGE_MODE: 'deferred' }));
     worker = await startWorker(workerEnv);
     tokens = await Promise.all(
-      Array.from({ length: BUYERS }, async (_, i) => {
-        const response = await fetch(`${apis[0].base}/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: `user${60 + i}@example.com`, password: 'password' }),
-        });
-        return `Bearer ${((await response.json()) as { accessToken: string }).accessToken}`;
-      }),
+      Array.from({ length: BUYERS }, (_, i) => loginOver(apis[0], `user${60 + i}@example.com`)),
     );
   }, 90_000);
 

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { createFakeGateway } from '../dev/fake-payment-gateway.js';
-import { startApi } from './support/app-process.js';
+import { loginOver, startApi } from './support/app-process.js';
 import { createTestApp, login } from './support/test-app.js';
 
 describe('HTTP hardening (e2e)', () => {
@@ -98,17 +98,11 @@ describe('graceful shutdown (the built API as a process)', () => {
     });
     const { base } = api;
     try {
-      const loggedIn = await fetch(`${base}/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'user8@example.com', password: 'password' }),
-      });
-      expect(loggedIn.status, api.output()).toBe(200);
-      const session = await loggedIn.json();
+      const authorization = await loginOver(api, 'user8@example.com');
       const slow = fetch(`${base}/checkout`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${session.accessToken}`,
+          authorization,
           'content-type': 'application/json',
           'idempotency-key': `shutdown-${Date.now()}`,
         },

@@ -69,3 +69,18 @@ export async function startApi(port: number, env: Record<string, string> = {}): 
   );
   return { ...api, base };
 }
+
+/**
+ * Logs in over HTTP (seeded password); the `Bearer …` authorization value. `headers`: e.g. an
+ * API key of the caller's own, since the auth limit counts per key, else per IP.
+ */
+export async function loginOver(api: ApiProcess, email: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await fetch(`${api.base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ email, password: 'password' }),
+  });
+  const session = (await response.json()) as { accessToken?: string };
+  expect(response.status, JSON.stringify(session)).toBe(200);
+  return `Bearer ${session.accessToken}`;
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
-import { encode, type Caller, type Probe } from './hostile-input.js';
+import { encode, hex, json, type Caller, type Probe } from './hostile-input.js';
 import { testConfig } from './test-app.js';
 
 /** Signs a JWT with the test secret (or another), or with `alg: none`. */
@@ -43,8 +43,6 @@ export const badCaller: fc.Arbitrary<Caller> = fc.constantFrom<Caller>(
   ...BAD_AUTHORIZATIONS.map((authorization) => ({ authorization })),
 );
 
-const json = (value: unknown) => ({ json: value });
-
 /** Valid requests on every private route (those that write included). */
 const PRIVATE_ROUTES: (Omit<Probe, 'caller'> & { admin: boolean })[] = [
   { method: 'GET', url: '/me', admin: false },
@@ -85,7 +83,7 @@ export const unauthorized: fc.Arbitrary<Probe> = fc
   .tuple(
     fc.constantFrom(...PRIVATE_ROUTES),
     fc.oneof({ weight: 4, arbitrary: badCaller }, fc.constantFrom<Caller>('customer', 'anonymous')),
-    fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 10, maxLength: 10 }),
+    hex,
   )
   .filter(([route, caller]) => route.admin || caller !== 'customer')
   .map(([{ admin: _admin, ...route }, caller, key]) => ({

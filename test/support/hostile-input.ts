@@ -24,6 +24,12 @@ export interface Probe {
   expect?: number[] | 'rejected';
 }
 
+/** A JSON body for a probe. */
+export const json = (value: unknown): Probe['body'] => ({ json: value });
+
+/** Ten hex characters: a fresh, harmless suffix (idempotency keys, API keys, emails). */
+export const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 10, maxLength: 10 });
+
 /** Strings that have broken parsers, query builders and validators somewhere. */
 const NASTY = [
   "' OR 1=1 --",

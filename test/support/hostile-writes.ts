@@ -7,8 +7,10 @@ import {
   existingId,
   headerSafe,
   hostileJson,
+  hex,
   hostileNumber,
   hostileText,
+  json,
   missingId,
   percent,
   type Caller,
@@ -25,7 +27,6 @@ import { ADMIN_EMAIL, testConfig } from './test-app.js';
 
 const BODY_LIMIT = testConfig().HTTP_BODY_LIMIT_BYTES;
 
-const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 10, maxLength: 10 });
 const notAString = fc.oneof(
   hostileNumber,
   fc.constantFrom(null, true, false, [], {}, { $gt: '' }, { $ne: null }, ['admin@example.com']),
@@ -224,7 +225,6 @@ const badKey = fc
   .map((key) => (key === undefined ? undefined : headerSafe(key)))
   .filter((key) => key === undefined || !VALID_KEY.test(key.trim()));
 
-const json = (value: unknown) => ({ json: value });
 const write = (
   method: Method,
   url: string,

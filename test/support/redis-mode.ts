@@ -7,6 +7,8 @@ import {
   whenReady,
 } from '../../src/common/redis/index.js';
 import type { Redis } from 'ioredis';
+import { redisConnection } from '../../src/config/redis-connection.js';
+import { testConfig } from './test-app.js';
 
 /**
  * The Redis topologies the cache, rate-limit and queue suites run on: the single servers of
@@ -27,16 +29,12 @@ export function redisEnv(mode: RedisMode): Record<string, string> {
 
 /** The cache role's connection in a mode, for code under test built by hand. */
 export function cacheRedis(mode: RedisMode): RedisConnectionOptions {
-  return mode === 'single'
-    ? { url: 'redis://127.0.0.1:6380' }
-    : { clusterNodes: CLUSTER_NODES.map((node) => `redis://${node}`) };
+  return redisConnection(testConfig(redisEnv(mode)), 'cache');
 }
 
 /** A plain client on a role, for assertions about what landed in Redis. */
 export function inspectRedis(mode: RedisMode, role: 'cache' | 'queue'): RedisClient {
-  return createRedisClient(
-    role === 'cache' || mode === 'cluster' ? cacheRedis(mode) : { url: 'redis://127.0.0.1:6379' },
-  );
+  return createRedisClient(redisConnection(testConfig(redisEnv(mode)), role));
 }
 
 /** The servers that hold keys (each master of a cluster), once the client knows them. */
