@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
@@ -10,7 +10,7 @@ import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { RateLimitGuard, RateLimitModule } from './rate-limit/index.js';
+import { RateLimitModule } from './rate-limit/index.js';
 import { ConsistencyInterceptor } from './database/index.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ProductsModule } from './products/products.module.js';
@@ -23,6 +23,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config),
+        // The HTTP edge reads every route's decorators once at start-up.
+        DiscoveryModule,
         RateLimitModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (app: AppConfig) => ({
@@ -34,8 +36,10 @@ export class AppModule {
             policies: {
               default: { limit: app.RATE_LIMIT_DEFAULT, failClosed: !app.RATE_LIMIT_FAIL_OPEN },
               auth: { limit: app.RATE_LIMIT_AUTH, failClosed: !app.RATE_LIMIT_AUTH_FAIL_OPEN },
+              account: { limit: app.RATE_LIMIT_ACCOUNT, failClosed: !app.RATE_LIMIT_AUTH_FAIL_OPEN },
               search: { limit: app.RATE_LIMIT_SEARCH, failClosed: !app.RATE_LIMIT_FAIL_OPEN },
             },
+            lease: { max: app.RATE_LIMIT_LEASE_MAX },
           }),
         }),
         AuthModule,
@@ -49,9 +53,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        // Rate limits, API keys and cache hits are the HTTP edge's (src/edge), before Nest.
         { provide: APP_GUARD, useExisting: AuthGuard },
-        // After the auth guard: a signed-in caller is limited as a user, not as an IP.
-        { provide: APP_GUARD, useExisting: RateLimitGuard },
         // Outermost first: cache loaders run inside the request's consistency context.
         { provide: APP_INTERCEPTOR, useExisting: ConsistencyInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: CacheInterceptor },

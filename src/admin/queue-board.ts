@@ -1,72 +1,105 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BoardAdapter } from '@bull-board/fastify';
-import { getQueueToken } from '@nestjs/bullmq';
-import { ForbiddenException, HttpException } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply } from 'fastify';
+import { HttpException, UnauthorizedException } from '@nestjs/common';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queue } from 'bullmq';
-import { AuthService } from '../auth/auth.service.js';
-import { PROBLEM_CONTENT_TYPE, toProblemDetails } from '../common/http/index.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
+import type { AuthService } from '../auth/auth.service.js';
+import { PROBLEM_CONTENT_TYPE, ProblemException, sendProblem, toProblemDetails } from '../common/http/index.js';
+import type { RateLimitService } from '../rate-limit/index.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
-/**
- * Bull Board at /admin/queues, for admins only: a bearer token, or Basic email:password so that a
- * browser can open it (it prompts, then resends the credentials with each of the board's calls).
- * Outside Nest's router (Bull Board is a Fastify plugin), so the admin check is a hook on its scope.
- */
-export async function mountQueueBoard(app: NestFastifyApplication): Promise<void> {
-  const auth = app.get(AuthService);
-  const board = new BoardAdapter();
-  board.setBasePath(QUEUE_BOARD_PATH);
-  createBullBoard({
-    queues: [CHARGES_QUEUE, EMAILS_QUEUE].map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
-    serverAdapter: board,
-    options: { uiConfig: { boardTitle: 'store-api queues' } },
-  });
-  const fastify = app.getHttpAdapter().getInstance();
-  await fastify.register(async (scope) => {
-    scope.addHook('onRequest', async (request, reply) => {
-      try {
-        const header = request.headers.authorization;
-        if (!header) throw new HttpException('Admin credentials required (bearer token or Basic).', 401);
-        const user = await auth.userOf(header, { basic: true });
-        if (user.role !== 'admin') throw new ForbiddenException('The queue board is for admins only.');
-      } catch (error) {
-        const details = { ...toProblemDetails(error), instance: QUEUE_BOARD_PATH };
-        if (details.status === 401) reply.header('www-authenticate', 'Basic realm="store-api queues", charset="UTF-8"');
-        return reply.code(details.status).type(PROBLEM_CONTENT_TYPE).send(details);
-      }
-    });
-    scope.addHook('onSend', async (request, reply, payload) => boardErrorAsProblem(request.url, reply, payload));
-    await scope.register(board.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });
-  });
-}
+/** One answer for a missing, wrong or non-admin login: the board does not say which it was. */
+const DENIED = 'Admin credentials required (a bearer token or Basic email:password of an admin).';
 
 /**
- * Bull Board answers its own errors (unknown queue or job, bad query) as `{ error: { key } }`:
- * those become problem documents like every other error, keeping the board's members (RFC 9457
- * extensions) for its UI.
+ * Bull Board at /admin/queues, for admins only: a bearer token (verified by the edge), or Basic
+ * email:password so that a browser can open it (it prompts, then resends the credentials with each
+ * of the board's calls). A Basic password is checked as a login is — under the `auth` limit of
+ * the caller and the per-account limit — then remembered for a minute.
  */
-function boardErrorAsProblem(url: string, reply: FastifyReply, payload: unknown): unknown {
-  const type = String(reply.getHeader('content-type') ?? '');
-  if (reply.statusCode < 400 || type.startsWith(PROBLEM_CONTENT_TYPE) || typeof payload !== 'string') return payload;
-  let board: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(payload);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) board = parsed as Record<string, unknown>;
-  } catch {
-    // Not JSON: the problem says what the status says.
+export class QueueBoard {
+  private readonly board = new BoardAdapter();
+
+  constructor(
+    queues: Queue[],
+    private readonly auth: AuthService,
+    private readonly limits: RateLimitService,
+  ) {
+    this.board.setBasePath(QUEUE_BOARD_PATH);
+    createBullBoard({
+      queues: queues.map((queue) => new BullMQAdapter(queue)),
+      serverAdapter: this.board,
+      options: { uiConfig: { boardTitle: 'store-api queues' } },
+    });
   }
-  const key = (board.error as { key?: unknown } | undefined)?.key;
-  const detail = typeof key === 'string' ? `Queue board: ${key}` : 'The queue board refused the request.';
-  const problem = {
-    ...board,
-    ...toProblemDetails(new HttpException(detail, reply.statusCode)),
-    instance: url.split('?')[0],
-  };
-  void reply.type(PROBLEM_CONTENT_TYPE);
-  return JSON.stringify(problem);
+
+  /** The board's own routes (register with `prefix: QUEUE_BOARD_PATH`). */
+  get plugin(): FastifyPluginCallback {
+    return this.board.registerPlugin() as FastifyPluginCallback;
+  }
+
+  /** `onRequest` of the board's scope: admins pass; anyone else gets the same 401. */
+  async authorize(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    try {
+      const user = request.user ?? (await this.basicUser(request));
+      if (user?.role !== 'admin') throw new UnauthorizedException(DENIED);
+    } catch (error) {
+      const details = toProblemDetails(error);
+      if (details.status === 401) {
+        details.detail = DENIED;
+        reply.header('www-authenticate', 'Basic realm="store-api queues", charset="UTF-8"');
+      }
+      return void sendProblem(request, reply, error, details);
+    }
+  }
+
+  private async basicUser(request: FastifyRequest) {
+    const [scheme = '', credentials = ''] = request.headers.authorization?.split(' ') ?? [];
+    if (scheme.toLowerCase() !== 'basic' || !credentials) return undefined;
+    const known = this.auth.knownBasic(credentials);
+    if (known) return known;
+    // A password check: counted as a login attempt of this caller.
+    if (this.limits.enabled && request.clientIdentity) {
+      const decision = await this.limits.consume('auth', request.clientIdentity.client);
+      if (!decision.allowed)
+        throw decision.unavailable
+          ? new ProblemException(503, 'rate-limit-unavailable', 'Logins are paused; retry shortly.', undefined, 1)
+          : new ProblemException(
+              429,
+              'rate-limited',
+              'Too many login attempts; retry later.',
+              undefined,
+              decision.retryAfterS,
+            );
+    }
+    return this.auth.verifyBasic(credentials);
+  }
+
+  /**
+   * `onSend` of the board's scope. Bull Board answers its own errors (unknown queue or job, bad
+   * query) as `{ error: { key } }`: those become problem documents like every other error, keeping
+   * the board's members (RFC 9457 extensions) for its UI.
+   */
+  errorsAsProblems(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (reply.statusCode < 400 || type.startsWith(PROBLEM_CONTENT_TYPE) || typeof payload !== 'string') return payload;
+    let board: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = JSON.parse(payload);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) board = parsed as Record<string, unknown>;
+    } catch {
+      // Not JSON: the problem says what the status says.
+    }
+    const key = (board.error as { key?: unknown } | undefined)?.key;
+    const detail = typeof key === 'string' ? `Queue board: ${key}` : 'The queue board refused the request.';
+    const problem = {
+      ...board,
+      ...toProblemDetails(new HttpException(detail, reply.statusCode)),
+      instance: request.url.split('?')[0],
+    };
+    void reply.type(PROBLEM_CONTENT_TYPE);
+    return JSON.stringify(problem);
+  }
 }

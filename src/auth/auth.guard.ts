@@ -13,8 +13,10 @@ import { AuthService } from './auth.service.js';
 import type { AuthenticatedOptions } from './authenticated.decorator.js';
 
 /**
- * Reads the bearer token on every request (so public routes know the caller too, e.g. for
- * read-your-writes), and enforces `@Authenticated()`: 401 without a valid token, 403 without the role.
+ * Enforces `@Authenticated()`: 401 without a valid bearer token, 403 without the role. The HTTP
+ * edge has already verified the token (`request.user`) for every request, public ones included
+ * (rate limits and read-your-writes follow the user); where no edge ran (an app without it), the
+ * token is verified here.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -23,28 +25,27 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser | null }>();
     const required = this.reflector.getAllAndOverride<AuthenticatedOptions | undefined>(AUTHENTICATED, [
       context.getHandler(),
       context.getClass(),
     ]);
-    const header = request.headers.authorization;
-    if (header) request.user = await this.verify(header, required !== undefined);
+    if (request.user === undefined) request.user = this.userOf(request.headers.authorization) ?? null;
     if (!required) return true;
-    if (!request.user) throw new UnauthorizedException('This route needs a bearer access token (POST /auth/login).');
+    if (!request.user)
+      throw new UnauthorizedException(
+        request.headers.authorization
+          ? 'The access token is invalid or expired.'
+          : 'This route needs a bearer access token (POST /auth/login).',
+      );
     if (required.admin && request.user.role !== 'admin') throw new ForbiddenException('This route is for admins only.');
     return true;
   }
 
-  private async verify(header: string, required: boolean): Promise<AuthUser | undefined> {
-    try {
-      return await this.auth.userOf(header);
-    } catch (error) {
-      // A bad token on a public route is ignored; on a protected one it is a 401.
-      if (required) throw error;
-      return undefined;
-    }
+  private userOf(header: string | undefined): AuthUser | undefined {
+    const [scheme, token] = header?.split(' ') ?? [];
+    return scheme?.toLowerCase() === 'bearer' && token ? this.auth.userOfBearer(token) : undefined;
   }
 }

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/index.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { PasswordHasher } from './password-hasher.js';
 
 @Module({
   imports: [
@@ -17,7 +18,7 @@ import { AuthService } from './auth.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AuthGuard],
+  providers: [AuthService, AuthGuard, PasswordHasher],
   exports: [AuthGuard, AuthService],
 })
 export class AuthModule {}

@@ -2,13 +2,15 @@ import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/co
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { JwtService } from '@nestjs/jwt';
-import { hash, verify } from '@node-rs/argon2';
+import { ProblemException } from '../common/http/index.js';
 import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
 import type { User } from '../generated/prisma/client.js';
+import { RateLimitService } from '../rate-limit/index.js';
 import { toUserDto, type UserDto } from '../users/user.dto.js';
 import type { AuthUser } from './auth-user.js';
 import { loginBody, type LoginBody, type RegisterBody } from './auth.schemas.js';
+import { PasswordHasher } from './password-hasher.js';
 
 export interface Session {
   accessToken: string;
@@ -19,19 +21,21 @@ export interface Session {
 
 @Injectable()
 export class AuthService {
-  /** Verified against when the email is unknown, so that both cases take the same time. */
-  private readonly dummyHash = hash('no-such-user-password');
   /** Basic credentials verified lately (by hash): a browser resends them with every request. */
   private readonly basicVerified = new LRUCache<string, AuthUser>({ max: 1_000, ttl: 60_000 });
+  /** Bearer tokens verified lately: a client sends the same one with every request until it expires. */
+  private readonly bearerVerified = new LRUCache<string, AuthUser & { expiresAt: number }>({ max: 10_000 });
 
   constructor(
     private readonly db: Db,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
+    private readonly passwords: PasswordHasher,
+    private readonly limits: RateLimitService,
   ) {}
 
   async register({ email, password, name }: RegisterBody): Promise<Session> {
-    const passwordHash = await hash(password); // argon2id, OWASP parameters (m=19 MiB, t=2)
+    const passwordHash = await this.passwords.hash(password);
     try {
       const user = await this.db.primary.user.create({ data: { email, name, passwordHash } });
       return this.session(user);
@@ -43,22 +47,56 @@ export class AuthService {
   }
 
   async login({ email, password }: LoginBody): Promise<Session> {
+    await this.countAttempt(email);
     // The primary: a user who just registered must be able to log in at once.
     const user = await this.db.primary.user.findUnique({ where: { email } });
-    const stored = user?.passwordHash.startsWith('$argon2') ? user.passwordHash : await this.dummyHash;
-    const valid = await verify(stored, password).catch(() => false);
+    const valid = await this.passwords.verify(user?.passwordHash, password);
     if (!user || !valid) throw new UnauthorizedException('Wrong email or password.');
     return this.session(user);
   }
 
+  /**
+   * Password guesses are limited per account too (the `account` policy), whatever IPs and keys
+   * they come from. @throws ProblemException 429, or 503 when the count cannot be kept
+   */
+  private async countAttempt(email: string): Promise<void> {
+    if (!this.limits.enabled) return;
+    const account = `account:${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
+    const decision = await this.limits.consume('account', account);
+    if (decision.allowed) return;
+    if (decision.unavailable)
+      throw new ProblemException(503, 'rate-limit-unavailable', 'Logins are paused; retry shortly.', undefined, 1);
+    throw new ProblemException(
+      429,
+      'rate-limited',
+      `Too many login attempts for this account; retry in ${decision.retryAfterS} s.`,
+      undefined,
+      decision.retryAfterS,
+    );
+  }
+
+  /**
+   * The user of a bearer access token, or `undefined` if it is invalid or expired. Synchronous:
+   * recently verified tokens are remembered until they expire (HMAC and JSON once per token).
+   */
+  userOfBearer(token: string): AuthUser | undefined {
+    const known = this.bearerVerified.get(token);
+    if (known) return Date.now() < known.expiresAt ? { id: known.id, role: known.role } : undefined;
+    try {
+      const payload = this.jwt.verify<{ sub: string; role: AuthUser['role']; exp: number }>(token);
+      const user: AuthUser = { id: Number(payload.sub), role: payload.role };
+      this.bearerVerified.set(token, { ...user, expiresAt: payload.exp * 1000 });
+      return user;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The user of a bearer access token. @throws UnauthorizedException */
   async verifyBearer(token: string): Promise<AuthUser> {
-    try {
-      const payload = await this.jwt.verifyAsync<{ sub: string; role: AuthUser['role'] }>(token);
-      return { id: Number(payload.sub), role: payload.role };
-    } catch {
-      throw new UnauthorizedException('The access token is invalid or expired.');
-    }
+    const user = this.userOfBearer(token);
+    if (!user) throw new UnauthorizedException('The access token is invalid or expired.');
+    return user;
   }
 
   /**
@@ -70,9 +108,16 @@ export class AuthService {
     if (scheme.toLowerCase() === 'bearer' && credentials) return this.verifyBearer(credentials);
     if (!basic || scheme.toLowerCase() !== 'basic' || !credentials)
       throw new UnauthorizedException('The Authorization header must be "Bearer <access token>".');
-    const cacheKey = createHash('sha256').update(credentials).digest('base64');
-    const known = this.basicVerified.get(cacheKey);
-    if (known) return known;
+    return this.knownBasic(credentials) ?? this.verifyBasic(credentials);
+  }
+
+  /** The user of Basic credentials verified within the last minute, if any (no password check). */
+  knownBasic(credentials: string): AuthUser | undefined {
+    return this.basicVerified.get(basicCacheKey(credentials));
+  }
+
+  /** Checks Basic credentials as a login would (per-account limit, argon2). @throws UnauthorizedException */
+  async verifyBasic(credentials: string): Promise<AuthUser> {
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const separator = decoded.indexOf(':');
     // Validated as a login body would be: a NUL in the email would fail the query (a 500), not the login.
@@ -80,7 +125,7 @@ export class AuthService {
     if (separator < 0 || !login.success) throw new UnauthorizedException('Wrong email or password.');
     const { user } = await this.login(login.data);
     const verified: AuthUser = { id: user.id, role: user.role };
-    this.basicVerified.set(cacheKey, verified);
+    this.basicVerified.set(basicCacheKey(credentials), verified);
     return verified;
   }
 
@@ -94,4 +139,8 @@ export class AuthService {
     const accessToken = await this.jwt.signAsync({ sub: String(user.id), role: user.role });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.config.JWT_TTL_S, user: toUserDto(user) };
   }
+}
+
+function basicCacheKey(credentials: string): string {
+  return createHash('sha256').update(credentials).digest('base64');
 }

@@ -1,12 +1,17 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigurableCacheModule } from './cache.module-definition.js';
 import { CacheService } from './cache.service.js';
-import { CacheInterceptor } from './interceptors/cache.interceptor.js';
+import { CacheFastPath } from './http/cache-fast-path.js';
+import { CacheInterceptor } from './http/cache.interceptor.js';
 
 /**
  * L1 + L2 cache with bus-synced invalidation and stampede protection. Register `CacheInterceptor`
- * globally (APP_INTERCEPTOR) for `@Cacheable` / `@CacheEvict`.
+ * globally (APP_INTERCEPTOR) for `@Cacheable` / `@CacheEvict`; an HTTP edge may answer fresh hits
+ * of public `@Cacheable` routes before Nest with `CacheFastPath`.
  */
 @Global()
-@Module({ providers: [CacheService, CacheInterceptor], exports: [CacheService, CacheInterceptor] })
+@Module({
+  providers: [CacheService, CacheInterceptor, CacheFastPath],
+  exports: [CacheService, CacheInterceptor, CacheFastPath],
+})
 export class CacheModule extends ConfigurableCacheModule {}

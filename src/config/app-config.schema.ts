@@ -149,6 +149,10 @@ const appConfigFields = z.object({
   RATE_LIMIT_DEFAULT: int(1, 10_000_000, 100),
   RATE_LIMIT_AUTH: int(1, 10_000_000, 5),
   RATE_LIMIT_SEARCH: int(1, 10_000_000, 30),
+  // Logins per account (email) per window, whatever IPs or keys they come from.
+  RATE_LIMIT_ACCOUNT: int(1, 10_000_000, 10),
+  // Requests of a client's budget an instance may take per Redis call and spend locally (0: none).
+  RATE_LIMIT_LEASE_MAX: int(0, 10_000, 20),
   // Redis unavailable: let requests through (true) or refuse them; auth refuses by default.
   RATE_LIMIT_FAIL_OPEN: bool(true),
   RATE_LIMIT_AUTH_FAIL_OPEN: bool(false),
@@ -164,6 +168,9 @@ const appConfigFields = z.object({
   HTTP_SLOW_REQUEST_MS: int(1, 3_600_000, 1_000),
   // Browser origins allowed to call the API (comma-separated); empty: no CORS headers at all.
   CORS_ORIGINS: commaList(),
+  // argon2 hashes at once (19 MiB each) and waiting behind them; past that, 503 with Retry-After.
+  PASSWORD_HASH_CONCURRENCY: int(1, 64, 2),
+  PASSWORD_HASH_QUEUE: int(0, 10_000, 32),
   HEALTH_CHECK_TIMEOUT_MS: int(10, 10_000, 300),
   HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
 });

@@ -1,14 +1,17 @@
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Counter, Histogram } from 'prom-client';
 import { OwnedMetrics } from './metric-registry.js';
+
+type Series = { duration: ReturnType<Histogram['labels']>; total: ReturnType<Counter['labels']> };
 
 /**
  * Request rate and latency by method, route template (never the raw URL: ids would explode the
- * label set) and status, from a Fastify hook: it also sees what the cache answers before Nest.
+ * label set) and status. `record` is called by the HTTP edge for every response, those the cache
+ * answers before Nest included.
  */
 @Injectable()
-export class HttpMetrics implements OnModuleInit, OnModuleDestroy {
+export class HttpMetrics implements OnModuleDestroy {
   private readonly metrics = new OwnedMetrics();
   private readonly duration = this.metrics.histogram({
     name: 'http_request_duration_seconds',
@@ -22,19 +25,20 @@ export class HttpMetrics implements OnModuleInit, OnModuleDestroy {
     labelNames: ['method', 'route', 'status_code'],
   });
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  /** Each label set's children, resolved once (prom-client hashes the labels on every call otherwise). */
+  private readonly series = new Map<string, Series>();
 
-  onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    fastify?.addHook('onResponse', async (request, reply) => {
-      const labels = {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status_code: String(reply.statusCode),
-      };
-      this.duration.observe(labels, reply.elapsedTime / 1000);
-      this.total.inc(labels);
-    });
+  record(request: FastifyRequest, reply: FastifyReply): void {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const name = `${request.method} ${route} ${reply.statusCode}`;
+    let series = this.series.get(name);
+    if (!series) {
+      const labels = [request.method, route, String(reply.statusCode)];
+      series = { duration: this.duration.labels(...labels), total: this.total.labels(...labels) };
+      this.series.set(name, series);
+    }
+    series.duration.observe(reply.elapsedTime / 1000);
+    series.total.inc();
   }
 
   onModuleDestroy(): void {

@@ -4,7 +4,7 @@ import { CacheService } from '../cache/index.js';
 import { Db } from '../database/index.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { ALL_QUEUES } from '../queues/queues.constants.js';
-import { RateLimitStats } from '../rate-limit/index.js';
+import { RateLimitService } from '../rate-limit/index.js';
 import { OwnedMetrics } from './metric-registry.js';
 
 type Labels = Record<string, string>;
@@ -26,7 +26,7 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly db: Db,
     private readonly cache: CacheService,
-    private readonly rateLimits: RateLimitStats,
+    private readonly limiter: RateLimitService,
     private readonly gateway: PaymentGateway,
     @Inject(ALL_QUEUES) private readonly queues: Queue[],
   ) {}
@@ -46,16 +46,29 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
     );
     this.database();
     this.cacheFamilies();
+    const rateLimits = this.limiter.stats;
     this.counterFrom('rate_limit_rejections_total', 'Requests refused (429) by policy', ['policy'], () =>
-      [...this.rateLimits.rejected].map(([policy, value]) => [{ policy }, value]),
+      [...rateLimits.rejected].map(([policy, value]) => [{ policy }, value]),
+    );
+    this.counterFrom(
+      'rate_limit_decisions_total',
+      'Rate-limit decisions (one per request and policy) by where they were made: a local lease, a Redis call, a refusal remembered locally',
+      ['decided_by'],
+      () => Object.entries(rateLimits.decided).map(([by, value]) => [{ decided_by: by }, value]),
+    );
+    this.counterFrom(
+      'rate_limit_redis_calls_total',
+      'Calls to the rate-limit Redis (each decides a batch of requests)',
+      [],
+      () => [[{}, this.limiter.redisCalls]],
     );
     this.counterFrom(
       'rate_limit_store_unavailable_total',
       'Requests decided without Redis, by outcome',
       ['outcome'],
       () => [
-        [{ outcome: 'fail_open' }, this.rateLimits.failOpen],
-        [{ outcome: 'fail_closed' }, this.rateLimits.failClosed],
+        [{ outcome: 'fail_open' }, rateLimits.failOpen],
+        [{ outcome: 'fail_closed' }, rateLimits.failClosed],
       ],
     );
     this.gaugeFrom(

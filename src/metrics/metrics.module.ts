@@ -14,5 +14,6 @@ import { MetricsController } from './metrics.controller.js';
     }),
   ],
   providers: [HttpMetrics, InfraMetrics],
+  exports: [HttpMetrics],
 })
 export class MetricsModule {}

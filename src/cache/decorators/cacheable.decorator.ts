@@ -1,6 +1,5 @@
-import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { MergeRouteConfig } from '../../common/http/route-config.js';
 import { CACHEABLE } from '../cache.constants.js';
 import type { CacheKey } from '../cache-keys.js';
 
@@ -23,9 +22,5 @@ export interface CacheableOptions {
   cacheControl?: string;
 }
 
-/**
- * Caches a GET handler's response: `X-Cache`, a strong `ETag`, `If-None-Match` → 304 from the cache.
- * The options also ride on the Fastify route, where the in-memory fast path finds them.
- */
-export const Cacheable = (options: CacheableOptions) =>
-  applyDecorators(SetMetadata(CACHEABLE, options), MergeRouteConfig({ [CACHEABLE]: options }));
+/** Caches a GET handler's response: `X-Cache`, a strong `ETag`, `If-None-Match` → 304 from the cache. */
+export const Cacheable = (options: CacheableOptions) => SetMetadata(CACHEABLE, options);

@@ -18,7 +18,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const details = toProblemDetails(exception);
-    details.instance = request.url.split('?')[0];
     if (details.status >= 500 && !(exception instanceof HttpException)) {
       this.logger.error(
         `${request.method} ${request.url} failed`,
@@ -28,8 +27,30 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // A deliberate 5xx (a dependency is down, a statement timed out): one line, no stack.
       this.logger.warn(`${request.method} ${request.url}: ${details.status} ${details.detail}`);
     }
-    void reply.status(details.status).header('content-type', PROBLEM_CONTENT_TYPE).send(details);
+    void sendProblem(request, reply, exception, details);
   }
+}
+
+/** A 503 that names no retry time still tells clients and load balancers when to come back. */
+const DEFAULT_RETRY_AFTER_S = 1;
+
+/**
+ * Answers with the problem document of `exception` (with `instance`, and `Retry-After` on 429/503:
+ * the exception's own, else one already on the reply, else 1 s for a 503). The one way errors are
+ * written, from the exception filter and from hooks that answer before Nest.
+ */
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  exception: unknown,
+  details: ProblemDetails = toProblemDetails(exception),
+): FastifyReply {
+  details.instance ??= request.url.split('?')[0];
+  const retryAfter = exception instanceof ProblemException ? exception.retryAfterS : undefined;
+  if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
+  else if (details.status === 503 && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', DEFAULT_RETRY_AFTER_S);
+  return reply.code(details.status).type(PROBLEM_CONTENT_TYPE).send(details);
 }
 
 /** The problem+json body for any thrown value (HTTP exceptions keep their status; others are a bare 500). */

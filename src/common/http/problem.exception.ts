@@ -4,13 +4,15 @@ import type { FieldError, ProblemDetails } from './problem-details.js';
 
 export const PROBLEM_BASE = 'https://store-api.dev/problems/';
 
-/** An HTTP error with a problem `type` slug and optional field errors. */
+/** An HTTP error with a problem `type` slug, optional field errors, and when to retry (429/503). */
 export class ProblemException extends HttpException {
   constructor(
     status: number,
     readonly slug: string,
     detail: string,
     readonly errors?: FieldError[],
+    /** Seconds, sent as `Retry-After`. */
+    readonly retryAfterS?: number,
   ) {
     super(detail, status);
   }

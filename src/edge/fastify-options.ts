@@ -1,0 +1,29 @@
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { sendProblem } from '../common/http/index.js';
+import type { AppConfigValues } from '../config/index.js';
+
+/** A client's request id is kept only if it is a sane token; anything else is replaced. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Fastify's own options: body limit, trusted proxies (which decide `request.ip`, hence the
+ * rate-limit bucket of anonymous clients), request ids (accepted or generated), and problem
+ * documents for the errors Fastify's router answers by itself (a URL it cannot decode, a path
+ * parameter over 100 characters), which never reach Nest's exception filter.
+ */
+export function fastifyOptions(config: AppConfigValues): FastifyServerOptions {
+  return {
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    requestIdHeader: false,
+    genReqId: (request: { headers: IncomingHttpHeaders }) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void sendProblem(request, reply, error);
+    },
+  };
+}

@@ -1,0 +1,254 @@
+import fastifyCompress from '@fastify/compress';
+import fastifyCors from '@fastify/cors';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookHandler } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
+import { constants as zlib } from 'node:zlib';
+import { QUEUE_BOARD_PATH, QueueBoard } from '../admin/queue-board.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AuthService } from '../auth/auth.service.js';
+import { CacheFastPath, notModifiedPayload } from '../cache/index.js';
+import { ProblemException, sendProblem } from '../common/http/index.js';
+import type { AppConfigValues } from '../config/index.js';
+import { AccessLog } from '../logging/access-log.js';
+import { accessLogger } from '../logging/logger-params.js';
+import { HttpMetrics } from '../metrics/http-metrics.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
+import { RateLimitService, type LimitDecision } from '../rate-limit/index.js';
+import { ClientIdentities, type ApiKeyVerifier, type ClientIdentity } from './client-identity.js';
+import { RateLimitHeaders } from './rate-limit-headers.js';
+import { attachRoutePolicies, routePolicyOf, type RoutePolicy } from './route-policy.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller of a valid bearer token, or null; set by the edge for every request. */
+    user?: AuthUser | null;
+    /** Who the request is counted as; set by the edge for every request. */
+    clientIdentity?: ClientIdentity;
+  }
+}
+
+/** Headers browsers may read from cross-origin responses. */
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'X-Consistency-Token',
+  'ETag',
+  'X-Cache',
+  'RateLimit',
+  'RateLimit-Policy',
+  'Retry-After',
+  'Idempotent-Replayed',
+];
+
+/**
+ * The HTTP edge: every hook and plugin the API adds to Fastify, installed here and nowhere else,
+ * in the order a request meets them. Modules provide what is called (the limiter's `consume`,
+ * the cache's fast path, the metrics and the access log); decorators' metadata is read once per
+ * route at start-up (`attachRoutePolicies`). Call before `app.init()`.
+ *
+ * A request's life:
+ *  1. Fastify: request id (`genReqId`), route match; Nest's security headers; CORS (its plugin
+ *     answers preflights).
+ *  2. onRequest (`HttpEdge.onRequest`): who is calling (user ⟶ API key ⟶ IP); each of the route's
+ *     rate-limit policies counted (429 / 503 here); an unknown API key refused (401) — counted
+ *     first, so guessing keys costs the guesser's IP its budget; a fresh cache hit of a public
+ *     `@Cacheable` GET answered (200 or 304) — nothing after this runs for it but steps 5–6.
+ *  3. Body read and parsed (compressed bodies inflated by @fastify/compress).
+ *  4. preHandler (`HttpEdge.preHandler`): the request's log context (its `reqId` on every line),
+ *     then Nest: guards (`@Authenticated`), interceptors (consistency, cache), pipes, handler.
+ *  5. onSend (`HttpEdge.onSend`, then @fastify/compress): request id, 304 for a
+ *     cached ETag match, `private, no-store` for authenticated routes, `connection: close` once
+ *     shutting down; then compression (brotli/gzip over 1 KB).
+ *  6. onResponse (`HttpEdge.onResponse`): metrics, the access log; once shutting down, idle
+ *     connections are closed as each response ends (a keep-alive socket would hold the process).
+ * Bull Board's scope adds its own admin check (`QueueBoard.authorize`) after step 2.
+ */
+export async function installHttpEdge(
+  app: NestFastifyApplication,
+  config: AppConfigValues,
+  apiKeys?: ApiKeyVerifier,
+): Promise<void> {
+  attachRoutePolicies(app);
+  const fastify = app.getHttpAdapter().getInstance();
+  const auth = app.get(AuthService);
+  const limits = app.get(RateLimitService);
+  const edge = new HttpEdge(
+    new ClientIdentities(auth, apiKeys),
+    limits,
+    app.get(CacheFastPath),
+    app.get(HttpMetrics),
+    new AccessLog(accessLogger(config), config.LOG_REQUESTS, config.HTTP_SLOW_REQUEST_MS),
+    await app.resolve(PinoLogger),
+    () => fastify.server.closeIdleConnections(),
+  );
+  // Nest's own (helmet 8's defaults, resolved once; its request hook runs before ours, so every
+  // response carries them). No CSP: this serves JSON, plus /docs and /admin/queues, whose pages
+  // need inline scripts.
+  app.useSecurityHeaders({ contentSecurityPolicy: false });
+  fastify.decorateRequest('user', null);
+  fastify.decorateRequest('clientIdentity', undefined);
+
+  // Plugins whose hooks must run before ours load first (each adds them as it loads).
+  if (config.CORS_ORIGINS.length)
+    await fastify.register(fastifyCors, { origin: config.CORS_ORIGINS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
+  // Compression adds per-route hooks, which run after the global ones below.
+  await fastify.register(fastifyCompress, {
+    threshold: 1024,
+    encodings: ['br', 'gzip'],
+    // Quality 11 (the default) costs ~10x quality 4 in CPU for a few % smaller JSON.
+    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+  });
+
+  fastify.addHook('onRequest', edge.onRequest);
+  fastify.addHook('preHandler', edge.preHandler);
+  fastify.addHook('onSend', edge.onSend);
+  fastify.addHook('onResponse', edge.onResponse);
+  fastify.addHook('preClose', edge.preClose);
+
+  const board = new QueueBoard(
+    [CHARGES_QUEUE, EMAILS_QUEUE].map((name) => app.get<Queue>(getQueueToken(name))),
+    auth,
+    limits,
+  );
+  await fastify.register(async (scope) => {
+    scope.addHook('onRequest', (request, reply) => board.authorize(request, reply));
+    scope.addHook('onSend', async (request, reply, payload) => board.errorsAsProblems(request, reply, payload));
+    await scope.register(board.plugin, { prefix: QUEUE_BOARD_PATH });
+  });
+}
+
+type Done = HookHandlerDoneFunction;
+
+/** The edge's hooks (see `installHttpEdge` for their order and why each is there). */
+class HttpEdge {
+  private readonly rateLimitHeaders: RateLimitHeaders;
+  private closing = false;
+
+  constructor(
+    private readonly identities: ClientIdentities,
+    private readonly limits: RateLimitService,
+    private readonly cache: CacheFastPath,
+    private readonly metrics: HttpMetrics,
+    private readonly accessLog: AccessLog,
+    private readonly logContext: PinoLogger,
+    private readonly closeIdleConnections: () => void,
+  ) {
+    this.rateLimitHeaders = new RateLimitHeaders(Math.round(limits.windowMs / 1000));
+  }
+
+  /** Identity, limits, unknown keys, cache hits: synchronous unless Redis or the database must be asked. */
+  readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+    const policy = routePolicyOf(request);
+    const identity = this.identities.resolve(request);
+    if (!(identity instanceof Promise)) return this.admit(request, reply, done, policy, identity);
+    identity.then((resolved) => this.admit(request, reply, done, policy, resolved), done);
+  };
+
+  readonly preHandler = (request: FastifyRequest, _reply: FastifyReply, done: Done): void => {
+    this.logContext.runInContext(done, { bindings: { reqId: request.id } });
+  };
+
+  readonly onSend: onSendHookHandler = (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id);
+    if (this.closing) reply.header('connection', 'close');
+    if (routePolicyOf(request).authenticated && !reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'private, no-store');
+    done(null, notModifiedPayload(request, reply, payload));
+  };
+
+  readonly onResponse = (request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+    this.metrics.record(request, reply);
+    this.accessLog.write(request, reply);
+    // This response's connection may have been busy when closing began: close it now it is idle.
+    if (this.closing) setImmediate(this.closeIdleConnections);
+    done();
+  };
+
+  readonly preClose = (done: Done): void => {
+    this.closing = true;
+    done();
+  };
+
+  private admit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: Done,
+    policy: RoutePolicy,
+    identity: ClientIdentity,
+  ) {
+    request.clientIdentity = identity;
+    request.user = identity.user ?? null;
+    this.count(request, reply, done, policy, identity, this.limits.enabled ? 0 : policy.limits.length);
+  }
+
+  /** Counts the route's policies from `from` on, one after the other; synchronous while leases last. */
+  private count(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: Done,
+    policy: RoutePolicy,
+    identity: ClientIdentity,
+    from: number,
+  ): void {
+    for (let index = from; index < policy.limits.length; index++) {
+      const name = policy.limits[index];
+      const decision = this.limits.consume(name, identity.client, identity.key?.limits[name]);
+      if (decision instanceof Promise) {
+        decision.then((decided) => {
+          if (this.apply(request, reply, decided)) this.count(request, reply, done, policy, identity, index + 1);
+        }, done);
+        return;
+      }
+      if (!this.apply(request, reply, decision)) return;
+    }
+    this.answer(request, reply, done, policy, identity);
+  }
+
+  /** Writes the decision's headers; refuses the request (and returns false) if it did not pass. */
+  private apply(request: FastifyRequest, reply: FastifyReply, decision: LimitDecision): boolean {
+    this.rateLimitHeaders.write(reply, decision);
+    if (decision.allowed) return true;
+    const { policy, limit, retryAfterS } = decision;
+    void sendProblem(
+      request,
+      reply,
+      decision.unavailable
+        ? new ProblemException(
+            503,
+            'rate-limit-unavailable',
+            `Rate limiting is unavailable, so ${policy} requests are refused; retry shortly.`,
+            undefined,
+            retryAfterS,
+          )
+        : new ProblemException(
+            429,
+            'rate-limited',
+            `Too many requests (${policy}: ${limit} per window); retry in ${retryAfterS} s.`,
+            undefined,
+            retryAfterS,
+          ),
+    );
+    return false;
+  }
+
+  private answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: Done,
+    policy: RoutePolicy,
+    identity: ClientIdentity,
+  ) {
+    if (identity.unknownKey)
+      return void sendProblem(
+        request,
+        reply,
+        new ProblemException(401, 'unknown-api-key', 'The X-API-Key is not a registered key, or it was revoked.'),
+      );
+    if (!policy.cacheable || request.method !== 'GET') return done();
+    const answered = this.cache.answer(request, reply, policy.cacheable);
+    if (answered === false) return done();
+    if (answered !== true) answered.then((sent) => sent || done(), done);
+  }
+}

@@ -1,0 +1,89 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
+import type { FastifyRequest } from 'fastify';
+import { AUTHENTICATED } from '../auth/auth.constants.js';
+import type { AuthenticatedOptions } from '../auth/authenticated.decorator.js';
+import { CACHEABLE, type CacheableOptions } from '../cache/index.js';
+import { RATE_LIMIT_POLICIES, RATE_LIMIT_SKIP } from '../rate-limit/index.js';
+
+/** What the edge does for one route, read from its decorators once, at start-up. */
+export interface RoutePolicy {
+  /** `METHOD /template`, for messages. */
+  name: string;
+  /** Rate-limit policies counted, `default` first; empty: never limited (`@SkipRateLimit`). */
+  limits: readonly string[];
+  /** A public `@Cacheable` GET: the edge answers fresh hits itself, before Nest. */
+  cacheable?: CacheableOptions;
+  /** `@Authenticated`: the response is private unless the route sets its own Cache-Control. */
+  authenticated: boolean;
+}
+
+/** Routes Nest does not declare (404s, Bull Board, the docs): counted under `default`, nothing else. */
+export const DEFAULT_ROUTE_POLICY: RoutePolicy = Object.freeze({
+  name: 'unmatched',
+  limits: Object.freeze(['default']),
+  authenticated: false,
+});
+
+const POLICY = 'edge';
+
+/** The policy of the route a request matched. */
+export function routePolicyOf(request: FastifyRequest): RoutePolicy {
+  return (request.routeOptions.config as { [POLICY]?: RoutePolicy })[POLICY] ?? DEFAULT_ROUTE_POLICY;
+}
+
+/**
+ * Reads every controller method's decorators (`@RateLimit`, `@SkipRateLimit`, `@Cacheable`,
+ * `@Authenticated`, on the method or its class) and stores the resulting `RoutePolicy` in the
+ * Fastify route config Nest will register the route with — so a hook finds it on
+ * `request.routeOptions.config` with no lookup per request. Call before routes are registered
+ * (before `app.init()`).
+ * @throws Error for a route both authenticated and publicly cacheable: the edge would answer it
+ * before any authentication, to anyone, from a key shared by every user.
+ */
+export function attachRoutePolicies(app: NestFastifyApplication): RoutePolicy[] {
+  const reflector = app.get(Reflector);
+  const scanner = app.get(MetadataScanner);
+  const policies: RoutePolicy[] = [];
+  for (const wrapper of app.get(DiscoveryService).getControllers()) {
+    const { instance, metatype } = wrapper;
+    if (!instance || !metatype) continue;
+    const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
+    for (const methodName of scanner.getAllMethodNames(prototype)) {
+      const handler = prototype[methodName] as (...args: unknown[]) => unknown;
+      if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+      const targets = [handler, metatype];
+      const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod] ?? 'GET';
+      const path = `/${[Reflect.getMetadata(PATH_METADATA, metatype), Reflect.getMetadata(PATH_METADATA, handler)]
+        .flat()
+        .filter((part) => part && part !== '/')
+        .join('/')}`.replace(/\/+/g, '/');
+      const skip = reflector.getAllAndOverride<boolean>(RATE_LIMIT_SKIP, targets) ?? false;
+      const named = reflector.getAllAndOverride<string[]>(RATE_LIMIT_POLICIES, targets) ?? [];
+      const cacheable = reflector.getAllAndOverride<CacheableOptions | undefined>(CACHEABLE, targets);
+      const authenticated = reflector.getAllAndOverride<AuthenticatedOptions | undefined>(AUTHENTICATED, targets);
+      const policy: RoutePolicy = {
+        name: `${method} ${path}`,
+        limits: skip ? [] : ['default', ...named.filter((name) => name !== 'default')],
+        authenticated: authenticated !== undefined,
+        ...(cacheable && method === 'GET' && isPublic(cacheable) ? { cacheable } : {}),
+      };
+      if (authenticated && policy.cacheable)
+        throw new Error(
+          `${policy.name} is @Authenticated and publicly @Cacheable: its cached responses would be answered to anyone. ` +
+            `Give @Cacheable a private Cache-Control and a per-user key, or drop one decorator.`,
+        );
+      const existing = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<string, unknown>;
+      Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...existing, [POLICY]: policy }, handler);
+      policies.push(policy);
+    }
+  }
+  return policies;
+}
+
+function isPublic(options: CacheableOptions): boolean {
+  return !options.cacheControl || /(^|,)\s*public\b/.test(options.cacheControl);
+}
