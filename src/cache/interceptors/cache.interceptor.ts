@@ -11,11 +11,12 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, from, lastValueFrom, mergeMap } from 'rxjs';
 import { CACHEABLE, CACHE_EVICT, CACHE_STATUS_HEADER } from '../cache.constants.js';
+import type { CacheKey } from '../cache-keys.js';
 import { CacheService, type FreshCopy } from '../cache.service.js';
 import type { CacheEvictOptions } from '../decorators/cache-evict.decorator.js';
-import type { CacheableOptions } from '../decorators/cacheable.decorator.js';
+import { DEFAULT_CACHE_CONTROL, type CacheableOptions } from '../decorators/cacheable.decorator.js';
+import { httpCacheKey } from '../http-cache-key.js';
 
-const DEFAULT_CACHE_CONTROL = 'public, max-age=30, s-maxage=60, stale-while-revalidate=30';
 const NOT_MODIFIED = Symbol('notModified');
 
 /**
@@ -40,7 +41,8 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
     fastify.addHook('preHandler', (request, reply, done) => {
       if (!answeredBeforeGuards(request)) return done();
       const options = cacheableOf(request)!;
-      const key = { namespace: options.namespace, id: options.key?.(request) ?? request.url };
+      const key = httpCacheKey(request, options);
+      if (!key) return done();
       const memory = this.cache.peekMemory(key);
       if (memory) return memory.value === null ? done() : this.sendHit(request, reply, memory, options);
       this.cache.peekShared(key).then(
@@ -63,19 +65,23 @@ export class CacheInterceptor implements NestInterceptor, OnModuleInit {
     const evict = this.reflector.getAllAndOverride<CacheEvictOptions | undefined>(CACHE_EVICT, targets);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    if (cacheable && request.method === 'GET') return from(this.serve(cacheable, request, reply, next));
+    if (cacheable && request.method === 'GET') {
+      // Not cacheable (e.g. a query the route's schema rejects): the handler answers, nothing is stored.
+      const key = httpCacheKey(request, cacheable);
+      return key ? from(this.serve(key, cacheable, request, reply, next)) : next.handle();
+    }
     if (evict)
       return next.handle().pipe(mergeMap((result) => from(this.evict(evict, request, result).then(() => result))));
     return next.handle();
   }
 
   private async serve(
+    key: CacheKey,
     options: CacheableOptions,
     request: FastifyRequest,
     reply: FastifyReply,
     next: CallHandler,
   ): Promise<unknown> {
-    const key = { namespace: options.namespace, id: options.key?.(request) ?? request.url };
     const ifNoneMatch = request.headers['if-none-match'];
     if (ifNoneMatch) {
       const cached = await this.cache.peek(key);
@@ -137,7 +143,7 @@ const cacheableOf = (request: FastifyRequest) =>
 
 /**
  * Whether the cache may answer this request in a Fastify hook, before Nest's guards run (a public
- * `@Cacheable` GET). What guards enforce for every request (rate limits) must be applied to these
+ * `@Cacheable` GET, not `perUser`). What guards enforce for every request (rate limits) must be applied to these
  * in a Fastify hook too.
  */
 export function answeredBeforeGuards(request: FastifyRequest): boolean {
@@ -146,7 +152,7 @@ export function answeredBeforeGuards(request: FastifyRequest): boolean {
 }
 
 function isPublic(options: CacheableOptions): boolean {
-  return !options.cacheControl || /(^|,)\s*public\b/.test(options.cacheControl);
+  return !options.perUser && (!options.cacheControl || /(^|,)\s*public\b/.test(options.cacheControl));
 }
 
 function isNotFound(error: unknown): boolean {
