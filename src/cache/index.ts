@@ -1,4 +1,5 @@
 export type { CacheKey } from './cache-keys.js';
+export { assertCacheableRoutesSafe } from './cacheable-routes.check.js';
 export { CacheModule } from './cache.module.js';
 export { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 export type { CacheModuleOptions } from './cache.options.js';
@@ -6,4 +7,5 @@ export { CacheService, type CachedEntry, type SetOptions } from './cache.service
 export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.decorator.js';
 export { Cacheable, type CacheableOptions } from './decorators/cacheable.decorator.js';
 export { CacheInterceptor, answeredBeforeGuards } from './interceptors/cache.interceptor.js';
+export { httpCacheKey, type HttpKeyOptions, type QuerySchema } from './http-cache-key.js';
 export type { CustomType } from './internal/cache-codec.js';
