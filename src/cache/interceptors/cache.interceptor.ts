@@ -143,8 +143,8 @@ const cacheableOf = (request: FastifyRequest) =>
 
 /**
  * Whether the cache may answer this request in a Fastify hook, before Nest's guards run (a public
- * `@Cacheable` GET, not `perUser`). What guards enforce for every request (rate limits) must be applied to these
- * in a Fastify hook too.
+ * `@Cacheable` GET, not `perUser`). What guards enforce for every request (rate limits) must be
+ * applied to these in a Fastify hook too.
  */
 export function answeredBeforeGuards(request: FastifyRequest): boolean {
   const options = cacheableOf(request);
