@@ -21,7 +21,7 @@ import { encodeCursor } from '../src/common/pagination/keyset-cursor.js';
 import { CacheService } from '../src/cache/cache.service.js';
 import { loadAppConfig } from '../src/config/load-app-config.js';
 import { redisConnection } from '../src/config/redis-connection.js';
-import { PRODUCTS_NAMESPACE } from '../src/products/products.service.js';
+import { PRODUCTS_NAMESPACE } from '../src/products/products.cache.js';
 import { apiEnv } from './lib/api-env.js';
 import { ensureBenchDatabase } from './lib/bench-db.js';
 import { BenchQueues, stockUp } from './lib/checkout-fixtures.js';

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AUTHENTICATED } from './auth/auth.constants.js';
 import { CacheModule, type CacheModuleOptions } from './cache/index.js';
 import { parseLsn } from './common/lsn.js';
 import { AppConfig, AppConfigModule, redisConnection, type AppConfigValues } from './config/index.js';
@@ -70,6 +71,8 @@ function cacheOptions(app: AppConfig, db: Db): CacheModuleOptions {
     lockTtlMs: app.CACHE_LOCK_TTL_MS,
     lockWaitMs: app.CACHE_LOCK_WAIT_MS,
     fenceMs: app.CACHE_FENCE_MS,
+    // An authenticated @Cacheable route without perUser would share one entry between callers.
+    authenticatedMetadata: [AUTHENTICATED],
     // Cache and replicas together: invalidations carry the primary's position, and misses on
     // recently invalidated keys load from a replica that has replayed it (or the primary).
     currentPosition: () => db.currentLsn(),

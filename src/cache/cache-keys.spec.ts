@@ -9,6 +9,8 @@ describe('cache keys', () => {
     expect(JSON.parse(Buffer.from(encoded.slice(4), 'base64url').toString())).toEqual({ q: 'drill & saw', page: 2 });
     expect(encodeId('a:b')).not.toContain(':');
     expect(encodeId(['newest', 20])).toBe(encodeId(['newest', 20]));
+    // A plain string that looks like an encoded id is encoded too: it cannot alias a structured id.
+    expect(encodeId(encoded)).not.toBe(encoded);
   });
 
   it('builds app:env:namespace:v<version>:id', () => {

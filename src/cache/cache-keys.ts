@@ -7,10 +7,13 @@ export interface CacheKey {
 
 const PLAIN_ID = /^[A-Za-z0-9_.-]{1,120}$/;
 
-/** `123`, `abc` stay readable; anything else becomes `b64.<URL-safe base64 of its JSON>`. */
+/**
+ * `123`, `abc` stay readable; anything else becomes `b64.<URL-safe base64 of its JSON>` (so does a
+ * string that starts `b64.`: sent as a path param, it must not name another request's entry).
+ */
 export function encodeId(id: CacheKey['id']): string {
   const text = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
-  if (text !== undefined && PLAIN_ID.test(text)) return text;
+  if (text !== undefined && PLAIN_ID.test(text) && !text.startsWith('b64.')) return text;
   return `b64.${Buffer.from(JSON.stringify(id)).toString('base64url')}`;
 }
 

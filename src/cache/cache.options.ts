@@ -48,6 +48,12 @@ export interface CacheModuleOptions {
   withMinimumPosition?: <T>(position: string, load: () => Promise<T>) => Promise<T>;
   /** Classes beyond Date/BigInt/Map/Set to round-trip, e.g. Prisma's Decimal. */
   customTypes?: CustomType[];
+  /**
+   * Metadata keys (on a handler or its controller) that mark a route as authenticated, e.g. the
+   * auth module's `AUTHENTICATED`. A `@Cacheable` route with one and without `perUser` makes the
+   * app refuse to start. @default [] (no check)
+   */
+  authenticatedMetadata?: readonly string[];
   /** How long an invalidation's position is honoured by loads (≥ replicas' max lag + probe interval). @default 10_000 */
   fenceMs?: number;
 }

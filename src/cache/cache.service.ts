@@ -13,6 +13,9 @@ import { MemoryStore } from './internal/memory-store.js';
 import { NamespaceVersions } from './internal/namespace-versions.js';
 import { RedisStore, unlinkMatching, unlinkPaged, type CircuitStatus } from './internal/redis-store.js';
 
+/** The fence of `deleteByPattern`, which every load honours. */
+const ALL = '*';
+
 export interface SetOptions {
   /** Freshness. @default the module's `defaultTtlMs` */
   ttlMs?: number;
@@ -314,11 +317,19 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     return version;
   }
 
-  /** For operators: deletes keys matching a glob under this app's prefix, with SCAN (never KEYS). */
+  /**
+   * For operators: deletes keys matching a glob under this app's prefix, with SCAN (never KEYS).
+   * Every instance clears its L1, and for a while every miss loads at the current position (the
+   * keys it deleted are not known in advance).
+   */
   async deleteByPattern(pattern: string, batchSize = 500): Promise<number> {
+    const position = await this.invalidationPosition();
     this.epoch++;
+    this.fences.raise(ALL, position);
     this.l1.clear();
-    return unlinkMatching(this.l2, `${this.names.prefix}:${pattern}`, batchSize);
+    const deleted = await unlinkMatching(this.l2, `${this.names.prefix}:${pattern}`, batchSize);
+    await this.publish({ type: 'cleared', position });
+    return deleted;
   }
 
   /**
@@ -476,11 +487,15 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     return encoded.map(({ entry }) => entry as StoredEntry<T>);
   }
 
-  /** Adds an entry to its tags' sets (kept at least a day: a set must outlive its entries). */
+  /**
+   * Adds an entry to its tags' sets. A set must outlive its entries, and no longer: its TTL is set
+   * when it has none (NX) and only ever raised to this entry's (GT), so it expires with its
+   * longest-lived entry instead of being renewed by every add (Redis ≥ 7).
+   */
   private tagWrites(name: string, tags: readonly string[], ttlMs: number): KeyedWrite[] {
     return tags.map((tag) => {
       const key = this.names.tag(tag);
-      return { key, write: (tx) => tx.sadd(key, name).pexpire(key, Math.max(ttlMs, 86_400_000)) };
+      return { key, write: (tx) => tx.sadd(key, name).pexpire(key, ttlMs, 'NX').pexpire(key, ttlMs, 'GT') };
     });
   }
 
@@ -506,6 +521,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   private async withFence<T>(key: CacheKey, tags: string[] | undefined, load: () => Promise<T>): Promise<T> {
     const position = this.fences.highest([
+      ALL,
       `ns:${key.namespace}`,
       `key:${this.names.stem(key.namespace, key.id)}`,
       ...(tags ?? []).map((tag) => `tag:${tag}`),
@@ -548,6 +564,10 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
         this.epoch++;
         message.tags.forEach((tag) => this.fences.raise(`tag:${tag}`, message.position));
         return this.l1.dropTagged(message.tags);
+      case 'cleared':
+        this.epoch++;
+        this.fences.raise(ALL, message.position);
+        return this.l1.clear();
       case 'bump':
         this.epoch++;
         this.fences.raise(`ns:${message.namespace}`, message.position);

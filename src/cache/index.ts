@@ -1,4 +1,5 @@
 export type { CacheKey } from './cache-keys.js';
+export { assertCacheableRoutesSafe } from './cacheable-routes.check.js';
 export { CacheModule } from './cache.module.js';
 export { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 export type { CacheModuleOptions } from './cache.options.js';
@@ -9,4 +10,5 @@ export { CacheFastPath } from './http/cache-fast-path.js';
 export { notModifiedPayload } from './http/cache-http.js';
 export { CacheInterceptor } from './http/cache.interceptor.js';
 export { CACHEABLE } from './cache.constants.js';
+export { httpCacheKey, type HttpKeyOptions, type QuerySchema } from './http/http-cache-key.js';
 export type { CustomType } from './internal/cache-codec.js';

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { OrderPayments, type OrderPayment } from '../payments/order-payments.service.js';
-import { productTag } from '../products/products.service.js';
+import { productsChanged } from '../products/products.cache.js';
 import type { CheckoutBody } from './checkout.schemas.js';
 import { IdempotencyStore, type StoredResponse } from './idempotency.store.js';
 
@@ -102,7 +102,10 @@ export class CheckoutService {
       await tx.$executeRaw`UPDATE idempotency_keys SET order_id = ${order.id} WHERE user_id = ${userId} AND key = ${key}`;
       return order.id;
     });
-    await this.cache.invalidateTags(body.items.map((item) => productTag(item.productId)));
+    await productsChanged(
+      this.cache,
+      body.items.map((item) => item.productId),
+    );
     return orderId;
   }
 

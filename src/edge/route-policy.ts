@@ -40,9 +40,8 @@ export function routePolicyOf(request: FastifyRequest): RoutePolicy {
  * `@Authenticated`, on the method or its class) and stores the resulting `RoutePolicy` in the
  * Fastify route config Nest will register the route with — so a hook finds it on
  * `request.routeOptions.config` with no lookup per request. Call before routes are registered
- * (before `app.init()`).
- * @throws Error for a route both authenticated and publicly cacheable: the edge would answer it
- * before any authentication, to anyone, from a key shared by every user.
+ * (before `app.init()`). (The cache module refuses, at init, a route both authenticated and
+ * cacheable without a per-user key.)
  */
 export function attachRoutePolicies(app: NestFastifyApplication): RoutePolicy[] {
   const reflector = app.get(Reflector);
@@ -71,11 +70,6 @@ export function attachRoutePolicies(app: NestFastifyApplication): RoutePolicy[] 
         authenticated: authenticated !== undefined,
         ...(cacheable && method === 'GET' && isPublic(cacheable) ? { cacheable } : {}),
       };
-      if (authenticated && policy.cacheable)
-        throw new Error(
-          `${policy.name} is @Authenticated and publicly @Cacheable: its cached responses would be answered to anyone. ` +
-            `Give @Cacheable a private Cache-Control and a per-user key, or drop one decorator.`,
-        );
       const existing = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<string, unknown>;
       Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...existing, [POLICY]: policy }, handler);
       policies.push(policy);

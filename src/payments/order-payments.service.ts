@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CacheService } from '../cache/index.js';
 import { Db } from '../database/index.js';
 import type { OrderStatus, Prisma } from '../generated/prisma/client.js';
-import { productTag } from '../products/products.service.js';
+import { productsChanged } from '../products/products.cache.js';
 import { PaymentGateway, type ChargeResult } from './payment-gateway.js';
 
 export interface OrderPayment {
@@ -107,7 +107,7 @@ export class OrderPayments {
     });
     if (restocked === null) return (await this.find(order.orderId)).status;
     // After the commit: a miss right after the invalidation must load the returned stock.
-    await this.cache.invalidateTags(restocked.map(productTag));
+    await productsChanged(this.cache, restocked);
     await this.db.rememberWrite(order.userId);
     return status;
   }

@@ -24,11 +24,14 @@ import {
 } from './products.schemas.js';
 import {
   PRODUCTS_NAMESPACE,
-  PRODUCT_LISTS_TAG,
+  PRODUCT_LISTS_NAMESPACE,
+  PRODUCT_LISTS_TTL_MS,
+  PRODUCT_SEARCH_NAMESPACE,
+  PRODUCT_SEARCH_TTL_MS,
   PRODUCT_TTL_MS,
-  ProductsService,
   productTag,
-} from './products.service.js';
+} from './products.cache.js';
+import { ProductsService } from './products.service.js';
 
 @ApiTags('catalog')
 @Controller('products')
@@ -40,7 +43,7 @@ export class ProductsController {
   @ApiZodQuery(listProductsQuery)
   @ApiJson(200, 'A page of products', pageOf(productSchema))
   @ApiProblems(400)
-  @Cacheable({ namespace: 'product-lists', ttlMs: 10_000, tags: () => [PRODUCT_LISTS_TAG] })
+  @Cacheable({ namespace: PRODUCT_LISTS_NAMESPACE, query: listProductsQuery, ttlMs: PRODUCT_LISTS_TTL_MS })
   list(@Query(new ZodValidationPipe(listProductsQuery)) query: ListProductsQuery): Promise<Page<Partial<ProductDto>>> {
     return this.products.list(query);
   }
@@ -51,7 +54,7 @@ export class ProductsController {
   @ApiZodQuery(searchProductsQuery)
   @ApiJson(200, 'Ranked matches', searchResultSchema)
   @ApiProblems(400)
-  @Cacheable({ namespace: 'product-search', ttlMs: 30_000, tags: () => [PRODUCT_LISTS_TAG] })
+  @Cacheable({ namespace: PRODUCT_SEARCH_NAMESPACE, query: searchProductsQuery, ttlMs: PRODUCT_SEARCH_TTL_MS })
   search(@Query(new ZodValidationPipe(searchProductsQuery)) query: SearchProductsQuery) {
     return this.products.search(query);
   }
@@ -63,9 +66,11 @@ export class ProductsController {
   @ApiJson(200, 'The product', productDetailSchema)
   @ApiResponse({ status: 304, description: 'Not modified (If-None-Match)' })
   @ApiProblems(400, 404)
+  // Keyed `<id>` alone without `?fields=`: what `ProductsService` stores after a write.
   @Cacheable({
     namespace: PRODUCTS_NAMESPACE,
-    key: detailKey,
+    params: ['id'],
+    query: productDetailQuery,
     ttlMs: PRODUCT_TTL_MS,
     tags: (request) => [productTag(idOf(request))],
   })
@@ -114,10 +119,4 @@ export class ProductsController {
 
 function idOf(request: FastifyRequest): string {
   return (request.params as { id: string }).id;
-}
-
-/** The full product is keyed by its id alone (what refresh-after-write sets); `?fields=` views apart. */
-function detailKey(request: FastifyRequest): string {
-  const { fields } = request.query as { fields?: string };
-  return fields === undefined ? idOf(request) : `${idOf(request)}?fields=${fields}`;
 }

@@ -10,28 +10,30 @@ import {
 import { cursorParam } from '../common/pagination/keyset-cursor.js';
 import { PRODUCT_DETAIL_FIELDS, PRODUCT_FIELDS } from './product.dto.js';
 
-/** `?fields=a,b`: only whitelisted names; unknown ones are a 400 naming them. */
+/**
+ * `?fields=a,b`: only whitelisted names; unknown ones are a 400 naming them. Parsed in the
+ * whitelist's order, so `b,a` and `a,b,a` are one view (one response, one cache entry).
+ */
 const fieldsParam = (allowed: readonly string[]) =>
   z
     .string()
     .max(500)
-    .transform((value) => [
-      ...new Set(
-        value
-          .split(',')
-          .map((field) => field.trim())
-          .filter(Boolean),
-      ),
-    ])
+    .transform((value) =>
+      value
+        .split(',')
+        .map((field) => field.trim())
+        .filter(Boolean),
+    )
     .superRefine((fields, context) => {
-      const unknown = fields.filter((field) => !allowed.includes(field));
+      const unknown = [...new Set(fields.filter((field) => !allowed.includes(field)))];
       if (unknown.length)
         context.addIssue({
           code: 'custom',
           message: `unknown field(s): ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`,
         });
       if (!fields.length) context.addIssue({ code: 'custom', message: 'must name at least one field' });
-    });
+    })
+    .transform((fields) => allowed.filter((field) => fields.includes(field)));
 
 export const PRODUCT_SORTS = ['newest', 'price_asc', 'price_desc'] as const;
 

@@ -5,6 +5,7 @@ import { MAX_INT, isSqlDate } from '../common/http/query-params.js';
 import { encodeCursor, isId, type Page } from '../common/pagination/keyset-cursor.js';
 import { PRODUCT_SUMMARIES } from '../loaders/request-loaders.js';
 import { pick, toProductDetailDto, toProductDto, type ProductDetailDto, type ProductDto } from './product.dto.js';
+import { PRODUCTS_NAMESPACE, PRODUCT_TTL_MS, productTag, productsChanged } from './products.cache.js';
 import { ProductsRepository, type ProductListQuery } from './products.repository.js';
 import type {
   CreateProductBody,
@@ -12,16 +13,6 @@ import type {
   SearchProductsQuery,
   UpdateProductBody,
 } from './products.schemas.js';
-
-export const PRODUCTS_NAMESPACE = 'products';
-export const PRODUCT_LISTS_TAG = 'product-lists';
-export const productTag = (id: number | string) => `product:${id}`;
-/**
- * Product details live 10 minutes: every write that changes one (admin edits, reviews, checkout's
- * stock, restocks) invalidates its tag, so the TTL is only the safety net for writes that bypass
- * the API; a long one keeps a warmed catalog warm (reloading 100k products a minute would not).
- */
-export const PRODUCT_TTL_MS = 10 * 60_000;
 
 @Injectable()
 export class ProductsService {
@@ -69,7 +60,8 @@ export class ProductsService {
 
   async create(body: CreateProductBody): Promise<ProductDetailDto> {
     const id = await this.products.create(body).catch(translateWriteError);
-    await this.cache.invalidateTags([PRODUCT_LISTS_TAG]);
+    // Also drops a cached "not found" of the new id.
+    await productsChanged(this.cache, [id], { listed: true });
     return this.refresh(id);
   }
 
@@ -80,7 +72,7 @@ export class ProductsService {
   async update(id: number, change: UpdateProductBody): Promise<ProductDetailDto> {
     const found = await this.products.update(id, change).catch(translateWriteError);
     if (!found) throw new NotFoundProblem(`Product ${id} does not exist.`);
-    await this.cache.invalidateTags([productTag(id), PRODUCT_LISTS_TAG]);
+    await productsChanged(this.cache, [id], { listed: true });
     await this.cache.delete({ namespace: PRODUCT_SUMMARIES, id }); // what order and admin pages show of it
     return this.refresh(id);
   }

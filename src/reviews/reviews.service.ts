@@ -6,7 +6,7 @@ import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-curs
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { RequestLoaders, UserSummary } from '../loaders/request-loaders.js';
-import { productTag } from '../products/products.service.js';
+import { productsChanged } from '../products/products.cache.js';
 import type { CreateReviewBody, ListReviewsQuery } from './reviews.schemas.js';
 
 export interface ReviewDto {
@@ -64,7 +64,7 @@ export class ReviewsService {
         data: { productId, userId: user.id, rating: body.rating, comment: body.comment },
         select: { id: true, productId: true, userId: true, rating: true, comment: true, createdAt: true },
       });
-      await this.cache.invalidateTags([productTag(productId)]);
+      await productsChanged(this.cache, [productId]);
       return this.toDto(row, await loaders.users.load(user.id));
     } catch (error) {
       if ((error as { code?: string }).code === 'P2002')

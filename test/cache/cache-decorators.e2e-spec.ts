@@ -12,7 +12,7 @@ class FixtureController {
   @Get('items/:id')
   @Cacheable({
     namespace: 'items',
-    key: (request) => (request.params as { id: string }).id,
+    params: ['id'],
     tags: () => ['items'],
     cacheControl: 'private, no-cache',
   })
@@ -78,7 +78,11 @@ describe.each(REDIS_MODES)('@Cacheable / @CacheEvict and operator tools (%s Redi
     expect(afterUpdate.json().version).toBe(version);
   });
 
-  it('deletes by pattern with SCAN for operators (on every node of a cluster)', async () => {
+  it('deletes by pattern with SCAN for operators (on every node of a cluster), and other instances drop their copies', async () => {
+    const other = new CacheService({ redis: cacheRedis(mode), prefix });
+    await other.onModuleInit();
+    // Subscribed (its first resync), so what it caches next is covered by the bus.
+    await expect.poll(() => other.stats.busResyncs, { timeout: 5_000 }).toBeGreaterThan(0);
     for (let i = 0; i < 50; i++) await cache.set({ namespace: 'ops', id: i }, i);
     await cache.set({ namespace: 'keep', id: 1 }, 'kept');
     const redis = inspectRedis(mode, 'cache');
@@ -90,8 +94,15 @@ describe.each(REDIS_MODES)('@Cacheable / @CacheEvict and operator tools (%s Redi
     } finally {
       redis.disconnect();
     }
-    expect(await cache.deleteByPattern('ops:*', 10)).toBe(50);
-    expect(await cache.get({ namespace: 'ops', id: 3 })).toBeUndefined();
-    expect(await cache.get({ namespace: 'keep', id: 1 })).toBe('kept');
+    try {
+      // In the other instance's memory now: only a bus message can drop it there.
+      expect(await other.get({ namespace: 'ops', id: 3 })).toBe(3);
+      expect(await cache.deleteByPattern('ops:*', 10)).toBe(50);
+      expect(await cache.get({ namespace: 'ops', id: 3 })).toBeUndefined();
+      expect(await cache.get({ namespace: 'keep', id: 1 })).toBe('kept');
+      await expect.poll(() => other.get({ namespace: 'ops', id: 3 }), { timeout: 2_000 }).toBeUndefined();
+    } finally {
+      other.onApplicationShutdown();
+    }
   });
 });

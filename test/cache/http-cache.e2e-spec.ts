@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CacheService } from '../../src/cache/index.js';
 import { Db } from '../../src/database/index.js';
-import { PRODUCTS_NAMESPACE, ProductsService } from '../../src/products/products.service.js';
+import { PRODUCTS_NAMESPACE } from '../../src/products/products.cache.js';
+import { ProductsService } from '../../src/products/products.service.js';
 import { setApplyDelay } from '../support/replicas.js';
 import { createTestApp } from '../support/test-app.js';
 
@@ -67,6 +68,28 @@ describe('HTTP caching of the catalog (real Redis, real replicas)', () => {
     expect((await get('/products?limit=5')).headers['x-cache']).toBe('MISS');
     expect((await get('/products?limit=5')).headers['x-cache']).toBe('HIT');
     expect((await get('/products?limit=6')).headers['x-cache']).toBe('MISS');
+  });
+
+  it('keys by the parsed query: one entry per meaning, none for a query the route rejects', async () => {
+    const minPrice = 1 + Math.floor(Math.random() * 1e9);
+    expect((await get(`/products?minPrice=${minPrice}&limit=7`)).headers['x-cache']).toBe('MISS');
+    expect((await get(`/products?limit=7&minPrice=${minPrice}`)).headers['x-cache'], 'reordered').toBe('HIT');
+    expect((await get(`/products?limit=7&minPrice=${minPrice}&sort=newest`)).headers['x-cache'], 'default').toBe('HIT');
+    expect((await get(`/products?limit=07&minPrice=${minPrice}`)).headers['x-cache'], 'same number').toBe('HIT');
+    const junk = await get(`/products?limit=7&minPrice=${minPrice}&junk=1`);
+    expect(junk.statusCode).toBe(400);
+    expect(junk.headers['x-cache'], 'neither looked up nor stored').toBeUndefined();
+
+    const q = `drill${minPrice}`;
+    expect((await get(`/products/search?q=${q}`)).headers['x-cache']).toBe('MISS');
+    expect((await get(`/products/search?page=1&q=${q}&limit=20`)).headers['x-cache']).toBe('HIT');
+    expect((await get('/products/search')).statusCode, 'no q: a 400, not a cached entry').toBe(400);
+
+    const view = await get('/products/104?fields=name,id');
+    expect(view.headers['x-cache']).toBe('MISS');
+    const reordered = await get('/products/104?fields=id,name,id');
+    expect(reordered.headers['x-cache']).toBe('HIT');
+    expect(reordered.body, 'the response does not depend on the order asked').toBe(view.body);
   });
 
   it('warms the most-ordered products into Redis at start, keeping entries already there', async () => {

@@ -1,15 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CACHE_STATUS_HEADER } from '../cache.constants.js';
-import type { CacheKey } from '../cache-keys.js';
-import type { CacheableOptions } from '../decorators/cacheable.decorator.js';
+import { DEFAULT_CACHE_CONTROL, type CacheableOptions } from '../decorators/cacheable.decorator.js';
 
-const DEFAULT_CACHE_CONTROL = 'public, max-age=30, s-maxage=60, stale-while-revalidate=30';
 const NOT_MODIFIED = Symbol('notModified');
-
-/** The entry a `@Cacheable` request reads. */
-export function cacheKeyOf(request: FastifyRequest, options: CacheableOptions): CacheKey {
-  return { namespace: options.namespace, id: options.key?.(request) ?? request.url };
-}
 
 export function setCacheHeaders(reply: FastifyReply, status: string, etag: string, options: CacheableOptions): void {
   reply

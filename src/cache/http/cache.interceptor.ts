@@ -13,7 +13,9 @@ import { CACHEABLE, CACHE_EVICT } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
 import type { CacheEvictOptions } from '../decorators/cache-evict.decorator.js';
 import type { CacheableOptions } from '../decorators/cacheable.decorator.js';
-import { cacheKeyOf, etagMatches, markNotModified, setCacheHeaders } from './cache-http.js';
+import type { CacheKey } from '../cache-keys.js';
+import { etagMatches, markNotModified, setCacheHeaders } from './cache-http.js';
+import { httpCacheKey } from './http-cache-key.js';
 
 /**
  * HTTP side of the cache, for what the edge's fast path (`CacheFastPath`) did not answer.
@@ -35,19 +37,23 @@ export class CacheInterceptor implements NestInterceptor {
     const evict = this.reflector.getAllAndOverride<CacheEvictOptions | undefined>(CACHE_EVICT, targets);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    if (cacheable && request.method === 'GET') return from(this.serve(cacheable, request, reply, next));
+    if (cacheable && request.method === 'GET') {
+      // Not cacheable (e.g. a query the route's schema rejects): the handler answers, nothing is stored.
+      const key = httpCacheKey(request, cacheable);
+      return key ? from(this.serve(key, cacheable, request, reply, next)) : next.handle();
+    }
     if (evict)
       return next.handle().pipe(mergeMap((result) => from(this.evict(evict, request, result).then(() => result))));
     return next.handle();
   }
 
   private async serve(
+    key: CacheKey,
     options: CacheableOptions,
     request: FastifyRequest,
     reply: FastifyReply,
     next: CallHandler,
   ): Promise<unknown> {
-    const key = cacheKeyOf(request, options);
     const ifNoneMatch = request.headers['if-none-match'];
     if (ifNoneMatch) {
       const cached = await this.cache.peek(key);

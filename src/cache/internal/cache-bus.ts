@@ -6,6 +6,8 @@ export type BusMessage =
   | { type: 'keys'; stems: string[]; position?: string }
   | { type: 'tags'; tags: string[]; position?: string }
   | { type: 'bump'; namespace: string; version: number; position?: string }
+  /** `deleteByPattern`: what it deleted is unknown, so L1 is cleared. */
+  | { type: 'cleared'; position?: string }
   | { type: 'filled'; key: string };
 
 /**
