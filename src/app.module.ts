@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module.js';
+import { ApiKeysModule, deriveApiKeySecret, type ApiKeysModuleOptions } from './api-keys/index.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
             },
           }),
         }),
+        ApiKeysModule.forRootAsync({ inject: [AppConfig], useFactory: apiKeysOptions }),
         AuthModule,
         ProductsModule,
         OrdersModule,
@@ -58,4 +60,13 @@ export class AppModule {
       ],
     };
   }
+}
+
+/** The API-key registry's slice of the config (also what `scripts/api-keys.ts` runs with). */
+export function apiKeysOptions(app: AppConfigValues): ApiKeysModuleOptions {
+  return {
+    secret: app.API_KEY_SECRET ?? deriveApiKeySecret(app.JWT_SECRET),
+    cacheTtlMs: app.API_KEY_CACHE_TTL_MS,
+    bus: { redis: redisConnection(app, 'cache'), channel: `store-api:${app.NODE_ENV}:api-keys` },
+  };
 }
