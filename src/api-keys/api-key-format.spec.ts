@@ -103,7 +103,8 @@ describe('API key format', () => {
     const started = performance.now();
     for (const key of forged) format.verifiedTag(key);
     const microsecondsEach = ((performance.now() - started) * 1_000) / forged.length;
-    // Generous, for a busy shared machine.
-    expect(microsecondsEach).toBeLessThan(50);
+    // ~3 µs on an idle core; generous for a busy shared machine, and still far below any slow
+    // hash (argon2, scrypt: milliseconds) or I/O slipping into the refusal path.
+    expect(microsecondsEach).toBeLessThan(200);
   });
 });

@@ -4,18 +4,17 @@ import type { ApiKey } from '../generated/prisma/client.js';
 
 export type ApiKeyRow = ApiKey;
 export type VerifiedRow = Pick<ApiKey, 'id' | 'name' | 'limits' | 'expiresAt' | 'revokedAt'>;
+type NewApiKey = Pick<ApiKey, 'name' | 'keyHash' | 'prefix' | 'last4'> & {
+  expiresAt?: Date;
+  limits?: Record<string, number>;
+};
 
 /** The only code that touches `api_keys`. Everything here runs on the primary (see each method). */
 @Injectable()
 export class ApiKeysRepository {
   constructor(private readonly db: Db) {}
 
-  create(
-    data: Pick<ApiKey, 'name' | 'keyHash' | 'prefix' | 'last4'> &
-      Partial<Pick<ApiKey, 'expiresAt'>> & {
-        limits?: Record<string, number>;
-      },
-  ): Promise<ApiKeyRow> {
+  create(data: NewApiKey): Promise<ApiKeyRow> {
     return this.db.primary.apiKey.create({ data });
   }
 
