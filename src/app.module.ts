@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module.js';
+import { ApiKeysModule, deriveApiKeySecret, type ApiKeysModuleOptions } from './api-keys/index.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
             lease: { max: app.RATE_LIMIT_LEASE_MAX },
           }),
         }),
+        ApiKeysModule.forRootAsync({ inject: [AppConfig], useFactory: apiKeysOptions }),
         AuthModule,
         ProductsModule,
         OrdersModule,
@@ -61,4 +63,13 @@ export class AppModule {
       ],
     };
   }
+}
+
+/** The API-key registry's slice of the config (also what `scripts/api-keys.ts` runs with). */
+export function apiKeysOptions(app: AppConfigValues): ApiKeysModuleOptions {
+  return {
+    secret: app.API_KEY_SECRET ?? deriveApiKeySecret(app.JWT_SECRET),
+    cacheTtlMs: app.API_KEY_CACHE_TTL_MS,
+    bus: { redis: redisConnection(app, 'cache'), channel: `store-api:${app.NODE_ENV}:api-keys` },
+  };
 }

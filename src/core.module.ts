@@ -31,7 +31,8 @@ export class CoreModule {
   }
 }
 
-function databaseOptions(app: AppConfig): DatabaseModuleOptions {
+/** The database module's slice of the config (also what scripts that need only the database run with). */
+export function databaseOptions(app: AppConfigValues): DatabaseModuleOptions {
   const pool = {
     min: app.DB_POOL_MIN,
     idleTimeoutMillis: app.DB_POOL_IDLE_TIMEOUT_MS,

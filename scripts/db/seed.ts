@@ -68,7 +68,7 @@ async function seed(): Promise<void> {
 
   await client.query('BEGIN');
   await client.query(
-    `TRUNCATE ${[...TABLES, 'outbox_events', 'idempotency_keys', 'email_deliveries'].join(', ')} RESTART IDENTITY CASCADE`,
+    `TRUNCATE ${[...TABLES, 'outbox_events', 'idempotency_keys', 'email_deliveries', 'api_keys'].join(', ')} RESTART IDENTITY CASCADE`,
   );
   // Bulk-load the way Postgres likes it: secondary indexes rebuilt once at the end instead of row
   // by row, FREEZE (legal right after TRUNCATE in the same transaction), and no per-row FK checks

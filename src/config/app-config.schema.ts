@@ -110,6 +110,12 @@ const appConfigFields = z.object({
   REDIS_QUEUE_CLUSTER_NODES: redisClusterNodes(),
   JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }),
   JWT_TTL_S: int(60, 86_400, 900),
+  // Signs the tag inside every API key (a made-up key fails on it with no lookup). Unset: derived
+  // from JWT_SECRET, so rotating that one also invalidates every API key.
+  API_KEY_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  // How long an instance trusts its in-memory answer for a key: the bound on revocation reaching
+  // another instance when the Redis message is lost (normally it arrives within milliseconds).
+  API_KEY_CACHE_TTL_MS: int(100, 3_600_000, 10_000),
   PAYMENT_GATEWAY_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('http://127.0.0.1:4010'),

@@ -99,6 +99,13 @@ describe('loadAppConfig', () => {
     ]);
   });
 
+  it('refuses a short API key secret without repeating it; an unset one is fine', () => {
+    expect(problemsOf({ ...PRODUCTION, API_KEY_SECRET: 'short-secret' })).toEqual([
+      'API_KEY_SECRET: must be at least 32 characters (got "***")',
+    ]);
+    expect(loadAppConfig(PRODUCTION).API_KEY_SECRET).toBeUndefined();
+  });
+
   it('rejects out-of-range ports', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual([expect.stringMatching(/^PORT: /)]);
   });

@@ -1,19 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import type { ApiKeyIdentity, ApiKeysService } from '../api-keys/index.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { AuthService } from '../auth/auth.service.js';
-
-/** A registered API key, as its registry vouches for it. */
-export interface ApiKeyIdentity {
-  id: number;
-  name: string;
-  /** Per-policy limits that replace the policies' own for this key. */
-  limits: Partial<Record<string, number>>;
-}
-
-/** The registry of API keys: synchronous when it can answer from memory. */
-export interface ApiKeyVerifier {
-  verify(rawKey: string): ApiKeyIdentity | undefined | Promise<ApiKeyIdentity | undefined>;
-}
 
 /** Who is calling, as far as anything the client sent can be believed. */
 export interface ClientIdentity {
@@ -33,7 +21,7 @@ export interface ClientIdentity {
 export class ClientIdentities {
   constructor(
     private readonly auth: AuthService,
-    private readonly keys: ApiKeyVerifier | undefined,
+    private readonly keys: Pick<ApiKeysService, 'verify'>,
     private readonly apiKeyHeader = 'x-api-key',
   ) {}
 
@@ -45,7 +33,7 @@ export class ClientIdentities {
     }
     const rawKey = request.headers[this.apiKeyHeader];
     if (rawKey === undefined) return { client: `ip:${request.ip}` };
-    const key = typeof rawKey === 'string' && this.keys ? this.keys.verify(rawKey) : undefined;
+    const key = typeof rawKey === 'string' ? this.keys.verify(rawKey) : undefined;
     return key instanceof Promise ? key.then((found) => this.byKey(request, found)) : this.byKey(request, key);
   }
 

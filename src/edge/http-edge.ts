@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookH
 import { PinoLogger } from 'nestjs-pino';
 import { constants as zlib } from 'node:zlib';
 import { QUEUE_BOARD_PATH, QueueBoard } from '../admin/queue-board.js';
+import { ApiKeysService } from '../api-keys/index.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthService } from '../auth/auth.service.js';
 import { CacheFastPath, notModifiedPayload } from '../cache/index.js';
@@ -17,7 +18,7 @@ import { accessLogger } from '../logging/logger-params.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
 import { RateLimitService, type LimitDecision } from '../rate-limit/index.js';
-import { ClientIdentities, type ApiKeyVerifier, type ClientIdentity } from './client-identity.js';
+import { ClientIdentities, type ClientIdentity } from './client-identity.js';
 import { RateLimitHeaders } from './rate-limit-headers.js';
 import { attachRoutePolicies, routePolicyOf, type RoutePolicy } from './route-policy.js';
 
@@ -65,17 +66,13 @@ const EXPOSED_HEADERS = [
  *     connections are closed as each response ends (a keep-alive socket would hold the process).
  * Bull Board's scope adds its own admin check (`QueueBoard.authorize`) after step 2.
  */
-export async function installHttpEdge(
-  app: NestFastifyApplication,
-  config: AppConfigValues,
-  apiKeys?: ApiKeyVerifier,
-): Promise<void> {
+export async function installHttpEdge(app: NestFastifyApplication, config: AppConfigValues): Promise<void> {
   attachRoutePolicies(app);
   const fastify = app.getHttpAdapter().getInstance();
   const auth = app.get(AuthService);
   const limits = app.get(RateLimitService);
   const edge = new HttpEdge(
-    new ClientIdentities(auth, apiKeys),
+    new ClientIdentities(auth, app.get(ApiKeysService)),
     limits,
     app.get(CacheFastPath),
     app.get(HttpMetrics),

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { ApiKeysService } from '../api-keys/index.js';
 import { CacheService } from '../cache/index.js';
 import { Db } from '../database/index.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
@@ -27,6 +28,7 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
     private readonly db: Db,
     private readonly cache: CacheService,
     private readonly limiter: RateLimitService,
+    private readonly apiKeys: ApiKeysService,
     private readonly gateway: PaymentGateway,
     @Inject(ALL_QUEUES) private readonly queues: Queue[],
   ) {}
@@ -69,6 +71,16 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
       () => [
         [{ outcome: 'fail_open' }, rateLimits.failOpen],
         [{ outcome: 'fail_closed' }, rateLimits.failClosed],
+      ],
+    );
+    this.counterFrom(
+      'api_key_verifications_total',
+      'API keys verified, by how: refused on the tag alone, answered from memory, looked up',
+      ['outcome'],
+      () => [
+        [{ outcome: 'refused_by_tag' }, this.apiKeys.stats.refusedByTag],
+        [{ outcome: 'from_memory' }, this.apiKeys.stats.fromMemory],
+        [{ outcome: 'lookup' }, this.apiKeys.stats.lookups],
       ],
     );
     this.gaugeFrom(

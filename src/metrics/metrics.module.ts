@@ -4,7 +4,7 @@ import { HttpMetrics } from './http-metrics.js';
 import { InfraMetrics } from './infra-metrics.js';
 import { MetricsController } from './metrics.controller.js';
 
-/** `/metrics`: HTTP, cache, database, replicas, rate limits, payment breaker, queues, Node process. */
+/** `/metrics`: HTTP, cache, database, replicas, rate limits, API keys, payment breaker, queues, Node process. */
 @Module({
   imports: [
     PrometheusModule.register({

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
 /** Anything that would mean an internal field reached a client. */
-export const SECRET_PATTERN = /passwordHash|password_hash|\$argon2|searchVector|search_vector/;
+export const SECRET_PATTERN = /passwordHash|password_hash|\$argon2|searchVector|search_vector|keyHash|key_hash/;
 
 /** Counts bodies scanned, across every app of this test file. */
 export const scanned = { bodies: 0 };
