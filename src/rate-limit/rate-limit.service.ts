@@ -123,15 +123,8 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
     if (bucket) {
       if (now < bucket.blockedUntil)
         return this.decided(policyName, 'block', this.refusal(policyName, budget, bucket, now));
-      if (bucket.tokens > 0 && now < bucket.leaseUntil && bucket.window === now - (now % this.windowMs)) {
-        bucket.tokens--;
-        bucket.remaining = Math.max(0, bucket.remaining - 1);
-        return this.decided(
-          policyName,
-          'lease',
-          this.admission(policyName, budget, bucket.remaining, bucket.windowEndsAt, now),
-        );
-      }
+      const leased = this.leased(policyName, budget, bucket, now);
+      if (leased) return leased;
     }
     return new Promise((resolve) => {
       let current = bucket;
@@ -177,10 +170,35 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
       for (const { resolve } of waiters) resolve(this.whenStoreDown(policyName, limit, error as Error));
     } finally {
       bucket.inFlight--;
-      const next = bucket.waiting;
+      // A call may have brought a lease: the requests that waited meanwhile spend it first.
+      const waiting = bucket.waiting ?? [];
       bucket.waiting = null;
-      if (next) void this.send(id, policyName, limit, bucket, next);
+      const now = Date.now();
+      let served = 0;
+      for (; served < waiting.length; served++) {
+        const leased = this.leased(policyName, limit, bucket, now);
+        if (!leased) break;
+        waiting[served].resolve(leased);
+      }
+      const rest = waiting.slice(served);
+      // ...and if the call found the budget spent, the rest are refused here as well.
+      if (rest.length && now < bucket.blockedUntil)
+        for (const { resolve } of rest)
+          resolve(this.decided(policyName, 'block', this.refusal(policyName, limit, bucket, now)));
+      else if (rest.length) void this.send(id, policyName, limit, bucket, rest);
     }
+  }
+
+  /** A request admitted from this instance's lease, if it holds one for the current window. */
+  private leased(policyName: string, limit: number, bucket: Bucket, now: number): LimitDecision | undefined {
+    if (bucket.tokens <= 0 || now >= bucket.leaseUntil || bucket.window !== now - (now % this.windowMs)) return;
+    bucket.tokens--;
+    bucket.remaining = Math.max(0, bucket.remaining - 1);
+    return this.decided(
+      policyName,
+      'lease',
+      this.admission(policyName, limit, bucket.remaining, bucket.windowEndsAt, now),
+    );
   }
 
   private settle(policyName: string, limit: number, bucket: Bucket, window: number, grant: Grant, waiters: Waiter[]) {
