@@ -44,8 +44,9 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   >;
 }
 
-/** Connection URLs may carry passwords; error messages must not. */
+/** Secrets, and passwords in connection URLs, stay out of error messages. */
 function redact(key: string, value: string): string {
+  if (/_(SECRET|TOKEN)$/.test(key)) return '***';
   if (!/_(URLS?|NODES)$/.test(key)) return value;
   return value.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
 }
