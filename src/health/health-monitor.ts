@@ -77,10 +77,11 @@ export class HealthMonitor implements OnApplicationBootstrap, OnApplicationShutd
     this.last = { results, at };
   }
 
-  /** One line per check whose status changed, not one per round. */
+  /** One line per check whose status changed, not one per round (replicas: the replica monitor logs theirs). */
   private logChanges(before: HealthIndicatorResult[], after: HealthIndicatorResult[]): void {
     const previous = new Map(before.flatMap((result) => Object.entries(result)));
-    for (const [name, { status, message }] of after.flatMap((result) => Object.entries(result))) {
+    for (const [name, { status, message, inRotation }] of after.flatMap((result) => Object.entries(result))) {
+      if (inRotation !== undefined) continue;
       const was = previous.get(name)?.status;
       if (status === was || (was === undefined && status === 'up')) continue;
       const line = `${name}: ${was ?? 'unknown'} → ${status}${message ? ` (${String(message)})` : ''}`;
