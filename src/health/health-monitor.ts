@@ -72,9 +72,14 @@ export class HealthMonitor implements OnApplicationBootstrap, OnApplicationShutd
 
   private async round(): Promise<void> {
     const at = Date.now();
-    const results = await this.probes.all();
-    this.logChanges(this.last?.results ?? [], results);
-    this.last = { results, at };
+    try {
+      const results = await this.probes.all();
+      this.logChanges(this.last?.results ?? [], results);
+      this.last = { results, at };
+    } catch (error) {
+      // Probes report failures as results; should one throw, the last round ages into "down".
+      this.logger.error(`probe round failed: ${(error as Error).stack}`);
+    }
   }
 
   /** One line per check whose status changed, not one per round (replicas: the replica monitor logs theirs). */
