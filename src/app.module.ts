@@ -9,8 +9,9 @@ import { ProblemDetailsFilter } from './common/http/index.js';
 import { AppConfig, redisConnection, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
-import { HealthModule } from './health/health.module.js';
+import { HealthModule } from './health/index.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OpsModule } from './ops/index.js';
 import { RateLimitModule } from './rate-limit/index.js';
 import { ConsistencyInterceptor } from './database/index.js';
 import { OrdersModule } from './orders/orders.module.js';
@@ -52,6 +53,7 @@ export class AppModule {
         CheckoutModule,
         HealthModule,
         MetricsModule,
+        OpsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -11,6 +11,8 @@ interface Service {
   healthcheck?: { test: string[] | string };
   depends_on?: Record<string, { condition: string }>;
   stop_grace_period?: string;
+  ports?: string[];
+  expose?: string[];
 }
 
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
@@ -87,12 +89,28 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('provisions Prometheus (scraping api and worker), Grafana with the board, and PgBouncer in transaction mode', () => {
+  it('provisions Prometheus (every api and worker container, found by DNS), Grafana with the board, and PgBouncer in transaction mode', () => {
     const scrape = parse(readFileSync('ops/prometheus/prometheus.yml', 'utf8')) as {
-      scrape_configs: { static_configs: { targets: string[] }[] }[];
+      scrape_configs: {
+        job_name: string;
+        metrics_path: string;
+        static_configs?: unknown[];
+        dns_sd_configs?: { names: string[]; type: string; port: number }[];
+      }[];
     };
-    const targets = scrape.scrape_configs.flatMap((job) => job.static_configs.flatMap((config) => config.targets));
-    expect(targets).toEqual(expect.arrayContaining(['api:3000', 'worker:9464']));
+    // A fixed target would scrape one replica of a scaled service (compose's DNS answers with any one).
+    const discovery = (name: string) =>
+      scrape.scrape_configs.flatMap((job) => {
+        expect(job.static_configs, job.job_name).toBeUndefined();
+        expect(job.metrics_path).toBe('/metrics');
+        return (job.dns_sd_configs ?? []).filter((config) => config.names.includes(name));
+      });
+    const api = loadAppConfig(services.api.environment);
+    const worker = loadAppConfig(services.worker.environment);
+    expect(discovery('api')).toEqual([{ names: ['api'], type: 'A', port: api.OPS_PORT, refresh_interval: '15s' }]);
+    expect(discovery('worker')).toEqual([
+      { names: ['worker'], type: 'A', port: worker.WORKER_METRICS_PORT, refresh_interval: '15s' },
+    ]);
     const grafanaVolumes = (services.grafana as { volumes?: string[] }).volumes ?? [];
     expect(grafanaVolumes.join(' ')).toContain('./ops/grafana/dashboards');
     expect(JSON.parse(readFileSync('ops/grafana/dashboards/store-api.json', 'utf8')).panels.length).toBeGreaterThan(0);
@@ -102,6 +120,19 @@ describe('docker-compose.yml', () => {
 
   it("checks the api's readiness endpoint", () => {
     expect([services.api.healthcheck?.test].flat().join(' ')).toContain('/health/ready');
+  });
+
+  it('publishes only the app port: the operations and worker metrics ports stay inside the network', () => {
+    const api = loadAppConfig(services.api.environment);
+    const worker = loadAppConfig(services.worker.environment);
+    expect(api.OPS_PORT).toBeGreaterThan(0);
+    expect(services.api.ports).toEqual([`${api.PORT}:${api.PORT}`]);
+    expect(services.api.expose).toEqual([String(api.OPS_PORT)]);
+    expect(services.worker.ports).toBeUndefined();
+    expect(services.worker.expose).toEqual([String(worker.WORKER_METRICS_PORT)]);
+    // Production defaults: no docs, no metrics on the app port.
+    expect(api.DOCS_ENABLED).toBe(false);
+    expect(api.METRICS_TOKEN).toBeUndefined();
   });
 
   it('runs the worker from the same image, with a stop grace period longer than its drain deadline', () => {

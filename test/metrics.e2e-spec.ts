@@ -1,5 +1,7 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
-import { useTestApp } from './support/test-app.js';
+import { freePort } from './support/free-port.js';
+import { createTestApp } from './support/test-app.js';
 
 interface Sample {
   name: string;
@@ -26,8 +28,8 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
   return { samples, types };
 }
 
-describe('GET /metrics (e2e: after real traffic)', () => {
-  const context = useTestApp();
+describe('GET /metrics on the operations port (e2e: after real traffic)', () => {
+  let app: NestFastifyApplication;
   let metrics: ReturnType<typeof parse>;
   const value = (name: string, labels: Record<string, string> = {}) =>
     metrics.samples
@@ -36,18 +38,24 @@ describe('GET /metrics (e2e: after real traffic)', () => {
   const has = (name: string) => metrics.samples.some((sample) => sample.name === name);
 
   beforeAll(async () => {
-    const { app } = context;
+    const opsPort = await freePort();
+    app = await createTestApp({ OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1' });
     for (let i = 0; i < 20; i++) await app.inject({ method: 'GET', url: `/products/${1 + (i % 3)}` });
     for (let i = 0; i < 5; i++) await app.inject({ method: 'GET', url: `/products?limit=${2 + i}` });
     await app.inject({ method: 'GET', url: '/products/99999999' });
     await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'nobody@example.com', password: 'x' } });
     await app.inject({ method: 'GET', url: '/no-such-route' });
     await app.inject({ method: 'GET', url: '/health/ready' });
-    const response = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    expect(response.headers['ratelimit']).toBeUndefined();
-    metrics = parse(response.body);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+    const response = await fetch(`http://127.0.0.1:${opsPort}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(response.headers.get('ratelimit')).toBeNull();
+    metrics = parse(await response.text());
+  });
+
+  afterAll(async () => {
+    await app?.close();
   });
 
   it('counts requests and their latency by route template and status', () => {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { loginOver, startApi, startWorker, type ApiProcess, type AppProcess } from './support/app-process.js';
+import { freePorts } from './support/free-port.js';
 import { inspectRedis, keysPerNode } from './support/redis-mode.js';
 import { connect } from './support/sql.js';
 import { waitFor } from './support/wait-for.js';
@@ -25,7 +26,13 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
       LOG_LEVEL: 'warn',
       WORKER_METRICS_PORT: '0',
     };
-    [a, b, worker] = await Promise.all([startApi(3941, env), startApi(3942, env), startWorker(env)]);
+    // Each API's metrics on its own operations port (not served on the app port).
+    const [opsA, opsB] = await freePorts(2);
+    [a, b, worker] = await Promise.all([
+      startApi(3941, { ...env, OPS_PORT: String(opsA) }),
+      startApi(3942, { ...env, OPS_PORT: String(opsB) }),
+      startWorker(env),
+    ]);
     sql = await connect();
     // This file's limit is 120 a minute; earlier files' requests (the fuzz test's admin calls, by
     // user id) would count against it. Start from no counts.
@@ -44,7 +51,7 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
   const get = (api: ApiProcess, path: string, apiKey: string) =>
     fetch(`${api.base}${path}`, { headers: { 'x-api-key': `${apiKey}-${run}` } });
   const loads = async (api: ApiProcess) => {
-    const text = await (await fetch(`${api.base}/metrics`)).text();
+    const text = await (await fetch(`${api.ops}/metrics`)).text();
     return Number(/^cache_loads_total\{namespace="products"\} (\d+)/m.exec(text)?.[1] ?? 0);
   };
 
@@ -102,7 +109,7 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
     // per client); the batches must still add up exactly, across instances. (A Redis reply later
     // than the deadline would let requests through uncounted, by policy: checked to be none.)
     const failOpen = async () => {
-      const texts = await Promise.all([a, b].map(async (api) => (await fetch(`${api.base}/metrics`)).text()));
+      const texts = await Promise.all([a, b].map(async (api) => (await fetch(`${api.ops}/metrics`)).text()));
       return texts.reduce(
         (sum, text) =>
           sum + Number(/^rate_limit_store_unavailable_total\{outcome="fail_open"\} (\d+)/m.exec(text)?.[1]),

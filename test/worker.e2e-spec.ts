@@ -13,6 +13,8 @@ import { ADMIN_EMAIL, createTestApp, login, testConfig } from './support/test-ap
 import { waitFor } from './support/wait-for.js';
 import { startWorker, type AppProcess } from './support/app-process.js';
 
+const METRICS_TOKEN = 'worker-test-metrics-token';
+
 /**
  * The promise of checkout: no accepted order lost, none charged twice, no email lost or sent
  * twice, whatever crashes. The API runs in this process; the worker is the built worker as a real
@@ -55,7 +57,8 @@ describe.each(REDIS_MODES)('worker: deferred charges, emails, relay (e2e: real p
       OUTBOX_RELAY_INTERVAL_MS: '50',
       WORKER_METRICS_PORT: '19464',
     };
-    inline = await createTestApp(common);
+    // Its /metrics on the app port, for this token (no operations port in tests).
+    inline = await createTestApp({ ...common, METRICS_TOKEN });
     deferred = await createTestApp({ ...common, CHECKOUT_CHARGE_MODE: 'deferred' });
     sql = await connect();
     // Events left by other test files are not this file's business.
@@ -287,7 +290,9 @@ describe.each(REDIS_MODES)('worker: deferred charges, emails, relay (e2e: real p
     const ready = await inline.inject({ method: 'GET', url: '/health/ready' });
     for (const check of ['cache-redis', 'queue-redis', 'queue-charges', 'queue-emails'])
       expect(ready.json().details[check]?.status, check).toBe('up');
-    const metrics = (await inline.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (
+      await inline.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).body;
     expect(metrics).toMatch(/^queue_jobs\{queue="emails",state="completed"\} [1-9]/m);
   });
 

@@ -1,6 +1,8 @@
 import { loadAppConfig } from '../../src/config/load-app-config.js';
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
+/** The bench reads `/metrics` on the app port with this token (no operations port: no port to clash). */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
 /** Production-mode settings for an API process under benchmark, on the local services. */
 export function apiEnv(
@@ -22,6 +24,8 @@ export function apiEnv(
     RATE_LIMIT_DEFAULT: '10000000',
     RATE_LIMIT_AUTH: '10000000',
     RATE_LIMIT_SEARCH: '10000000',
+    OPS_PORT: '0',
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
     ...extra,
   };
 }

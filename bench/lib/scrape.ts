@@ -1,6 +1,13 @@
-/** Prometheus text from `/metrics`, as `name{labels}` → value (comments and blank lines dropped). */
+import { BENCH_METRICS_TOKEN } from './api-env.js';
+
+/**
+ * Prometheus text from `/metrics` on an API started with `apiEnv` (OPS_PORT=0, METRICS_TOKEN), as
+ * `name{labels}` → value (comments and blank lines dropped).
+ */
 export async function scrape(base: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+  const response = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } });
+  if (!response.ok) throw new Error(`${base}/metrics answered ${response.status}`);
+  const text = await response.text();
   const samples = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;

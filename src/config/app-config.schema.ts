@@ -58,6 +58,8 @@ const localDefaults = (database: string, queuePrefix: string) => ({
   // The local SMTP sink (`dev/smtp-sink.ts`, started by `npm run dev` and the tests).
   SMTP_URL: 'smtp://127.0.0.1:2525',
   QUEUE_PREFIX: queuePrefix,
+  // The API's documentation is served outside production unless turned off.
+  DOCS_ENABLED: 'true',
 });
 
 export const LOCAL_DEFAULTS = {
@@ -179,6 +181,16 @@ const appConfigFields = z.object({
   PASSWORD_HASH_QUEUE: int(0, 10_000, 32),
   HEALTH_CHECK_TIMEOUT_MS: int(10, 10_000, 300),
   HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
+  // Readiness answers from background probes run this often (a result 3 intervals old counts as down).
+  HEALTH_PROBE_INTERVAL_MS: int(50, 60_000, 1_000),
+  // The internal operations port: /metrics, /health/live, /health/ready with full detail (0 = none).
+  OPS_PORT: int(0, 65_535, 9400),
+  // Its interface; unset: the same as HOST.
+  OPS_HOST: z.string().min(1).optional(),
+  // With OPS_PORT=0 only: /metrics on the app port for `Authorization: Bearer <token>` (unset: not at all).
+  METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  // /docs and /docs/json on the app port; defaults to true in development and test (LOCAL_DEFAULTS).
+  DOCS_ENABLED: bool(false),
 });
 
 /** Each Redis role needs its server's URL or its cluster's seed nodes. */

@@ -106,6 +106,26 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig(PRODUCTION).API_KEY_SECRET).toBeUndefined();
   });
 
+  it('never repeats a secret or a token', () => {
+    const problems = problemsOf({ ...PRODUCTION, JWT_SECRET: 'hunter2', METRICS_TOKEN: 'hunter3' });
+    expect(problems).toEqual([
+      'JWT_SECRET: must be at least 32 characters (got "***")',
+      'METRICS_TOKEN: must be at least 16 characters (got "***")',
+    ]);
+  });
+
+  it('serves the operations port and the docs by default, the docs off in production', () => {
+    const development = loadAppConfig({});
+    expect(development).toMatchObject({ OPS_PORT: 9400, HEALTH_PROBE_INTERVAL_MS: 1_000, DOCS_ENABLED: true });
+    expect(development.OPS_HOST).toBeUndefined();
+    expect(development.METRICS_TOKEN).toBeUndefined();
+    expect(loadAppConfig({ NODE_ENV: 'test' }).DOCS_ENABLED).toBe(true);
+    expect(loadAppConfig(PRODUCTION).DOCS_ENABLED).toBe(false);
+    expect(loadAppConfig({ ...PRODUCTION, DOCS_ENABLED: 'true' }).DOCS_ENABLED).toBe(true);
+    expect(loadAppConfig({ DOCS_ENABLED: 'false' }).DOCS_ENABLED).toBe(false);
+    expect(loadAppConfig({ OPS_PORT: '0' }).OPS_PORT).toBe(0);
+  });
+
   it('rejects out-of-range ports', () => {
     expect(problemsOf({ PORT: '70000' })).toEqual([expect.stringMatching(/^PORT: /)]);
   });

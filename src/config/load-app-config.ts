@@ -44,9 +44,9 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   >;
 }
 
-/** Secrets, and the passwords connection URLs may carry, stay out of error messages. */
+/** Secrets, and passwords in connection URLs, stay out of error messages. */
 function redact(key: string, value: string): string {
-  if (key.endsWith('_SECRET')) return '***';
+  if (/_(SECRET|TOKEN)$/.test(key)) return '***';
   if (!/_(URLS?|NODES)$/.test(key)) return value;
   return value.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
 }

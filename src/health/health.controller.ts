@@ -1,18 +1,18 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { SkipRateLimit } from '../rate-limit/index.js';
-import { ReadinessIndicators } from './readiness.indicators.js';
+import { ReadinessService } from './readiness.service.js';
 
-/** For load balancers and Kubernetes probes: public, never cached, never throttled. */
+/**
+ * For load balancers and Kubernetes probes: public, never cached, never throttled, and cheap
+ * (readiness answers from the health monitor's last probes). Statuses only: the detail (errors,
+ * lag, backlogs) is on the operations port.
+ */
 @ApiTags('health')
 @SkipRateLimit()
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly readiness: ReadinessIndicators,
-  ) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers (touches no dependency)' })
@@ -26,19 +26,13 @@ export class HealthController {
     summary:
       'Readiness: 200 ok or degraded (a replica, the cache or a queue impaired); 503 without primary or queue Redis',
   })
-  @ApiResponse({ status: 200, description: 'Terminus report, status "ok" or "degraded", with details per check' })
+  @ApiResponse({ status: 200, description: 'Terminus report, status "ok" or "degraded", a status per check' })
   @ApiResponse({ status: 503, description: 'Terminus report, status "error": the primary or the queue Redis is down' })
   async ready(): Promise<Response> {
-    let result: HealthCheckResult;
-    try {
-      result = await this.health.check(this.readiness.all());
-    } catch (error) {
-      if (!(error instanceof ServiceUnavailableException)) throw error;
-      result = error.getResponse() as HealthCheckResult;
-    }
+    const { statusCode, body } = await this.readiness.check('public');
     // The report itself, not a problem document, whatever the status: probes and operators read it.
-    return new Response(JSON.stringify(result), {
-      status: result.status === 'ok' || result.status === 'degraded' ? 200 : 503,
+    return new Response(JSON.stringify(body), {
+      status: statusCode,
       headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
     });
   }

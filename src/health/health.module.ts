@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
-import { ReadinessIndicators } from './readiness.indicators.js';
+import { HealthMonitor } from './health-monitor.js';
+import { ReadinessProbes } from './readiness.probes.js';
+import { ReadinessService } from './readiness.service.js';
 
+/** `/health/live` and `/health/ready` on the app port; `ReadinessService` for the operations port. */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [ReadinessIndicators],
+  providers: [ReadinessProbes, HealthMonitor, ReadinessService],
+  exports: [ReadinessService],
 })
 export class HealthModule {}

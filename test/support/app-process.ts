@@ -13,6 +13,8 @@ export interface AppProcess {
 export interface ApiProcess extends AppProcess {
   /** `http://127.0.0.1:<port>` */
   base: string;
+  /** The operations port's `http://127.0.0.1:<OPS_PORT>` when `env` sets one (none by default). */
+  ops?: string;
 }
 
 /**
@@ -58,16 +60,16 @@ export function startWorker(env: Record<string, string> = {}): Promise<AppProces
   return startBuilt('dist/worker.js', { ...env, LOG_LEVEL: 'info' }, (output) => output.includes('worker running'));
 }
 
-/** The API (`dist/main.js`) on 127.0.0.1:`port`. */
+/** The API (`dist/main.js`) on 127.0.0.1:`port`; no operations port unless `env` sets OPS_PORT. */
 export async function startApi(port: number, env: Record<string, string> = {}): Promise<ApiProcess> {
   const base = `http://127.0.0.1:${port}`;
-  const api = await startBuilt('dist/main.js', { PORT: String(port), HOST: '127.0.0.1', ...env }, () =>
+  const api = await startBuilt('dist/main.js', { PORT: String(port), HOST: '127.0.0.1', OPS_PORT: '0', ...env }, () =>
     fetch(`${base}/health/live`).then(
       (response) => response.ok,
       () => false,
     ),
   );
-  return { ...api, base };
+  return { ...api, base, ops: Number(env.OPS_PORT) ? `http://127.0.0.1:${env.OPS_PORT}` : undefined };
 }
 
 /**

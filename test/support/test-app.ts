@@ -16,6 +16,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfigVal
     RATE_LIMIT_DEFAULT: '1000000',
     RATE_LIMIT_AUTH: '1000000',
     RATE_LIMIT_SEARCH: '1000000',
+    // No operations port unless a test opts in with a free port (`freePort()`): files run apps side by side.
+    OPS_PORT: '0',
     ...overrides,
   });
 }

@@ -1,8 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig } from '../../config/index.js';
 
-/** The OpenAPI document at /docs/json, and its UI at /docs. */
+/** The OpenAPI document at /docs/json, and its UI at /docs; only with DOCS_ENABLED (off in production by default). */
 export function setupOpenApi(app: NestFastifyApplication): void {
+  if (!app.get(AppConfig).DOCS_ENABLED) return;
   const config = new DocumentBuilder()
     .setTitle('store-api')
     .setDescription(

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorFunction, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Queue } from 'bullmq';
 import { CacheService } from '../cache/index.js';
 import { AppConfig } from '../config/index.js';
@@ -7,13 +7,13 @@ import { Db } from '../database/index.js';
 import { ALL_QUEUES } from '../queues/queues.constants.js';
 
 /**
- * What readiness checks, each bounded by HEALTH_CHECK_TIMEOUT_MS and run in parallel. Required
- * (down → 503): the primary and the queue Redis. Degraded (200, `status: "degraded"`): a replica
- * out of the rotation, the cache Redis unavailable (the cache fails safe), a queue backlog above
- * HEALTH_QUEUE_BACKLOG_MAX.
+ * What readiness checks, each bounded by HEALTH_CHECK_TIMEOUT_MS and run in parallel, by the
+ * health monitor only (never per request). Required (down → 503): the primary and the queue Redis.
+ * Degraded (200, `status: "degraded"`): a replica out of the rotation, the cache Redis unavailable
+ * (the cache fails safe), a queue backlog above HEALTH_QUEUE_BACKLOG_MAX.
  */
 @Injectable()
-export class ReadinessIndicators {
+export class ReadinessProbes {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly db: Db,
@@ -22,17 +22,18 @@ export class ReadinessIndicators {
     @Inject(ALL_QUEUES) private readonly queues: Queue[],
   ) {}
 
-  all(): HealthIndicatorFunction[] {
-    return [
-      () => this.primary(),
-      ...this.db.snapshot().replicas.map((_, index) => () => this.replica(index)),
-      () => this.cacheRedis(),
-      () => this.queueRedis(),
-      ...this.queues.map((queue) => () => this.backlog(queue)),
-    ];
+  /** One round: every check's result, in report order. */
+  all(): Promise<HealthIndicatorResult[]> {
+    return Promise.all([
+      this.primary(),
+      ...this.replicas(),
+      this.cacheRedis(),
+      this.queueRedis(),
+      ...this.queues.map((queue) => this.backlog(queue)),
+    ]);
   }
 
-  private primary() {
+  private async primary(): Promise<HealthIndicatorResult> {
     return this.indicators
       .check('primary')
       .attempt(() => this.db.primary.$queryRaw`SELECT 1`.then(() => undefined))
@@ -40,25 +41,26 @@ export class ReadinessIndicators {
   }
 
   /** From the replica monitor's last probe (every DB_REPLICA_PROBE_INTERVAL_MS): no query here. */
-  private replica(index: number): HealthIndicatorResult {
-    const state = this.db.snapshot().replicas[index];
-    const details = {
-      inRotation: state.inRotation,
-      lagBytes: state.lagBytes,
-      lagSeconds: state.lagSeconds,
-      ...(state.inRotation ? {} : { reason: state.reason }),
-    };
-    const session = this.indicators.check(state.name);
-    return state.inRotation ? session.up(details) : session.degraded(details);
+  private replicas(): HealthIndicatorResult[] {
+    return this.db.snapshot().replicas.map((state) => {
+      const details = {
+        inRotation: state.inRotation,
+        lagBytes: state.lagBytes,
+        lagSeconds: state.lagSeconds,
+        ...(state.inRotation ? {} : { reason: state.reason }),
+      };
+      const session = this.indicators.check(state.name);
+      return state.inRotation ? session.up(details) : session.degraded(details);
+    });
   }
 
   private async cacheRedis(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('cache-redis');
-    const up = await this.cache.ping();
+    const up = await withTimeout(this.cache.ping(), this.config.HEALTH_CHECK_TIMEOUT_MS).catch(() => false);
     return up ? session.up({ circuit: this.cache.circuit }) : session.degraded({ circuit: this.cache.circuit });
   }
 
-  private queueRedis() {
+  private async queueRedis(): Promise<HealthIndicatorResult> {
     return (
       this.indicators
         .check('queue-redis')
@@ -88,9 +90,13 @@ export class ReadinessIndicators {
   }
 }
 
+/** `promise`, or a rejection after `ms`; the timer never outlives the race (no timers after shutdown). */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
-  ]);
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

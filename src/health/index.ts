@@ -1,0 +1,2 @@
+export { HealthModule } from './health.module.js';
+export { ReadinessService, type Readiness, type ReadinessDetail } from './readiness.service.js';
