@@ -12,7 +12,8 @@ export async function createApp(config: AppConfigValues): Promise<NestFastifyApp
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config),
     new FastifyAdapter(fastifyOptions(config)),
-    { bufferLogs: true },
+    // The JSON parser is ours (registerBodyParsers): UTF-8 checked, every other type a 415.
+    { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
   await hardenHttp(app, config);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import {
+  INVALID_UTF8,
   MAX_INT,
   RAW_URL_PIECES,
   badId,
@@ -79,17 +80,20 @@ const BAD_JSON = [
 ];
 
 /** Content types a JSON route must refuse or survive. */
-const CONTENT_TYPES = [
-  'application/json',
+const CONTENT_TYPES = ['application/json', 'APPLICATION/JSON', 'application/json; charset=UTF-8'];
+/** Every other media type (and JSON in another charset) is one answer: 415. */
+const UNSUPPORTED_TYPES = [
   'application/json; charset=utf-16',
   'application/json; charset=latin1',
   'text/plain',
+  'text/plain; charset=utf-8',
   'application/x-www-form-urlencoded',
   'multipart/form-data; boundary=x',
   'application/xml',
+  'text/xml',
   'application/vnd.api+json',
+  'application/octet-stream',
   'application/json, text/plain',
-  'APPLICATION/JSON',
 ];
 
 /** 10 MB of spaces, gzipped to ~10 KB: must not get past the body limit once inflated. */
@@ -241,8 +245,78 @@ const write = (
   expect: expected,
 });
 
+/**
+ * `body` as JSON bytes with `bad` (not UTF-8) inside the string value of `field`, gzipped or not:
+ * a lenient decoder would store U+FFFD in its place and accept the write.
+ */
+function notUtf8(body: Record<string, unknown>, field: string, bad: Buffer, gzip: boolean) {
+  const [before, after] = JSON.stringify({ ...body, [field]: '\u0001' }).split('"\\u0001"');
+  const raw = Buffer.concat([Buffer.from(`${before}"a`), bad, Buffer.from(`b"${after}`)]);
+  return {
+    body: { raw: gzip ? gzipSync(raw) : raw },
+    headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+  };
+}
+
+/** Otherwise valid writes with invalid UTF-8 in one string (gzipped or not): a 400, nothing written. */
+const notUtf8Write: fc.Arbitrary<Probe> = fc
+  .tuple(
+    fc.oneof(
+      hex.map((id) => ({
+        method: 'POST' as Method,
+        url: '/auth/register',
+        caller: 'anonymous' as Caller,
+        body: { email: `fuzz-${id}@example.com`, password: 'long enough', name: 'x' },
+        field: 'name',
+      })),
+      validProduct.map((body) => ({
+        method: 'POST' as Method,
+        url: '/products',
+        caller: 'admin' as Caller,
+        body,
+        field: 'name',
+      })),
+      existingId.map((id) => ({
+        method: 'PATCH' as Method,
+        url: `/products/${id}`,
+        caller: 'admin' as Caller,
+        body: {},
+        field: 'description',
+      })),
+      existingId.map((id) => ({
+        method: 'POST' as Method,
+        url: `/products/${id}/reviews`,
+        caller: 'customer' as Caller,
+        body: { rating: 5 },
+        field: 'comment',
+      })),
+      fc.tuple(validCheckout, hex).map(([body, key]) => ({
+        method: 'POST' as Method,
+        url: '/checkout',
+        caller: 'customer' as Caller,
+        body,
+        field: 'paymentToken',
+        headers: { 'idempotency-key': `fuzz-${key}` },
+      })),
+    ),
+    fc.constantFrom(...INVALID_UTF8),
+    fc.boolean(),
+  )
+  .map(([write, bad, gzip]): Probe => {
+    const { body, headers } = notUtf8(write.body, write.field, bad, gzip);
+    return {
+      method: write.method,
+      url: write.url,
+      caller: write.caller,
+      headers: { ...headers, ...('headers' in write ? write.headers : {}) },
+      body,
+      expect: [400],
+    };
+  });
+
 /** Writes in shapes the API must refuse, with the status each must get. */
 export const refusedWrite: fc.Arbitrary<Probe> = fc.oneof(
+  notUtf8Write,
   registration.map((body) => write('POST', '/auth/register', 'anonymous', body, [400])),
   fc
     .tuple(fc.constantFrom('user5@example.com', 'USER5@EXAMPLE.COM', ADMIN_EMAIL), freeText)
@@ -321,6 +395,12 @@ export const badBody: fc.Arbitrary<Probe> = fc
       fc.constantFrom(...BAD_JSON).map((raw) => bad(raw, 'application/json', 'rejected')),
       fc.constantFrom(...CONTENT_TYPES).map((type) => bad('{"padding":1}', type, 'rejected')),
       fc.constantFrom(...CONTENT_TYPES).map((type) => bad('email=a%40b.c&password[$gt]=', type, 'rejected')),
+      fc
+        .tuple(
+          fc.constantFrom(...UNSUPPORTED_TYPES),
+          fc.constantFrom('{"email":"a@b.c"}', 'email=a%40b.c&password[$gt]='),
+        )
+        .map(([type, raw]) => bad(raw, type, [415])),
       fc.constant(bad('', 'application/json', [400])),
       fc.constant(bad(padded(BODY_LIMIT), 'application/json', [400, 401, 403])),
       fc

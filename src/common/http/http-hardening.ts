@@ -7,8 +7,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { constants as zlib } from 'node:zlib';
 import type { AppConfigValues } from '../../config/index.js';
 import { logRequests } from '../../logging/request-logging.js';
+import { registerBodyParsers } from './body-parsers.js';
+import { clientErrorHandler } from './client-errors.js';
 import { PROBLEM_CONTENT_TYPE } from './problem-details.js';
 import { toProblemDetails } from './problem-details.filter.js';
+import { refuseInvalidUtf8Query } from './query-encoding.js';
 
 /** A client's request id is kept only if it is a sane token; anything else is replaced. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -43,6 +46,7 @@ export function fastifyOptions(config: AppConfigValues) {
       const details = { ...toProblemDetails(error), instance: request.url.split('?')[0] };
       void reply.code(details.status).type(PROBLEM_CONTENT_TYPE).send(details);
     },
+    clientErrorHandler,
   };
 }
 
@@ -64,6 +68,8 @@ export async function hardenHttp(app: NestFastifyApplication, config: AppConfigV
     app.enableCors({ origin: config.CORS_ORIGINS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 });
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParsers(fastify);
+  fastify.addHook('onRequest', refuseInvalidUtf8Query);
   // Once closing, every response (in-flight ones included) ends its keep-alive connection: else
   // an idle client socket would hold the server open until its keep-alive timeout.
   let closing = false;
