@@ -7,7 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import type { Queue } from 'bullmq';
 import { AuthService } from '../auth/auth.service.js';
-import { PROBLEM_CONTENT_TYPE, toProblemDetails } from '../common/http/index.js';
+import { PROBLEM_CONTENT_TYPE, retryAfterOf, toProblemDetails } from '../common/http/index.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
@@ -37,6 +37,8 @@ export async function mountQueueBoard(app: NestFastifyApplication): Promise<void
       } catch (error) {
         const details = { ...toProblemDetails(error), instance: QUEUE_BOARD_PATH };
         if (details.status === 401) reply.header('www-authenticate', 'Basic realm="store-api queues", charset="UTF-8"');
+        const retryAfter = retryAfterOf(error, details.status);
+        if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
         return reply.code(details.status).type(PROBLEM_CONTENT_TYPE).send(details);
       }
     });

@@ -2,7 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem-details.js';
-import { PROBLEM_BASE, ProblemException } from './problem.exception.js';
+import { DEFAULT_RETRY_AFTER_S, PROBLEM_BASE, ProblemException } from './problem.exception.js';
 
 /**
  * Renders every error as `application/problem+json`. Unexpected errors become a bare 500 with no
@@ -28,8 +28,20 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // A deliberate 5xx (a dependency is down, a statement timed out): one line, no stack.
       this.logger.warn(`${request.method} ${request.url}: ${details.status} ${details.detail}`);
     }
+    const retryAfter = retryAfterOf(exception, details.status);
+    if (retryAfter !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', retryAfter);
     void reply.status(details.status).header('content-type', PROBLEM_CONTENT_TYPE).send(details);
   }
+}
+
+/**
+ * `Retry-After` seconds for an error response: the thrower's (`ProblemException.retryAfterS`),
+ * else a default for every 503, so that clients and balancers back off instead of hammering.
+ */
+export function retryAfterOf(exception: unknown, status: number): number | undefined {
+  const chosen = exception instanceof ProblemException ? exception.retryAfterS : undefined;
+  if (chosen !== undefined) return Math.max(0, Math.ceil(chosen));
+  return status === 503 ? DEFAULT_RETRY_AFTER_S : undefined;
 }
 
 /** The problem+json body for any thrown value (HTTP exceptions keep their status; others are a bare 500). */
