@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CacheModule, type CacheModuleOptions } from './cache/index.js';
+import { deriveKey } from './common/derive-key.js';
 import { parseLsn } from './common/lsn.js';
 import { AppConfig, AppConfigModule, redisConnection, type AppConfigValues } from './config/index.js';
 import { DatabaseModule, Db, requestConsistency, type DatabaseModuleOptions } from './database/index.js';
@@ -54,6 +55,7 @@ function databaseOptions(app: AppConfig): DatabaseModuleOptions {
     leakWarningMs: app.DB_LEAK_WARNING_MS,
     lastWriteStore: redisConnection(app, 'cache'),
     lastWriteTtlMs: app.DB_LAST_WRITE_TTL_MS,
+    consistencyTokenKey: deriveKey(app.JWT_SECRET, 'consistency-token'),
   };
 }
 
