@@ -139,6 +139,10 @@ describe('loadAppConfig', () => {
 
   it('treats an empty variable as unset', () => {
     expect(loadAppConfig({ PORT: '' }).PORT).toBe(3000);
+    expect(loadAppConfig({ NODE_ENV: '' })).toMatchObject({
+      NODE_ENV: 'development',
+      DATABASE_URL: expect.stringMatching(/\/store$/),
+    });
   });
 });
 
