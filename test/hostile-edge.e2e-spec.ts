@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type pg from 'pg';
 import { loginOver, startApi, type ApiProcess } from './support/app-process.js';
+import { spliceBytes } from './support/hostile-encoding.js';
 import { rawExchange } from './support/raw-http.js';
 import { connect } from './support/sql.js';
 import { ADMIN_EMAIL } from './support/test-app.js';
@@ -45,11 +46,7 @@ describe('hostile input at the HTTP edge (the built API as a process)', () => {
       body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
     });
 
-  /** `body` as JSON bytes with `bad` spliced into the string value of `field`. */
-  const spliced = (body: Record<string, unknown>, field: string, bad: Buffer = NOT_UTF8) => {
-    const [before, after] = JSON.stringify({ ...body, [field]: '\u0001' }).split('"\\u0001"');
-    return Buffer.concat([Buffer.from(`${before}"a`), bad, Buffer.from(`b"${after}`)]);
-  };
+  const spliced = (body: Record<string, unknown>, field: string) => spliceBytes(body, field, NOT_UTF8);
 
   const expectProblem = async (response: Response, status: number, type?: string) => {
     const text = await response.text();

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { badCaller } from './hostile-auth.js';
 import {
-  INVALID_UTF8,
   RAW_URL_PIECES,
   anyId,
   chaosQuery,
@@ -223,32 +222,3 @@ export const privateRead: fc.Arbitrary<Probe> = fc.oneof(
     ),
   },
 );
-
-/** Read routes (with their caller) and a query key each takes. */
-const QUERY_ROUTES: [string, Caller][] = [
-  ['/products?fields=', 'anonymous'],
-  ['/products/search?q=', 'anonymous'],
-  ['/products/1?fields=', 'customer'],
-  ['/products/1/reviews?cursor=', 'anonymous'],
-  ['/orders?cursor=', 'customer'],
-  ['/admin/orders?status=', 'admin'],
-  ['/admin/queues/api/queues?activeQueue=', 'admin'],
-  ['/health/live?x=', 'anonymous'],
-  ['/no-such-route?x=', 'anonymous'],
-];
-const escaped = (bytes: Buffer) => [...bytes].map((byte) => `%${byte.toString(16).toUpperCase()}`).join('');
-
-/** Query strings whose escapes decode to invalid UTF-8, among valid text: a 400 on every route. */
-export const notUtf8Query: fc.Arbitrary<Probe> = fc
-  .tuple(
-    fc.constantFrom(...QUERY_ROUTES),
-    fc.constantFrom(...INVALID_UTF8),
-    fc.constantFrom('', 'abc', '%C3%A9'),
-    fc.constantFrom('', 'xyz', '%F0%9F%A6%84'),
-  )
-  .map(([[url, caller], bad, before, after]) => ({
-    method: 'GET',
-    url: `${url}${before}${escaped(bad)}${after}`,
-    caller,
-    expect: [400],
-  }));

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import {
-  INVALID_UTF8,
   MAX_INT,
   RAW_URL_PIECES,
   badId,
@@ -164,7 +163,7 @@ const productFields = {
   ),
   categoryId: outside(1, MAX_INT),
 };
-const validProduct = fc.record(
+export const validProduct = fc.record(
   {
     sku: hex.map((id) => `FZ-${id.toUpperCase()}`),
     name: freeText,
@@ -178,7 +177,7 @@ const validProduct = fc.record(
 );
 const review = fc.record({ rating: fc.integer({ min: 1, max: 5 }), comment: freeText }, { requiredKeys: ['rating'] });
 const reviewFields = { rating: outside(1, 5), comment: fc.oneof(notAString, tooLong(2_000), unstorable) };
-const validCheckout = fc.record({
+export const validCheckout = fc.record({
   items: fc.uniqueArray(
     fc.record({ productId: fc.integer({ min: 1, max: 50 }), quantity: fc.integer({ min: 1, max: 3 }) }),
     {
@@ -245,78 +244,8 @@ const write = (
   expect: expected,
 });
 
-/**
- * `body` as JSON bytes with `bad` (not UTF-8) inside the string value of `field`, gzipped or not:
- * a lenient decoder would store U+FFFD in its place and accept the write.
- */
-function notUtf8(body: Record<string, unknown>, field: string, bad: Buffer, gzip: boolean) {
-  const [before, after] = JSON.stringify({ ...body, [field]: '\u0001' }).split('"\\u0001"');
-  const raw = Buffer.concat([Buffer.from(`${before}"a`), bad, Buffer.from(`b"${after}`)]);
-  return {
-    body: { raw: gzip ? gzipSync(raw) : raw },
-    headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
-  };
-}
-
-/** Otherwise valid writes with invalid UTF-8 in one string (gzipped or not): a 400, nothing written. */
-const notUtf8Write: fc.Arbitrary<Probe> = fc
-  .tuple(
-    fc.oneof(
-      hex.map((id) => ({
-        method: 'POST' as Method,
-        url: '/auth/register',
-        caller: 'anonymous' as Caller,
-        body: { email: `fuzz-${id}@example.com`, password: 'long enough', name: 'x' },
-        field: 'name',
-      })),
-      validProduct.map((body) => ({
-        method: 'POST' as Method,
-        url: '/products',
-        caller: 'admin' as Caller,
-        body,
-        field: 'name',
-      })),
-      existingId.map((id) => ({
-        method: 'PATCH' as Method,
-        url: `/products/${id}`,
-        caller: 'admin' as Caller,
-        body: {},
-        field: 'description',
-      })),
-      existingId.map((id) => ({
-        method: 'POST' as Method,
-        url: `/products/${id}/reviews`,
-        caller: 'customer' as Caller,
-        body: { rating: 5 },
-        field: 'comment',
-      })),
-      fc.tuple(validCheckout, hex).map(([body, key]) => ({
-        method: 'POST' as Method,
-        url: '/checkout',
-        caller: 'customer' as Caller,
-        body,
-        field: 'paymentToken',
-        headers: { 'idempotency-key': `fuzz-${key}` },
-      })),
-    ),
-    fc.constantFrom(...INVALID_UTF8),
-    fc.boolean(),
-  )
-  .map(([write, bad, gzip]): Probe => {
-    const { body, headers } = notUtf8(write.body, write.field, bad, gzip);
-    return {
-      method: write.method,
-      url: write.url,
-      caller: write.caller,
-      headers: { ...headers, ...('headers' in write ? write.headers : {}) },
-      body,
-      expect: [400],
-    };
-  });
-
 /** Writes in shapes the API must refuse, with the status each must get. */
 export const refusedWrite: fc.Arbitrary<Probe> = fc.oneof(
-  notUtf8Write,
   registration.map((body) => write('POST', '/auth/register', 'anonymous', body, [400])),
   fc
     .tuple(fc.constantFrom('user5@example.com', 'USER5@EXAMPLE.COM', ADMIN_EMAIL), freeText)
