@@ -13,7 +13,8 @@ export async function createApp(config: AppConfigValues): Promise<NestFastifyApp
     AppModule.forRoot(config),
     // No Nest middleware runs here (the edge's hooks do that work): no middie per request.
     new FastifyAdapter({ ...fastifyOptions(config), skipMiddie: true }),
-    { bufferLogs: true },
+    // The JSON parser is the edge's (registerBodyParsers): UTF-8 checked, every other type a 415.
+    { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
   await installHttpEdge(app, config);

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AUTHENTICATED } from './auth/auth.constants.js';
 import { CacheModule, type CacheModuleOptions } from './cache/index.js';
+import { deriveKey } from './common/derive-key.js';
 import { parseLsn } from './common/lsn.js';
 import { AppConfig, AppConfigModule, redisConnection, type AppConfigValues } from './config/index.js';
 import { DatabaseModule, Db, requestConsistency, type DatabaseModuleOptions } from './database/index.js';
@@ -56,6 +57,7 @@ export function databaseOptions(app: AppConfigValues): DatabaseModuleOptions {
     leakWarningMs: app.DB_LEAK_WARNING_MS,
     lastWriteStore: redisConnection(app, 'cache'),
     lastWriteTtlMs: app.DB_LAST_WRITE_TTL_MS,
+    consistencyTokenKey: deriveKey(app.JWT_SECRET, 'consistency-token'),
   };
 }
 

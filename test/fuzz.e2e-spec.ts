@@ -5,6 +5,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type pg from 'pg';
 import { EVERY_BAD_AUTHORIZATION, unauthorized } from './support/hostile-auth.js';
 import type { Probe } from './support/hostile-input.js';
+import { notUtf8Query, notUtf8Write } from './support/hostile-encoding.js';
 import { privateRead, publicRead } from './support/hostile-reads.js';
 import { badBody, nowhere, refusedWrite } from './support/hostile-writes.js';
 import { connect } from './support/sql.js';
@@ -118,9 +119,14 @@ describe(`hostile input on every route (fast-check, seed ${SEED})`, () => {
   check('private and admin reads, Bull Board, probes, docs: never a 5xx; errors are problem+json', privateRead, {
     numRuns: 160,
   });
+  check('query strings that are not UTF-8 once decoded are a 400 on every route', notUtf8Query, { numRuns: 40 });
   check('writes the API must refuse are refused with the right status', refusedWrite, { numRuns: 240, writes: true });
-  check('bad JSON, wrong content types, bodies at and over the 1 MB limit, gzip bombs', badBody, {
-    numRuns: 70,
+  check('otherwise valid writes with bytes that are not UTF-8 in a string (gzipped or not) are a 400', notUtf8Write, {
+    numRuns: 40,
+    writes: true,
+  });
+  check('bad JSON, unsupported media types (415), bodies at and over the 1 MB limit, gzip bombs', badBody, {
+    numRuns: 90,
     writes: true,
   });
   check('bad, forged, expired and tampered tokens get no one in (401), customers no admin route (403)', unauthorized, {

@@ -5,8 +5,8 @@ import { HttpException, UnauthorizedException } from '@nestjs/common';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queue } from 'bullmq';
 import type { AuthService } from '../auth/auth.service.js';
-import { PROBLEM_CONTENT_TYPE, ProblemException, sendProblem, toProblemDetails } from '../common/http/index.js';
-import type { RateLimitService } from '../rate-limit/index.js';
+import { PROBLEM_CONTENT_TYPE, sendProblem, toProblemDetails } from '../common/http/index.js';
+import { limitRefusal, type RateLimitService } from '../rate-limit/index.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -63,16 +63,7 @@ export class QueueBoard {
     // A password check: counted as a login attempt of this caller.
     if (this.limits.enabled && request.clientIdentity) {
       const decision = await this.limits.consume('auth', request.clientIdentity.client);
-      if (!decision.allowed)
-        throw decision.unavailable
-          ? new ProblemException(503, 'rate-limit-unavailable', 'Logins are paused; retry shortly.', undefined, 1)
-          : new ProblemException(
-              429,
-              'rate-limited',
-              'Too many login attempts; retry later.',
-              undefined,
-              decision.retryAfterS,
-            );
+      if (!decision.allowed) throw limitRefusal(decision);
     }
     return this.auth.verifyBasic(credentials);
   }

@@ -2,11 +2,10 @@ import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/co
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { JwtService } from '@nestjs/jwt';
-import { ProblemException } from '../common/http/index.js';
 import { AppConfig } from '../config/index.js';
 import { Db } from '../database/index.js';
 import type { User } from '../generated/prisma/client.js';
-import { RateLimitService } from '../rate-limit/index.js';
+import { RateLimitService, limitRefusal } from '../rate-limit/index.js';
 import { toUserDto, type UserDto } from '../users/user.dto.js';
 import type { AuthUser } from './auth-user.js';
 import { loginBody, type LoginBody, type RegisterBody } from './auth.schemas.js';
@@ -63,16 +62,7 @@ export class AuthService {
     if (!this.limits.enabled) return;
     const account = `account:${createHash('sha256').update(email).digest('base64url').slice(0, 22)}`;
     const decision = await this.limits.consume('account', account);
-    if (decision.allowed) return;
-    if (decision.unavailable)
-      throw new ProblemException(503, 'rate-limit-unavailable', 'Logins are paused; retry shortly.', undefined, 1);
-    throw new ProblemException(
-      429,
-      'rate-limited',
-      `Too many login attempts for this account; retry in ${decision.retryAfterS} s.`,
-      undefined,
-      decision.retryAfterS,
-    );
+    if (!decision.allowed) throw limitRefusal(decision);
   }
 
   /**

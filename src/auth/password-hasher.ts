@@ -38,7 +38,9 @@ export class PasswordHasher {
       return await this.slots.execute(work);
     } catch (error) {
       if (!(error instanceof BulkheadRejectedError)) throw error;
-      throw new ProblemException(503, 'busy', 'Too many password checks at once; retry in a second.', undefined, 1);
+      throw new ProblemException(503, 'busy', 'Too many password checks at once; retry in a second.', undefined, {
+        retryAfterS: 1,
+      });
     }
   }
 }

@@ -47,10 +47,18 @@ const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true');
 
+/**
+ * The development and test signing secret. It is public (it is in this file), so whoever can reach
+ * an API that uses it can sign their own admin token: see `refusePublicSecrets`.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'local-development-secret-not-for-production';
+
 /** Local defaults, so that `npm start` works on a machine prepared by `npm run services:up`. */
 const localDefaults = (database: string, queuePrefix: string) => ({
+  // This machine only: with the public secret below, the API must not be reachable from others.
+  HOST: '127.0.0.1',
   // Development and tests only: production must bring its own secret.
-  JWT_SECRET: 'local-development-secret-not-for-production',
+  JWT_SECRET: DEVELOPMENT_JWT_SECRET,
   DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${database}`,
   DATABASE_REPLICA_URLS: [5433, 5434].map((port) => `postgresql://postgres@127.0.0.1:${port}/${database}`).join(','),
   REDIS_CACHE_URL: 'redis://127.0.0.1:6380',
@@ -69,6 +77,7 @@ export const LOCAL_DEFAULTS = {
 
 const appConfigFields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // Production listens on every interface; development and test default to 127.0.0.1 (above).
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65_535, 3000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -193,7 +202,12 @@ const appConfigFields = z.object({
   DOCS_ENABLED: bool(false),
 });
 
-/** Each Redis role needs its server's URL or its cluster's seed nodes. */
+type AppConfigFields = z.output<typeof appConfigFields>;
+
+/**
+ * Each Redis role needs its server's URL or its cluster's seed nodes; and no public secret may
+ * guard an API that others can reach.
+ */
 export const appConfigSchema = appConfigFields.superRefine(
   (config, context) => {
     for (const role of ['CACHE', 'QUEUE'] as const) {
@@ -204,10 +218,37 @@ export const appConfigSchema = appConfigFields.superRefine(
           message: `or set REDIS_${role}_CLUSTER_NODES for a Redis Cluster`,
         });
     }
+    refusePublicSecrets(config, context);
   },
   // Also when other keys are bad: the one message at boot names every problem at once.
   { when: () => true },
 );
+
+/**
+ * The development secret is fine for tests and on a laptop that listens on loopback only; a
+ * process others can reach (another HOST, or production whatever its HOST: a proxy on the same
+ * machine exposes it all the same) would accept tokens anyone can sign.
+ */
+function refusePublicSecrets(config: Partial<AppConfigFields>, context: z.RefinementCtx): void {
+  if (config.JWT_SECRET !== DEVELOPMENT_JWT_SECRET || config.NODE_ENV === 'test') return;
+  const exposed = config.NODE_ENV === 'production' || !isLoopback(config.HOST ?? '');
+  if (!exposed) return;
+  const own = 'set JWT_SECRET to a secret of your own (at least 32 random characters, e.g. `openssl rand -base64 48`)';
+  context.addIssue({
+    code: 'custom',
+    path: ['JWT_SECRET'],
+    message:
+      config.NODE_ENV === 'production'
+        ? `is the public development secret; ${own}`
+        : `is the public development secret and HOST=${config.HOST} lets other machines in; ${own}, or HOST=127.0.0.1 to listen on this machine only`,
+  });
+}
+
+/** 127.0.0.0/8, ::1 and `localhost`: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(bare);
+}
 
 export type AppConfigValues = z.output<typeof appConfigSchema>;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,3 +1,4 @@
+import { DEVELOPMENT_JWT_SECRET } from './app-config.schema.js';
 import { InvalidConfigError, loadAppConfig, loadDatabaseUrl } from './load-app-config.js';
 
 const PRODUCTION = {
@@ -24,7 +25,7 @@ describe('loadAppConfig', () => {
     const config = loadAppConfig({});
     expect(config).toMatchObject({
       NODE_ENV: 'development',
-      HOST: '0.0.0.0',
+      HOST: '127.0.0.1',
       PORT: 3000,
       LOG_LEVEL: 'info',
       DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/store',
@@ -35,6 +36,33 @@ describe('loadAppConfig', () => {
       'postgresql://postgres@127.0.0.1:5433/store',
       'postgresql://postgres@127.0.0.1:5434/store',
     ]);
+  });
+
+  it('listens on every interface in production, on this machine only by default elsewhere', () => {
+    expect(loadAppConfig({ ...PRODUCTION }).HOST).toBe('0.0.0.0');
+    expect(loadAppConfig({ NODE_ENV: 'test' }).HOST).toBe('127.0.0.1');
+  });
+
+  it('refuses the public development secret where others can reach the API, and says what to set', () => {
+    for (const HOST of ['0.0.0.0', '::', '192.168.1.20', 'api.example.com']) {
+      const [problem, ...others] = problemsOf({ HOST });
+      expect(others).toEqual([]);
+      expect(problem).toMatch(/^JWT_SECRET: is the public development secret/);
+      expect(problem).toContain(`HOST=${HOST}`);
+      expect(problem).toMatch(/set JWT_SECRET to a secret of your own.*or HOST=127\.0\.0\.1/);
+      expect(problem).not.toContain(DEVELOPMENT_JWT_SECRET);
+    }
+    expect(problemsOf({ ...PRODUCTION, JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toEqual([
+      expect.stringMatching(/^JWT_SECRET: is the public development secret; set JWT_SECRET to a secret of your own/),
+    ]);
+    expect(problemsOf({ ...PRODUCTION, HOST: '127.0.0.1', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toHaveLength(1);
+  });
+
+  it('allows the development secret on loopback, in tests, and any real secret anywhere', () => {
+    for (const HOST of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])
+      expect(loadAppConfig({ HOST }).HOST).toBe(HOST);
+    expect(loadAppConfig({ NODE_ENV: 'test', HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+    expect(loadAppConfig({ HOST: '0.0.0.0', JWT_SECRET: PRODUCTION.JWT_SECRET }).HOST).toBe('0.0.0.0');
   });
 
   it('points tests at their own database', () => {
@@ -93,9 +121,9 @@ describe('loadAppConfig', () => {
     );
   });
 
-  it('refuses a short JWT secret', () => {
+  it('refuses a short JWT secret, without repeating it', () => {
     expect(problemsOf({ ...PRODUCTION, JWT_SECRET: 'short' })).toEqual([
-      expect.stringMatching(/^JWT_SECRET: must be at least 32 characters/),
+      'JWT_SECRET: must be at least 32 characters (got "***")',
     ]);
   });
 
@@ -138,6 +166,10 @@ describe('loadAppConfig', () => {
 
   it('treats an empty variable as unset', () => {
     expect(loadAppConfig({ PORT: '' }).PORT).toBe(3000);
+    expect(loadAppConfig({ NODE_ENV: '' })).toMatchObject({
+      NODE_ENV: 'development',
+      DATABASE_URL: expect.stringMatching(/\/store$/),
+    });
   });
 });
 

@@ -13,7 +13,7 @@ export class InvalidConfigError extends Error {
  * @throws InvalidConfigError naming each bad key and why.
  */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfigValues {
-  const nodeEnv = env.NODE_ENV ?? 'development';
+  const nodeEnv = env.NODE_ENV || 'development';
   const defaults = LOCAL_DEFAULTS[nodeEnv as keyof typeof LOCAL_DEFAULTS] ?? {};
   const input = { ...defaults, ...withoutEmpty(env) };
   const result = appConfigSchema.safeParse(input);
@@ -44,16 +44,16 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   >;
 }
 
-/** Secrets, and passwords in connection URLs, stay out of error messages. */
+/** Secrets, and the passwords connection URLs may carry, never appear in error messages. */
 function redact(key: string, value: string): string {
-  if (/_(SECRET|TOKEN)$/.test(key)) return '***';
+  if (/SECRET|_TOKEN$/.test(key)) return '***';
   if (!/_(URLS?|NODES)$/.test(key)) return value;
   return value.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
 }
 
 /** Only the primary's URL, for tools (migrate, seed) that need nothing else. */
 export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const nodeEnv = env.NODE_ENV ?? 'development';
+  const nodeEnv = env.NODE_ENV || 'development';
   const fallback = LOCAL_DEFAULTS[nodeEnv as keyof typeof LOCAL_DEFAULTS]?.DATABASE_URL;
   const result = appConfigSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL || fallback);
   if (result.success) return result.data;

@@ -58,4 +58,9 @@ export interface DatabaseModuleOptions {
   lastWriteStore?: RedisConnectionOptions;
   /** How long a user's last write position is kept. @default 30_000 */
   lastWriteTtlMs?: number;
+  /**
+   * Key that signs consistency tokens (HMAC-SHA256), the same on every instance; derive it from an
+   * application secret. @default a random key per process (tokens then count only where issued)
+   */
+  consistencyTokenKey?: string | Buffer;
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions }
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { sendProblem } from '../common/http/index.js';
+import { clientErrorHandler } from '../common/http/client-errors.js';
 import type { AppConfigValues } from '../config/index.js';
 
 /** A client's request id is kept only if it is a sane token; anything else is replaced. */
@@ -11,7 +12,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * Fastify's own options: body limit, trusted proxies (which decide `request.ip`, hence the
  * rate-limit bucket of anonymous clients), request ids (accepted or generated), and problem
  * documents for the errors Fastify's router answers by itself (a URL it cannot decode, a path
- * parameter over 100 characters), which never reach Nest's exception filter.
+ * parameter over 100 characters) and for requests Node's HTTP parser refuses, which never reach
+ * Nest's exception filter.
  */
 export function fastifyOptions(config: AppConfigValues): FastifyServerOptions {
   return {
@@ -25,5 +27,7 @@ export function fastifyOptions(config: AppConfigValues): FastifyServerOptions {
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       void sendProblem(request, reply, error);
     },
+    // What Node's parser refuses before Fastify sees a request (431, a raw 0xFF): problem+json too.
+    clientErrorHandler,
   };
 }

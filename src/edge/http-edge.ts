@@ -12,12 +12,14 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { AuthService } from '../auth/auth.service.js';
 import { CacheFastPath, notModifiedPayload } from '../cache/index.js';
 import { ProblemException, sendProblem } from '../common/http/index.js';
+import { registerBodyParsers } from '../common/http/body-parsers.js';
+import { InvalidUtf8Query, isUtf8Query } from '../common/http/query-encoding.js';
 import type { AppConfigValues } from '../config/index.js';
 import { AccessLog } from '../logging/access-log.js';
 import { accessLogger } from '../logging/logger-params.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
-import { RateLimitService, type LimitDecision } from '../rate-limit/index.js';
+import { RateLimitService, limitRefusal, type LimitDecision } from '../rate-limit/index.js';
 import { ClientIdentities, type ClientIdentity } from './client-identity.js';
 import { RateLimitHeaders } from './rate-limit-headers.js';
 import { attachRoutePolicies, routePolicyOf, type RoutePolicy } from './route-policy.js';
@@ -52,11 +54,12 @@ const EXPOSED_HEADERS = [
  * A request's life:
  *  1. Fastify: request id (`genReqId`), route match; Nest's security headers; CORS (its plugin
  *     answers preflights).
- *  2. onRequest (`HttpEdge.onRequest`): who is calling (user ⟶ API key ⟶ IP); each of the route's
+ *  2. onRequest (`HttpEdge.onRequest`): a query string that is not UTF-8 refused (400); who is
+ *     calling (user ⟶ API key ⟶ IP); each of the route's
  *     rate-limit policies counted (429 / 503 here); an unknown API key refused (401) — counted
  *     first, so guessing keys costs the guesser's IP its budget; a fresh cache hit of a public
  *     `@Cacheable` GET answered (200 or 304) — nothing after this runs for it but steps 5–6.
- *  3. Body read and parsed (compressed bodies inflated by @fastify/compress).
+ *  3. Body read (inflated by @fastify/compress) and parsed: JSON in UTF-8 only, else 400 / 415.
  *  4. preHandler (`HttpEdge.preHandler`): the request's log context (its `reqId` on every line),
  *     then Nest: guards (`@Authenticated`), interceptors (consistency, cache), pipes, handler.
  *  5. onSend (`HttpEdge.onSend`, then @fastify/compress): request id, 304 for a
@@ -98,6 +101,7 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
     brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
 
+  registerBodyParsers(fastify);
   fastify.addHook('onRequest', edge.onRequest);
   fastify.addHook('preHandler', edge.preHandler);
   fastify.addHook('onSend', edge.onSend);
@@ -137,6 +141,8 @@ class HttpEdge {
 
   /** Identity, limits, unknown keys, cache hits: synchronous unless Redis or the database must be asked. */
   readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+    // Fastify's query parser would turn such escapes into U+FFFD without a word.
+    if (!isUtf8Query(request.url)) return void sendProblem(request, reply, new InvalidUtf8Query());
     const policy = routePolicyOf(request);
     const identity = this.identities.resolve(request);
     if (!(identity instanceof Promise)) return this.admit(request, reply, done, policy, identity);
@@ -207,26 +213,7 @@ class HttpEdge {
   private apply(request: FastifyRequest, reply: FastifyReply, decision: LimitDecision): boolean {
     this.rateLimitHeaders.write(reply, decision);
     if (decision.allowed) return true;
-    const { policy, limit, retryAfterS } = decision;
-    void sendProblem(
-      request,
-      reply,
-      decision.unavailable
-        ? new ProblemException(
-            503,
-            'rate-limit-unavailable',
-            `Rate limiting is unavailable, so ${policy} requests are refused; retry shortly.`,
-            undefined,
-            retryAfterS,
-          )
-        : new ProblemException(
-            429,
-            'rate-limited',
-            `Too many requests (${policy}: ${limit} per window); retry in ${retryAfterS} s.`,
-            undefined,
-            retryAfterS,
-          ),
-    );
+    void sendProblem(request, reply, limitRefusal(decision));
     return false;
   }
 

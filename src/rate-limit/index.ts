@@ -5,3 +5,4 @@ export type { RateLimitModuleOptions, RateLimitPolicy } from './rate-limit.optio
 export { RateLimitService, type LimitDecision } from './rate-limit.service.js';
 export { RateLimitStats } from './rate-limit-stats.js';
 export { RATE_LIMIT_OPTIONS } from './rate-limit.module-definition.js';
+export { limitRefusal } from './limit-refusal.js';

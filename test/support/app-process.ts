@@ -55,6 +55,28 @@ async function startBuilt(
   };
 }
 
+/**
+ * A built entry point run to its end (a boot that must fail), on the test configuration plus
+ * `env` (an empty value unsets a variable, `NODE_ENV: ''` included); its exit code and output.
+ */
+export async function runBuilt(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, output };
+}
+
 /** The worker (`dist/worker.js`); at log level info whatever `env` says: its start is an info line. */
 export function startWorker(env: Record<string, string> = {}): Promise<AppProcess> {
   return startBuilt('dist/worker.js', { ...env, LOG_LEVEL: 'info' }, (output) => output.includes('worker running'));

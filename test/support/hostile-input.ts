@@ -158,6 +158,20 @@ export const RAW_URL_PIECES = [
   '%25',
 ];
 
+/**
+ * Byte sequences that are not UTF-8: stray and reserved bytes, a truncated sequence, an overlong
+ * one, an encoded surrogate, a code point past U+10FFFF.
+ */
+export const INVALID_UTF8 = [
+  [0xff, 0xfe, 0xc3, 0x28],
+  [0x80],
+  [0xc3],
+  [0xe0, 0xa4],
+  [0xc0, 0xae],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+].map((bytes) => Buffer.from(bytes));
+
 /** A header value as a client would put UTF-8 on the wire (latin1 bytes), minus what HTTP forbids. */
 export function headerSafe(text: string): string {
   // oxlint-disable-next-line no-control-regex -- stripping control characters is the point

@@ -79,17 +79,20 @@ const BAD_JSON = [
 ];
 
 /** Content types a JSON route must refuse or survive. */
-const CONTENT_TYPES = [
-  'application/json',
+const CONTENT_TYPES = ['application/json', 'APPLICATION/JSON', 'application/json; charset=UTF-8'];
+/** Every other media type (and JSON in another charset) is one answer: 415. */
+const UNSUPPORTED_TYPES = [
   'application/json; charset=utf-16',
   'application/json; charset=latin1',
   'text/plain',
+  'text/plain; charset=utf-8',
   'application/x-www-form-urlencoded',
   'multipart/form-data; boundary=x',
   'application/xml',
+  'text/xml',
   'application/vnd.api+json',
+  'application/octet-stream',
   'application/json, text/plain',
-  'APPLICATION/JSON',
 ];
 
 /** 10 MB of spaces, gzipped to ~10 KB: must not get past the body limit once inflated. */
@@ -160,7 +163,7 @@ const productFields = {
   ),
   categoryId: outside(1, MAX_INT),
 };
-const validProduct = fc.record(
+export const validProduct = fc.record(
   {
     sku: hex.map((id) => `FZ-${id.toUpperCase()}`),
     name: freeText,
@@ -174,7 +177,7 @@ const validProduct = fc.record(
 );
 const review = fc.record({ rating: fc.integer({ min: 1, max: 5 }), comment: freeText }, { requiredKeys: ['rating'] });
 const reviewFields = { rating: outside(1, 5), comment: fc.oneof(notAString, tooLong(2_000), unstorable) };
-const validCheckout = fc.record({
+export const validCheckout = fc.record({
   items: fc.uniqueArray(
     fc.record({ productId: fc.integer({ min: 1, max: 50 }), quantity: fc.integer({ min: 1, max: 3 }) }),
     {
@@ -321,6 +324,12 @@ export const badBody: fc.Arbitrary<Probe> = fc
       fc.constantFrom(...BAD_JSON).map((raw) => bad(raw, 'application/json', 'rejected')),
       fc.constantFrom(...CONTENT_TYPES).map((type) => bad('{"padding":1}', type, 'rejected')),
       fc.constantFrom(...CONTENT_TYPES).map((type) => bad('email=a%40b.c&password[$gt]=', type, 'rejected')),
+      fc
+        .tuple(
+          fc.constantFrom(...UNSUPPORTED_TYPES),
+          fc.constantFrom('{"email":"a@b.c"}', 'email=a%40b.c&password[$gt]='),
+        )
+        .map(([type, raw]) => bad(raw, type, [415])),
       fc.constant(bad('', 'application/json', [400])),
       fc.constant(bad(padded(BODY_LIMIT), 'application/json', [400, 401, 403])),
       fc

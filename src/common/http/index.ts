@@ -1,4 +1,4 @@
 export * from './problem-details.js';
 export * from './problem.exception.js';
-export { ProblemDetailsFilter, sendProblem, toProblemDetails } from './problem-details.filter.js';
+export { ProblemDetailsFilter, retryAfterOf, sendProblem, toProblemDetails } from './problem-details.filter.js';
 export { ZodValidationPipe } from './zod-validation.pipe.js';

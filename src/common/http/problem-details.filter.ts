@@ -2,7 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem-details.js';
-import { PROBLEM_BASE, ProblemException } from './problem.exception.js';
+import { DEFAULT_RETRY_AFTER_S, PROBLEM_BASE, ProblemException } from './problem.exception.js';
 
 /**
  * Renders every error as `application/problem+json`. Unexpected errors become a bare 500 with no
@@ -31,13 +31,20 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-/** A 503 that names no retry time still tells clients and load balancers when to come back. */
-const DEFAULT_RETRY_AFTER_S = 1;
+/**
+ * `Retry-After` seconds for an error response: the thrower's (`ProblemException.retryAfterS`),
+ * else a default for every 503, so that clients and balancers back off instead of hammering.
+ */
+export function retryAfterOf(exception: unknown, status: number): number | undefined {
+  const chosen = exception instanceof ProblemException ? exception.retryAfterS : undefined;
+  if (chosen !== undefined) return Math.max(0, Math.ceil(chosen));
+  return status === 503 ? DEFAULT_RETRY_AFTER_S : undefined;
+}
 
 /**
- * Answers with the problem document of `exception` (with `instance`, and `Retry-After` on 429/503:
- * the exception's own, else one already on the reply, else 1 s for a 503). The one way errors are
- * written, from the exception filter and from hooks that answer before Nest.
+ * Answers with the problem document of `exception` (with `instance`, and `Retry-After` where
+ * `retryAfterOf` gives one). The one way errors are written, from the exception filter and from
+ * the hooks that answer before Nest.
  */
 export function sendProblem(
   request: FastifyRequest,
@@ -46,10 +53,8 @@ export function sendProblem(
   details: ProblemDetails = toProblemDetails(exception),
 ): FastifyReply {
   details.instance ??= request.url.split('?')[0];
-  const retryAfter = exception instanceof ProblemException ? exception.retryAfterS : undefined;
-  if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
-  else if (details.status === 503 && !reply.hasHeader('retry-after'))
-    reply.header('retry-after', DEFAULT_RETRY_AFTER_S);
+  const retryAfter = retryAfterOf(exception, details.status);
+  if (retryAfter !== undefined && !reply.hasHeader('retry-after')) reply.header('retry-after', retryAfter);
   return reply.code(details.status).type(PROBLEM_CONTENT_TYPE).send(details);
 }
 

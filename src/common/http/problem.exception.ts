@@ -4,17 +4,28 @@ import type { FieldError, ProblemDetails } from './problem-details.js';
 
 export const PROBLEM_BASE = 'https://store-api.dev/problems/';
 
-/** An HTTP error with a problem `type` slug, optional field errors, and when to retry (429/503). */
+/** A 503 without a thrower's own value asks clients to come back after this many seconds. */
+export const DEFAULT_RETRY_AFTER_S = 2;
+
+export interface ProblemOptions {
+  /** Sent as `Retry-After` (seconds); a 503 gets {@link DEFAULT_RETRY_AFTER_S} when unset. */
+  retryAfterS?: number;
+  cause?: unknown;
+}
+
+/** An HTTP error with a problem `type` slug and optional field errors. */
 export class ProblemException extends HttpException {
+  readonly retryAfterS?: number;
+
   constructor(
     status: number,
     readonly slug: string,
     detail: string,
     readonly errors?: FieldError[],
-    /** Seconds, sent as `Retry-After`. */
-    readonly retryAfterS?: number,
+    options: ProblemOptions = {},
   ) {
-    super(detail, status);
+    super(detail, status, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterS = options.retryAfterS;
   }
 
   /** The problem+json body (without `instance`, which depends on the request). */

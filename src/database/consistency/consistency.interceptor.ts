@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  Inject,
   Injectable,
   type CallHandler,
   type ExecutionContext,
@@ -9,8 +10,11 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, from, mergeMap } from 'rxjs';
 import { CONSISTENCY_TOKEN_HEADER, READ_FROM_PRIMARY } from '../database.constants.js';
+import { DATABASE_MODULE_OPTIONS } from '../database.module-definition.js';
+import type { DatabaseModuleOptions } from '../database.options.js';
 import { Db } from '../db.service.js';
 import { isLsn, parseLsn, type Lsn } from '../../common/lsn.js';
+import { ConsistencyTokens } from './consistency-tokens.js';
 import { requestConsistency, type RequestConsistency } from './request-consistency.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,13 +24,19 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * `X-Consistency-Token` (or else the user's last write position) becomes the minimum WAL position
  * a replica must have replayed to serve this request. After a handler that wrote: the response
  * carries the primary's position as the new token, and the user's position is remembered.
+ * Tokens are signed (`ConsistencyTokens`): a client can hand back only a position it was given.
  */
 @Injectable()
 export class ConsistencyInterceptor implements NestInterceptor {
+  private readonly tokens: ConsistencyTokens;
+
   constructor(
     private readonly db: Db,
     private readonly reflector: Reflector,
-  ) {}
+    @Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions,
+  ) {
+    this.tokens = new ConsistencyTokens(options.consistencyTokenKey);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
@@ -61,15 +71,22 @@ export class ConsistencyInterceptor implements NestInterceptor {
     );
   }
 
+  /**
+   * A malformed header is a client bug: 400. A well-formed token without a valid signature is
+   * ignored, not refused: it is what a client holds across a secret rotation (or an upgrade from
+   * unsigned tokens), and ignoring it costs a forger everything it wanted (reads stay on replicas)
+   * while an honest client only loses read-your-writes for that one token.
+   */
   private tokenOf(request: FastifyRequest): Lsn | undefined {
     const header = request.headers[CONSISTENCY_TOKEN_HEADER];
     if (header === undefined || header === '') return undefined;
-    if (typeof header !== 'string' || !isLsn(header)) {
+    const reading = typeof header === 'string' ? this.tokens.read(header) : { kind: 'malformed' as const };
+    if (reading.kind === 'malformed') {
       throw new BadRequestException(
-        `${CONSISTENCY_TOKEN_HEADER} must be a WAL position such as 0/16B3748, as returned by an earlier response.`,
+        `${CONSISTENCY_TOKEN_HEADER} must be a token returned by an earlier response (such as 0/16B3748.<signature>).`,
       );
     }
-    return parseLsn(header);
+    return reading.kind === 'genuine' ? reading.lsn : undefined;
   }
 
   private async minimumPosition(token: Lsn | undefined, userId: string | undefined): Promise<Lsn | undefined> {
@@ -80,6 +97,6 @@ export class ConsistencyInterceptor implements NestInterceptor {
 
   private async issueToken(reply: FastifyReply, userId: string | undefined): Promise<void> {
     const lsn = userId === undefined ? await this.db.currentLsn() : await this.db.rememberWrite(userId);
-    reply.header(CONSISTENCY_TOKEN_HEADER, lsn);
+    reply.header(CONSISTENCY_TOKEN_HEADER, this.tokens.issue(lsn));
   }
 }
