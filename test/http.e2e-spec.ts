@@ -1,8 +1,10 @@
+import http from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { createFakeGateway } from '../dev/fake-payment-gateway.js';
 import { loginOver, startApi } from './support/app-process.js';
-import { createTestApp, login } from './support/test-app.js';
+import { ADMIN_EMAIL, createTestApp, login, testConfig } from './support/test-app.js';
+import { tcpProxy } from './support/tcp-proxy.js';
 
 describe('HTTP hardening (e2e)', () => {
   let app: NestFastifyApplication;
@@ -123,6 +125,50 @@ describe('graceful shutdown (the built API as a process)', () => {
     } finally {
       await api.stop('SIGKILL');
       await gateway.close();
+    }
+  });
+
+  it('closes a keep-alive connection once its streamed response ends after SIGTERM, so the process exits', async () => {
+    // Replicas behind a slow link: the export's 1,000-row batches take seconds, so its response is
+    // still being written when the signal comes (not already in the socket buffers).
+    const config = testConfig();
+    const slow = await Promise.all(
+      config.DATABASE_REPLICA_URLS.map((url) => tcpProxy(Number(new URL(url).port), { delayMs: 100 })),
+    );
+    const api = await startApi(3912, {
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_ENABLED: 'false',
+      DATABASE_REPLICA_URLS: config.DATABASE_REPLICA_URLS.map((url, index) => slow[index].url(url)).join(','),
+    });
+    const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 60_000 });
+    try {
+      const authorization = await loginOver(api, ADMIN_EMAIL);
+      const today = new Date().toISOString().slice(0, 10);
+      const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http
+          .get(
+            `${api.base}/admin/orders/export?format=ndjson&from=${yearAgo}&to=${today}`,
+            { agent, headers: { authorization } },
+            resolve,
+          )
+          .on('error', reject),
+      );
+      expect(response.statusCode).toBe(200);
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      api.child.kill('SIGTERM');
+      await new Promise((resolve) => response.once('end', resolve));
+      const ended = Date.now();
+      expect(bytes).toBeGreaterThan(1_000_000);
+      // The agent keeps its socket for reuse: only the server closing it lets the process go.
+      expect(await api.exited).toBe(0);
+      expect(Date.now() - ended).toBeLessThan(5_000);
+    } finally {
+      agent.destroy();
+      await api.stop('SIGKILL');
+      await Promise.all(slow.map((proxy) => proxy.close()));
     }
   });
 });

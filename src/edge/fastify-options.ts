@@ -29,5 +29,7 @@ export function fastifyOptions(config: AppConfigValues): FastifyServerOptions {
     },
     // What Node's parser refuses before Fastify sees a request (431, a raw 0xFF): problem+json too.
     clientErrorHandler,
+    // The edge answers requests that arrive while closing (a problem with Retry-After, not Fastify's plain 503).
+    return503OnClosing: false,
   };
 }

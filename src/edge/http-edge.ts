@@ -54,7 +54,8 @@ const EXPOSED_HEADERS = [
  * A request's life:
  *  1. Fastify: request id (`genReqId`), route match; Nest's security headers; CORS (its plugin
  *     answers preflights).
- *  2. onRequest (`HttpEdge.onRequest`): a query string that is not UTF-8 refused (400); who is
+ *  2. onRequest (`HttpEdge.onRequest`): once shutting down, a 503 (with `connection: close`); a
+ *     query string that is not UTF-8 refused (400); who is
  *     calling (user ⟶ API key ⟶ IP); each of the route's
  *     rate-limit policies counted (429 / 503 here); an unknown API key refused (401) — counted
  *     first, so guessing keys costs the guesser's IP its budget; a fresh cache hit of a public
@@ -122,6 +123,16 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
 
 type Done = HookHandlerDoneFunction;
 
+const SHUTTING_DOWN = new ProblemException(
+  503,
+  'shutting-down',
+  'This instance is shutting down; retry on another.',
+  undefined,
+  {
+    retryAfterS: 1,
+  },
+);
+
 /** The edge's hooks (see `installHttpEdge` for their order and why each is there). */
 class HttpEdge {
   private readonly rateLimitHeaders: RateLimitHeaders;
@@ -141,6 +152,7 @@ class HttpEdge {
 
   /** Identity, limits, unknown keys, cache hits: synchronous unless Redis or the database must be asked. */
   readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+    if (this.closing) return void sendProblem(request, reply, SHUTTING_DOWN);
     // Fastify's query parser would turn such escapes into U+FFFD without a word.
     if (!isUtf8Query(request.url)) return void sendProblem(request, reply, new InvalidUtf8Query());
     const policy = routePolicyOf(request);

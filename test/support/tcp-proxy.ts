@@ -3,6 +3,7 @@ import net from 'node:net';
 /**
  * A TCP proxy to a real service that a test can cut: `cut()` drops every connection and refuses
  * new ones (the service looks unreachable to the app), `restore()` lets them through again.
+ * `delayMs` holds each chunk the service sends back that long (a slow link or a slow server).
  */
 export interface TcpProxy {
   url(template: string): string;
@@ -12,7 +13,7 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function tcpProxy(targetPort: number, { delayMs = 0 } = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let open = true;
   const server = net.createServer((client) => {
@@ -23,7 +24,16 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => socket.destroy());
     }
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    if (!delayMs) upstream.pipe(client);
+    else
+      upstream.on('data', (chunk: Buffer) => {
+        upstream.pause();
+        setTimeout(() => {
+          client.write(chunk);
+          upstream.resume();
+        }, delayMs);
+      });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
