@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { loginOver, startApi, startWorker, type ApiProcess, type AppProcess } from './support/app-process.js';
 import { freePorts } from './support/free-port.js';
@@ -23,6 +24,8 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
     const env = {
       RATE_LIMIT_DEFAULT: String(LIMIT),
       RATE_LIMIT_AUTH: '1000000',
+      // Each part of this file is a client of its own, by the address a (trusted, local) proxy names.
+      TRUST_PROXY: '127.0.0.1',
       LOG_LEVEL: 'warn',
       WORKER_METRICS_PORT: '0',
     };
@@ -46,10 +49,13 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
     redis.disconnect();
   });
 
-  /** Each part of this file (and each run) counts against its own API key, so their limits don't mix. */
+  /** Each part of this file (and each run) is its own client (address), so their limits don't mix. */
   const run = Date.now();
-  const get = (api: ApiProcess, path: string, apiKey: string) =>
-    fetch(`${api.base}${path}`, { headers: { 'x-api-key': `${apiKey}-${run}` } });
+  const from = (client: string) => {
+    const [a, b, c] = createHash('sha256').update(`${client}-${run}`).digest();
+    return { 'x-forwarded-for': `10.${a}.${b}.${c}` };
+  };
+  const get = (api: ApiProcess, path: string, client: string) => fetch(`${api.base}${path}`, { headers: from(client) });
   const loads = async (api: ApiProcess) => {
     const text = await (await fetch(`${api.ops}/metrics`)).text();
     return Number(/^cache_loads_total\{namespace="products"\} (\d+)/m.exec(text)?.[1] ?? 0);
@@ -67,8 +73,8 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
       `product ${id} cached on B`,
     );
 
-    // With a key of its own: by IP it would share the count of every earlier test file's requests.
-    const authorization = await loginOver(a, 'admin@example.com', { 'x-api-key': `scale-login-${run}` });
+    // From an address of its own: 127.0.0.1 shares the count of every earlier test file's requests.
+    const authorization = await loginOver(a, 'admin@example.com', from('scale-login'));
     const updated = await fetch(`${a.base}/products/${id}`, {
       method: 'PATCH',
       headers: { authorization, 'content-type': 'application/json' },
@@ -94,7 +100,6 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
     for (let i = 0; i < LIMIT; i++) {
       const response = await get(i % 2 ? b : a, `/products/${1 + (i % 40)}`, 'scale-limit');
       statuses.push(response.status);
-      if (i === LIMIT - 1) expect(response.headers.get('ratelimit')).toMatch(/r=0\b/);
     }
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     for (const api of [a, b]) {
@@ -104,10 +109,11 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
     }
   });
 
-  it('counts a concurrent burst exactly: of 1.5 × the limit sent at once through both, exactly the limit pass', async () => {
-    // Each instance counts a busy client's concurrent requests in batches (one Redis call in flight
-    // per client); the batches must still add up exactly, across instances. (A Redis reply later
-    // than the deadline would let requests through uncounted, by policy: checked to be none.)
+  it('counts a concurrent burst within the bound: of 1.5 × the limit sent at once through both, never more than the limit pass', async () => {
+    // Each instance counts a busy client's concurrent requests in batches and spends leases of its
+    // budget locally; across instances the counts never exceed the limit, and fall short of it by
+    // at most the leases left unspent (2 × RATE_LIMIT_LEASE_MAX). (A Redis reply later than the
+    // deadline would let requests through uncounted, by policy: checked to be none.)
     const failOpen = async () => {
       const texts = await Promise.all([a, b].map(async (api) => (await fetch(`${api.ops}/metrics`)).text()));
       return texts.reduce(
@@ -122,8 +128,11 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
     );
     const statuses = responses.map((response) => response.status);
     expect(await failOpen()).toBe(failedOpenBefore);
-    expect(statuses.filter((status) => status === 200)).toHaveLength(LIMIT);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(LIMIT / 2);
+    const admitted = statuses.filter((status) => status === 200).length;
+    console.log(`scale-out burst: ${admitted} of ${LIMIT * 1.5} admitted (limit ${LIMIT})`);
+    expect(admitted).toBeLessThanOrEqual(LIMIT);
+    expect(admitted).toBeGreaterThanOrEqual(LIMIT - 2 * 20);
+    expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
   });
 
   it('a cold hot key hammered through both instances is loaded from the database once (distributed stampede lock)', async () => {
