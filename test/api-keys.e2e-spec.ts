@@ -4,6 +4,9 @@ import { ApiKeysService } from '../src/api-keys/index.js';
 import { Db } from '../src/database/index.js';
 import { runScript } from './support/run.js';
 import { ADMIN_EMAIL, createTestApp, login, useTestApp } from './support/test-app.js';
+
+/** `/metrics` on the app port (the test apps run no operations port). */
+const METRICS_TOKEN = 'api-keys-test-metrics-token';
 import { waitFor } from './support/wait-for.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -26,7 +29,7 @@ describe('API keys: registry, admin routes, verify, CLI', () => {
   beforeAll(async () => {
     admin = await login(context.app, ADMIN_EMAIL);
     customer = await login(context.app, 'user7@example.com');
-    other = await createTestApp({ API_KEY_CACHE_TTL_MS: String(OTHER_TTL_MS) });
+    other = await createTestApp({ API_KEY_CACHE_TTL_MS: String(OTHER_TTL_MS), METRICS_TOKEN: METRICS_TOKEN });
   });
 
   afterAll(async () => {
@@ -159,7 +162,9 @@ describe('API keys: registry, admin routes, verify, CLI', () => {
 
     // On /metrics: in one process the families belong to the app created last (`other`).
     for (const key of forged) expect(apiKeys(other).verify(key)).toBeUndefined();
-    const metrics = (await other.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (
+      await other.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).body;
     const counted = /^api_key_verifications_total\{outcome="refused_by_tag"\} (\d+)$/m.exec(metrics)?.[1];
     expect(Number(counted)).toBeGreaterThanOrEqual(forged.length);
   });

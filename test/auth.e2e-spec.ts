@@ -104,4 +104,47 @@ describe('auth (e2e)', () => {
     const me = await app.inject({ method: 'GET', url: '/me', headers: await login(app, ADMIN_EMAIL) });
     expect(me.json()).toMatchObject({ email: ADMIN_EMAIL, role: 'admin' });
   });
+
+  it('answers authenticated routes as private, never stored by a shared cache', async () => {
+    const me = await app.inject({ method: 'GET', url: '/me', headers: await login(app, ADMIN_EMAIL) });
+    expect(me.statusCode).toBe(200);
+    expect(me.headers['cache-control']).toBe('private, no-store');
+  });
+
+  it('caps concurrent password hashes: past the queue, a 503 problem with Retry-After, and nothing written', async () => {
+    const tight = await createTestApp({ PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '1' });
+    try {
+      const stamp = Date.now();
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          tight.inject({
+            method: 'POST',
+            url: '/auth/register',
+            payload: { email: `flood-${stamp}-${i}@example.com`, password: 'correct horse', name: 'Flood' },
+          }),
+        ),
+      );
+      const statuses = responses.map((response) => response.statusCode).sort();
+      // One hashing, one waiting: the rest are turned away at once.
+      expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(2);
+      const busy = responses.filter((response) => response.statusCode === 503);
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      for (const response of busy) {
+        expect(response.headers['retry-after']).toBe('1');
+        expect(response.headers['content-type']).toContain('application/problem+json');
+      }
+      expect(statuses.every((status) => status === 201 || status === 503)).toBe(true);
+      // Refused sign-ups left no account behind (logins one at a time: the cap applies to them too).
+      for (const [i, response] of responses.entries()) {
+        const login = await tight.inject({
+          method: 'POST',
+          url: '/auth/login',
+          payload: { email: `flood-${stamp}-${i}@example.com`, password: 'correct horse' },
+        });
+        expect(login.statusCode).toBe(response.statusCode === 201 ? 200 : 401);
+      }
+    } finally {
+      await tight.close();
+    }
+  });
 });

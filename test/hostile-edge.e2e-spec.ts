@@ -25,6 +25,7 @@ describe('hostile input at the HTTP edge (the built API as a process)', () => {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_DEFAULT: '1000000',
       RATE_LIMIT_AUTH: '1000000',
+      RATE_LIMIT_ACCOUNT: '1000000',
       RATE_LIMIT_SEARCH: '1000000',
     });
     sql = await connect();

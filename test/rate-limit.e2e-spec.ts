@@ -4,8 +4,8 @@ import { ApiKeysService } from '../src/api-keys/index.js';
 import { AuthGuard } from '../src/auth/auth.guard.js';
 import { RateLimitService } from '../src/rate-limit/index.js';
 import { startCacheRedis, stopCacheRedis } from './support/cache-redis.js';
-import { inspectRedis, keysPerNode, REDIS_MODES, redisEnv, slotsOf } from './support/redis-mode.js';
-import { ADMIN_EMAIL, createTestApp, login as loginAs } from './support/test-app.js';
+import { inspectRedis, keysPerNode, mastersOf, REDIS_MODES, redisEnv, slotsOf } from './support/redis-mode.js';
+import { ADMIN_EMAIL, createTestApp } from './support/test-app.js';
 
 const LEASE_MAX = 20;
 
@@ -26,6 +26,16 @@ describe.each(REDIS_MODES)('rate limits (e2e: two app instances, real Redis: %s)
   const onCluster = mode === 'cluster' ? it : it.skip;
 
   beforeAll(async () => {
+    // Counts outlive test files: earlier files' logins (per account, per 127.0.0.1) would count here.
+    const redis = inspectRedis(mode, 'cache');
+    try {
+      const nodes = await mastersOf(redis);
+      const perNode = await keysPerNode(redis, 'store-api:test:rate-limit:*');
+      // One key per DEL: a cluster node refuses a multi-key command across slots.
+      await Promise.all(perNode.flatMap((keys, index) => keys.map((key) => nodes[index].del(key))));
+    } finally {
+      redis.disconnect();
+    }
     [first, second] = await Promise.all([createTestApp(limits), createTestApp(limits)]);
   });
 
@@ -54,6 +64,17 @@ describe.each(REDIS_MODES)('rate limits (e2e: two app instances, real Redis: %s)
       payload: { email, password: 'wrong-password' },
     });
   const remainingOf = (header: unknown) => Number(/"default";r=(\d+)/.exec(String(header))?.[1]);
+  /** Logs in from an address of its own: 127.0.0.1's auth count is every earlier file's logins. */
+  const loginAs = async (app: NestFastifyApplication, email: string) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      remoteAddress: client(),
+      payload: { email, password: 'password' },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    return { authorization: `Bearer ${response.json().accessToken}` };
+  };
 
   it('shares one count between instances: the 101st request in a minute is a 429 with Retry-After and the IETF headers', async () => {
     const from = client();

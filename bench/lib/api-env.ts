@@ -23,6 +23,7 @@ export function apiEnv(
     // One load generator is one client: limits on, but out of reach (their cost is measured, not their refusals).
     RATE_LIMIT_DEFAULT: '10000000',
     RATE_LIMIT_AUTH: '10000000',
+    RATE_LIMIT_ACCOUNT: '10000000',
     RATE_LIMIT_SEARCH: '10000000',
     OPS_PORT: '0',
     METRICS_TOKEN: BENCH_METRICS_TOKEN,

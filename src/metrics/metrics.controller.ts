@@ -1,10 +1,9 @@
 import { Controller, Get, Headers, NotFoundException, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ProblemException } from '../common/http/index.js';
-import { ApiProblems } from '../common/openapi/zod-openapi.js';
 import { AppConfig } from '../config/index.js';
 import { SkipRateLimit } from '../rate-limit/index.js';
 
@@ -13,7 +12,8 @@ import { SkipRateLimit } from '../rate-limit/index.js';
  * scrapes that, and here it is a 404 like any unknown path; with OPS_PORT=0 it answers callers
  * bearing METRICS_TOKEN, and is a 404 when no token is configured. Never rate limited.
  */
-@ApiTags('operations')
+// An operator's fallback, not part of the public API: not in the OpenAPI document.
+@ApiExcludeController()
 @SkipRateLimit()
 @Controller()
 export class MetricsController extends PrometheusController {
@@ -25,13 +25,6 @@ export class MetricsController extends PrometheusController {
   }
 
   @Get()
-  @ApiOperation({
-    summary: 'Prometheus metrics: only with OPS_PORT=0 and METRICS_TOKEN set (else on the operations port)',
-  })
-  @ApiBearerAuth()
-  @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'Every metric family of this instance' })
-  @ApiProblems(401, 404)
   override index(
     @Res({ passthrough: true }) response: FastifyReply,
     @Req() request?: FastifyRequest,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { DEFAULT_RETRY_AFTER_S } from '../common/http/index.js';
 import { RATE_LIMIT_OPTIONS } from './rate-limit.module-definition.js';
 import type { RateLimitModuleOptions, RateLimitPolicy } from './rate-limit.options.js';
 import { RateLimitStats } from './rate-limit-stats.js';
@@ -253,7 +254,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
       this.logger.warn(`rate-limit store unavailable (${error.message}): ${policy} requests are ${outcome}`);
     }
     this.storeDown = true;
-    const retryAfterS = 1;
+    const retryAfterS = DEFAULT_RETRY_AFTER_S;
     return {
       policy,
       limit,

@@ -15,6 +15,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfigVal
     // Test files send thousands of requests from one IP; the rate-limit tests set their own limits.
     RATE_LIMIT_DEFAULT: '1000000',
     RATE_LIMIT_AUTH: '1000000',
+    RATE_LIMIT_ACCOUNT: '1000000',
     RATE_LIMIT_SEARCH: '1000000',
     // No operations port unless a test opts in with a free port (`freePort()`): files run apps side by side.
     OPS_PORT: '0',

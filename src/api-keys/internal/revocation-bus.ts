@@ -55,8 +55,13 @@ export class RevocationBus {
 
   /** Waits (bounded) for both connections: a revocation right after start-up (the CLI) is then sent. */
   async ready(timeoutMs = 1_000): Promise<void> {
-    const timeout = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.all([whenReady(this.publisher, timeoutMs), Promise.race([this.subscribed, timeout])]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.all([whenReady(this.publisher, timeoutMs), Promise.race([this.subscribed, timeout])]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async publishRevoked(id: number): Promise<void> {
