@@ -25,6 +25,7 @@ describe('scale-out: two API instances and a worker (e2e: real processes)', () =
       RATE_LIMIT_DEFAULT: String(LIMIT),
       RATE_LIMIT_AUTH: '1000000',
       RATE_LIMIT_ACCOUNT: '1000000',
+      RATE_LIMIT_LEASE_MAX: '20',
       // Each part of this file is a client of its own, by the address a (trusted, local) proxy names.
       TRUST_PROXY: '127.0.0.1',
       LOG_LEVEL: 'warn',

@@ -83,6 +83,9 @@ const appConfigFields = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   // One JSON line per response (level info); slow requests are warned about either way.
   LOG_REQUESTS: bool(true),
+  // Successful cache hits are access-logged one in this many (1: every one); errors, misses and
+  // slow requests always are.
+  LOG_CACHE_HITS_ONE_IN: int(1, 1_000_000, 100),
   DATABASE_URL: postgresUrl,
   DATABASE_REPLICA_URLS: commaList().pipe(z.array(postgresUrl)),
   // Pools, per process: about cores × 2 + 1 (5 on the 2-core machines here), for each role.
@@ -169,7 +172,7 @@ const appConfigFields = z.object({
   // Logins per account (email) per window, whatever IPs or keys they come from.
   RATE_LIMIT_ACCOUNT: int(1, 10_000_000, 10),
   // Requests of a client's budget an instance may take per Redis call and spend locally (0: none).
-  RATE_LIMIT_LEASE_MAX: int(0, 10_000, 20),
+  RATE_LIMIT_LEASE_MAX: int(0, 10_000, 100),
   // Redis unavailable: let requests through (true) or refuse them; auth refuses by default.
   RATE_LIMIT_FAIL_OPEN: bool(true),
   RATE_LIMIT_AUTH_FAIL_OPEN: bool(false),

@@ -25,7 +25,7 @@ export function fastifyOptions(config: AppConfigValues): FastifyServerOptions {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      void sendProblem(request, reply, error);
+      void sendProblem(request, reply.header('x-request-id', request.id), error);
     },
     // What Node's parser refuses before Fastify sees a request (431, a raw 0xFF): problem+json too.
     clientErrorHandler,

@@ -2,9 +2,9 @@ import type { FastifyReply } from 'fastify';
 import type { LimitDecision } from '../rate-limit/index.js';
 
 /**
- * The IETF `RateLimit-Policy` / `RateLimit` fields (one item per policy the request was counted
- * under), and the older `X-RateLimit-*` ones many clients read (`-<policy>` suffixed beyond
- * `default`).
+ * The IETF `RateLimit-Policy` / `RateLimit` fields (draft-ietf-httpapi-ratelimit-headers), one
+ * item per policy the request was counted under. Not the older `X-RateLimit-*` trio: it says the
+ * same three times over, on every response, and each header costs a hit ~2 % of its time.
  */
 export class RateLimitHeaders {
   private readonly policyItems = new Map<string, string>();
@@ -17,11 +17,6 @@ export class RateLimitHeaders {
     if (item === undefined) this.policyItems.set(name, (item = `"${policy}";q=${limit};w=${this.windowS}`));
     append(reply, 'ratelimit-policy', item);
     append(reply, 'ratelimit', `"${policy}";r=${remaining};t=${resetS}`);
-    const suffix = policy === 'default' ? '' : `-${policy}`;
-    reply
-      .header(`x-ratelimit-limit${suffix}`, limit)
-      .header(`x-ratelimit-remaining${suffix}`, remaining)
-      .header(`x-ratelimit-reset${suffix}`, resetS);
   }
 }
 

@@ -15,8 +15,10 @@ export interface RoutePolicy {
   name: string;
   /** Rate-limit policies counted, `default` first; empty: never limited (`@SkipRateLimit`). */
   limits: readonly string[];
-  /** A public `@Cacheable` GET: the edge answers fresh hits itself, before Nest. */
+  /** A `@Cacheable` GET: a 304 it decides is made where the reply is sent. */
   cacheable?: CacheableOptions;
+  /** Public (not per user): the edge answers its fresh hits itself, before Nest. */
+  answeredByEdge: boolean;
   /** `@Authenticated`: the response is private unless the route sets its own Cache-Control. */
   authenticated: boolean;
 }
@@ -25,6 +27,7 @@ export interface RoutePolicy {
 export const DEFAULT_ROUTE_POLICY: RoutePolicy = Object.freeze({
   name: 'unmatched',
   limits: Object.freeze(['default']),
+  answeredByEdge: false,
   authenticated: false,
 });
 
@@ -68,7 +71,8 @@ export function attachRoutePolicies(app: NestFastifyApplication): RoutePolicy[] 
         name: `${method} ${path}`,
         limits: skip ? [] : ['default', ...named.filter((name) => name !== 'default')],
         authenticated: authenticated !== undefined,
-        ...(cacheable && method === 'GET' && isPublic(cacheable) ? { cacheable } : {}),
+        answeredByEdge: cacheable !== undefined && method === 'GET' && isPublic(cacheable),
+        ...(cacheable && method === 'GET' ? { cacheable } : {}),
       };
       const existing = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<string, unknown>;
       Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...existing, [POLICY]: policy }, handler);
@@ -79,5 +83,10 @@ export function attachRoutePolicies(app: NestFastifyApplication): RoutePolicy[] 
 }
 
 function isPublic(options: CacheableOptions): boolean {
-  return !options.cacheControl || /(^|,)\s*public\b/.test(options.cacheControl);
+  return !options.perUser && (!options.cacheControl || /(^|,)\s*public\b/.test(options.cacheControl));
+}
+
+/** The policy Nest registers a route with (for `onRoute` hooks), if it has one. */
+export function routePolicyIn(config: unknown): RoutePolicy | undefined {
+  return (config as { [POLICY]?: RoutePolicy } | undefined)?.[POLICY];
 }

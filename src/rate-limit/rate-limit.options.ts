@@ -23,7 +23,7 @@ export interface RateLimitModuleOptions {
   /**
    * Local leases: each Redis call may also take up to `max` requests of the client's remaining budget
    * (never more than 1/`divisor` of it) to spend in this process for up to `ttlMs`.
-   * `max: 0` sends every request to Redis. @default { max: 20, divisor: 8, ttlMs: 1_000 }
+   * `max: 0` sends every request to Redis. @default { max: 100, divisor: 8, ttlMs: 1_000 }
    */
   lease?: { max?: number; divisor?: number; ttlMs?: number };
   /** Clients whose lease/refusal this process remembers (least recently used dropped first). @default 100_000 */

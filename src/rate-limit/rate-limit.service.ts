@@ -76,7 +76,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
     readonly stats: RateLimitStats,
   ) {
     this.windowMs = options.windowMs ?? 60_000;
-    this.lease = { max: 20, divisor: 8, ttlMs: 1_000, ...options.lease };
+    this.lease = { max: 100, divisor: 8, ttlMs: 1_000, ...options.lease };
     this.store = new SlidingWindowStore(
       options.redis,
       options.keyPrefix ?? 'rate-limit',
