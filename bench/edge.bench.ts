@@ -14,19 +14,17 @@ import { apiEnv } from './lib/api-env.js';
 import { loadMix, type MixResult } from './lib/load.js';
 import { median, table } from './lib/measure.js';
 import { ensureBuilt, startApi, startProcess, stopApi } from './lib/server.js';
-import { mulberry32 } from '../scripts/db/seed-data.js';
+import { HOT_IDS, hotProducts, warmHotSet } from './lib/hot-set.js';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 2);
 const DURATION_S = QUICK ? 1 : Number(process.env.BENCH_DURATION_S ?? 8);
 const WARMUP_S = QUICK ? 1 : 3;
-const HOT_IDS = 1_000;
 const PORT = { api: 3510, bare: 3512, docs: 3513 };
 const base = (port: number) => `http://127.0.0.1:${port}`;
 
 ensureBuilt();
-// The access log is info: production's default level, so that its cost is measured.
-const env = apiEnv(undefined, { WORKER_METRICS_PORT: '0', CACHE_WARM_TOP_PRODUCTS: '0', LOG_LEVEL: 'info' });
+const env = apiEnv(undefined, { WORKER_METRICS_PORT: '0', CACHE_WARM_TOP_PRODUCTS: '0' });
 const sql = new pg.Client({ connectionString: env.DATABASE_URL });
 await sql.connect();
 const { rows } = await sql.query<{ id: number }>(
@@ -35,14 +33,13 @@ const { rows } = await sql.query<{ id: number }>(
 );
 await sql.end();
 const hot = rows.map((row) => row.id);
-const random = mulberry32(5);
-const path = () => ({ path: `/products/${hot[Math.floor(random() * hot.length)]}` });
+const path = hotProducts(hot);
 const docsRedisUrl = `${env.REDIS_CACHE_URL.replace(/\/\d*$/, '')}/5`;
 
 const runs = new Map<string, MixResult[]>();
 async function measureCase(name: string, url: string): Promise<void> {
   // Every hot id once, then traffic: each stack answers the measured window from its cache.
-  for (const id of hot) await fetch(`${url}/products/${id}`).then((response) => response.arrayBuffer());
+  await warmHotSet(url, hot);
   await loadMix(url, path, { durationS: WARMUP_S });
   const result = await loadMix(url, path, { durationS: DURATION_S });
   runs.set(name, [...(runs.get(name) ?? []), result]);

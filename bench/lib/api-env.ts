@@ -27,6 +27,8 @@ export function apiEnv(
     RATE_LIMIT_SEARCH: '10000000',
     OPS_PORT: '0',
     METRICS_TOKEN: BENCH_METRICS_TOKEN,
+    // Production's default level: the access log is on, and its cost is in every number.
+    LOG_LEVEL: 'info',
     ...extra,
   };
 }
