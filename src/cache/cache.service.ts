@@ -588,12 +588,18 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 export interface FreshCopy<T> {
   value: T | null;
   etag: string;
-  json: () => string;
+  /** The value as a JSON body, UTF-8. */
+  body: () => Buffer;
 }
 
-function freshCopy<T>(entry: StoredEntry<T> & { json?: string }): FreshCopy<T> {
-  // The HTTP body is serialized once per in-memory copy, not once per hit.
-  return { value: valueOf(entry), etag: entry.etag, json: () => (entry.json ??= JSON.stringify(valueOf(entry))) };
+function freshCopy<T>(entry: StoredEntry<T> & { body?: Buffer }): FreshCopy<T> {
+  // Serialized and encoded once per in-memory copy, not once per hit (a string body is encoded
+  // to UTF-8 on every socket write).
+  return {
+    value: valueOf(entry),
+    etag: entry.etag,
+    body: () => (entry.body ??= Buffer.from(JSON.stringify(valueOf(entry)))),
+  };
 }
 
 function valueOf<T>(entry: StoredEntry<T>): T | null {

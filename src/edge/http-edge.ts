@@ -22,7 +22,7 @@ import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
 import { RateLimitService, limitRefusal, type LimitDecision } from '../rate-limit/index.js';
 import { ClientIdentities, type ClientIdentity } from './client-identity.js';
 import { RateLimitHeaders } from './rate-limit-headers.js';
-import { attachRoutePolicies, routePolicyIn, routePolicyOf, type RoutePolicy } from './route-policy.js';
+import { DEFAULT_ROUTE_POLICY, attachRoutePolicies, routePolicyIn, type RoutePolicy } from './route-policy.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,6 +30,8 @@ declare module 'fastify' {
     user?: AuthUser | null;
     /** Who the request is counted as; set by the edge for every request. */
     clientIdentity?: ClientIdentity;
+    /** The matched route's template (`/products/:id`), or `unmatched`; set by the edge. */
+    routeTemplate?: string;
   }
 }
 
@@ -107,6 +109,7 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
   });
   fastify.decorateRequest('user', null);
   fastify.decorateRequest('clientIdentity', undefined);
+  fastify.decorateRequest('routeTemplate', undefined);
 
   // Plugins whose hooks must run before ours load first (each adds them as it loads).
   if (config.CORS_ORIGINS.length)
@@ -188,11 +191,14 @@ class HttpEdge {
 
   /** Identity, limits, unknown keys, cache hits: synchronous unless Redis or the database must be asked. */
   readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: Done): void => {
+    // `routeOptions` is a getter that builds a dozen fields: read once, kept for the later hooks.
+    const { config, url } = request.routeOptions;
+    request.routeTemplate = url ?? 'unmatched';
     reply.header('x-request-id', request.id);
     if (this.closing) return void sendProblem(request, reply, SHUTTING_DOWN);
     // Fastify's query parser would turn such escapes into U+FFFD without a word.
     if (!isUtf8Query(request.url)) return void sendProblem(request, reply, new InvalidUtf8Query());
-    const policy = routePolicyOf(request);
+    const policy = routePolicyIn(config) ?? DEFAULT_ROUTE_POLICY;
     const identity = this.identities.resolve(request);
     if (!(identity instanceof Promise)) return this.admit(request, reply, done, policy, identity);
     identity.then((resolved) => this.admit(request, reply, done, policy, resolved), done);

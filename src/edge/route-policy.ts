@@ -3,7 +3,6 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
-import type { FastifyRequest } from 'fastify';
 import { AUTHENTICATED } from '../auth/auth.constants.js';
 import type { AuthenticatedOptions } from '../auth/authenticated.decorator.js';
 import { CACHEABLE, type CacheableOptions } from '../cache/index.js';
@@ -32,11 +31,6 @@ export const DEFAULT_ROUTE_POLICY: RoutePolicy = Object.freeze({
 });
 
 const POLICY = 'edge';
-
-/** The policy of the route a request matched. */
-export function routePolicyOf(request: FastifyRequest): RoutePolicy {
-  return (request.routeOptions.config as { [POLICY]?: RoutePolicy })[POLICY] ?? DEFAULT_ROUTE_POLICY;
-}
 
 /**
  * Reads every controller method's decorators (`@RateLimit`, `@SkipRateLimit`, `@Cacheable`,
@@ -86,7 +80,7 @@ function isPublic(options: CacheableOptions): boolean {
   return !options.perUser && (!options.cacheControl || /(^|,)\s*public\b/.test(options.cacheControl));
 }
 
-/** The policy Nest registers a route with (for `onRoute` hooks), if it has one. */
+/** The policy in a route's Fastify config, if Nest registered it with one. */
 export function routePolicyIn(config: unknown): RoutePolicy | undefined {
   return (config as { [POLICY]?: RoutePolicy } | undefined)?.[POLICY];
 }

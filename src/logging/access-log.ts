@@ -36,7 +36,7 @@ export class AccessLog {
       reqId: request.id,
       method: request.method,
       url: request.url,
-      route: request.routeOptions.url,
+      route: request.routeTemplate ?? request.routeOptions.url,
       status,
       ms: Math.round(ms * 10) / 10,
       ...(hit && this.options.hitsOneIn > 1 ? { sampled: this.options.hitsOneIn } : {}),

@@ -39,7 +39,7 @@ export class HttpMetrics implements OnModuleDestroy {
   }
 
   record(request: FastifyRequest, reply: FastifyReply): void {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = request.routeTemplate ?? request.routeOptions.url ?? 'unmatched';
     const name = `${request.method} ${route} ${reply.statusCode}`;
     let series = this.series.get(name);
     if (!series)

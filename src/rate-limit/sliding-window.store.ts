@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import {
   createRedisClient,
+  FAIL_FAST,
   whenReady,
   withDeadline,
   type RedisClient,
@@ -111,12 +112,7 @@ export class SlidingWindowStore implements ThrottlerStorage {
     private readonly prefix: string,
     private readonly commandTimeoutMs: number,
   ) {
-    this.redis = createRedisClient(connection, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 1_000,
-      retryStrategy: (times) => Math.min(times * 100, 1_000),
-    }) as SlidingWindowRedis;
+    this.redis = createRedisClient(connection, FAIL_FAST) as SlidingWindowRedis;
     this.redis.on('error', () => undefined); // reported per request through the failure policy
     this.redis.defineCommand('slidingWindow', { numberOfKeys: 2, lua: SLIDING_WINDOW });
   }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   createRedisClient,
+  FAIL_FAST,
   whenReady,
   withDeadline,
   type RedisClient,
@@ -31,13 +32,12 @@ export class RevocationBus {
     private readonly channel: string,
     handlers: RevocationHandlers,
   ) {
-    const retryStrategy = (times: number) => Math.min(times * 100, 1_000);
     // No offline queue: a publish while Redis is away fails at once rather than later.
-    this.publisher = createRedisClient(connection, { enableOfflineQueue: false, connectTimeout: 1_000, retryStrategy });
+    this.publisher = createRedisClient(connection, FAIL_FAST);
     this.subscriber = createRedisClient(connection, {
-      connectTimeout: 1_000,
+      connectTimeout: FAIL_FAST.connectTimeout,
       maxRetriesPerRequest: null,
-      retryStrategy,
+      retryStrategy: FAIL_FAST.retryStrategy,
     });
     for (const client of [this.publisher, this.subscriber]) client.on('error', () => undefined);
     this.subscriber.on('ready', () => handlers.onResync());

@@ -31,7 +31,7 @@ export class CacheFastPath {
     const ifNoneMatch = request.headers['if-none-match'];
     setCacheHeaders(reply, 'HIT', hit.etag, options);
     if (ifNoneMatch && etagMatches(ifNoneMatch, hit.etag)) void reply.code(304).send();
-    else void reply.header('content-type', 'application/json; charset=utf-8').send(hit.json());
+    else void reply.header('content-type', 'application/json; charset=utf-8').send(hit.body());
     return true;
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import {
   createRedisClient,
+  FAIL_FAST,
   masterNodes,
   unlinkKeys,
   whenReady,
@@ -41,12 +42,7 @@ export class RedisStore {
     private readonly stats: CacheStats,
   ) {
     this.deadlineMs = options.commandTimeoutMs;
-    this.redis = createRedisClient(connection, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 1_000,
-      retryStrategy: (times) => Math.min(times * 100, 1_000),
-    }) as LockRedis;
+    this.redis = createRedisClient(connection, FAIL_FAST) as LockRedis;
     this.redis.on('error', () => undefined); // counted per command; the connection retries by itself
     this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     this.redis.defineCommand('extendLock', { numberOfKeys: 1, lua: EXTEND_LOCK });

@@ -3,6 +3,7 @@ export { keySlot } from './key-slot.js';
 export { groupBySlot, mgetBuffers, transactBySlot, unlinkKeys, type KeyedWrite } from './multi-key.js';
 export {
   createRedisClient,
+  FAIL_FAST,
   isCluster,
   masterNodes,
   type RedisClient,

@@ -17,6 +17,17 @@ export type RedisClientOptions = Pick<
 >;
 
 /**
+ * For callers that want an answer or a refusal at once, never a queue: no offline queue, no
+ * retries of a command, a 1 s connect, reconnecting every ≤ 1 s. Bound each call with `withDeadline`.
+ */
+export const FAIL_FAST: Readonly<RedisClientOptions> = Object.freeze({
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 1_000,
+  retryStrategy: (times: number) => Math.min(times * 100, 1_000),
+});
+
+/**
  * A client for `connection`: `Redis` for a URL, `Cluster` for seed nodes (`redis://host:port`; the
  * first seed's credentials and TLS apply to every node, as a cluster shares them).
  */

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
   createRedisClient,
+  FAIL_FAST,
   whenReady,
   withDeadline,
   type RedisClient,
@@ -25,13 +26,7 @@ export class LastWriteStore {
     connection: RedisConnectionOptions | undefined,
     private readonly ttlMs: number,
   ) {
-    this.redis = connection
-      ? createRedisClient(connection, {
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 0,
-          lazyConnect: false,
-        })
-      : undefined;
+    this.redis = connection ? createRedisClient(connection, FAIL_FAST) : undefined;
     this.redis?.on('error', (error) => this.warnOnce(error));
   }
 
