@@ -39,12 +39,15 @@ describe('HTTP hardening (e2e)', () => {
     expect(refused.json().data).toHaveLength(50);
   });
 
-  it('sends security headers', async () => {
-    const response = await get('/products?limit=1');
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(response.headers['strict-transport-security']).toMatch(/max-age=\d+/);
-    expect(response.headers['x-powered-by']).toBeUndefined();
+  it("sends an API's security headers, errors included, and not helmet's HTML-only ones", async () => {
+    for (const response of [await get('/products?limit=1'), await get('/no-such-route')]) {
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['x-frame-options']).toBe('DENY');
+      expect(response.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(response.headers['cross-origin-resource-policy']).toBe('same-origin');
+      for (const name of ['x-powered-by', 'x-dns-prefetch-control', 'x-download-options', 'x-xss-protection'])
+        expect(response.headers[name], name).toBeUndefined();
+    }
   });
 
   it('echoes a sane x-request-id, and generates one otherwise', async () => {

@@ -6,7 +6,13 @@ describe('structured logs (e2e)', () => {
 
   beforeAll(async () => {
     // Every query logged (threshold 0) so each request below leaves lines of its own.
-    api = await startApi(3914, { LOG_LEVEL: 'info', DB_SLOW_QUERY_MS: '0', RATE_LIMIT_ENABLED: 'false' });
+    // Cache hits logged one in 10 (the default is 100), to see the sampling in a few requests.
+    api = await startApi(3914, {
+      LOG_LEVEL: 'info',
+      DB_SLOW_QUERY_MS: '0',
+      RATE_LIMIT_ENABLED: 'false',
+      LOG_CACHE_HITS_ONE_IN: '10',
+    });
   });
 
   afterAll(async () => {
@@ -61,26 +67,25 @@ describe('structured logs (e2e)', () => {
     expect(api.output()).not.toContain('correct horse battery');
   });
 
-  it('writes an access-log line per response, fast-path cache hits and generated ids included', async () => {
-    await send('/products/123', 'log-product-miss');
-    const hit = await send('/products/123', 'log-product-hit');
-    expect(hit.headers.get('x-cache')).toMatch(/^(HIT|STALE)/); // STALE: an earlier run's entry
+  it('writes an access-log line per response, one in N for cache hits (sampled: N), generated ids included', async () => {
+    const miss = await send('/products/123?fields=id,name', 'log-product-miss');
+    expect(miss.headers.get('x-cache')).toMatch(/^(MISS|STALE)/); // STALE: an earlier run's entry
+    const hits = [];
+    for (let i = 0; i < 20; i++) hits.push(await send('/products/123?fields=id,name', `log-product-hit-${i}`));
+    expect(hits.every((hit) => hit.headers.get('x-cache') === 'HIT')).toBe(true);
     const anonymous = await fetch(`${api.base}/no-such-route`);
     const generated = anonymous.headers.get('x-request-id')!;
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
     await settle();
     const access = (reqId: string) =>
       records().find((record) => record.reqId === reqId && record.msg === 'request completed');
-    for (const reqId of ['log-product-miss', 'log-product-hit']) {
-      expect(access(reqId)).toMatchObject({
-        context: 'Http',
-        method: 'GET',
-        url: '/products/123',
-        route: '/products/:id',
-        status: 200,
-        ms: expect.any(Number),
-      });
-    }
+    const line = { context: 'Http', method: 'GET', route: '/products/:id', status: 200, ms: expect.any(Number) };
+    expect(access('log-product-miss')).toMatchObject({ ...line, url: '/products/123?fields=id,name' });
+    expect(access('log-product-miss')?.sampled).toBeUndefined();
+    // 20 hits in a row: every 10th is logged, and says it stands for 10.
+    const logged = hits.map((_, i) => access(`log-product-hit-${i}`)).filter(Boolean);
+    expect(logged).toHaveLength(2);
+    for (const record of logged) expect(record).toMatchObject({ ...line, sampled: 10 });
     expect(access(generated)).toMatchObject({ url: '/no-such-route', status: 404 });
   });
 });

@@ -11,25 +11,34 @@ const PINO_LEVELS: Record<LogLevel, LevelWithSilent> = {
   verbose: 'trace',
 };
 
-/** Lines gathered before a write, and the longest a line waits when traffic is low. */
+/** Access-log lines gathered before a write, and the longest one waits when traffic is low. */
 const BUFFER_BYTES = 8_192;
 const FLUSH_EVERY_MS = 250;
 
-let stdout: DestinationStream | undefined;
+type Buffered = ReturnType<typeof pino.destination>;
+
+let stdout: { buffered: Buffered; prompt: DestinationStream } | undefined;
 
 /**
- * stdout, buffered: under load ~40 lines go out in one write instead of a system call each (one
- * per request was most of the access log's cost; an asynchronous destination moved the writes to
- * libuv's thread pool, which competes with the event loop for the same cores). Writes stay
- * synchronous, lines wait at most `FLUSH_EVERY_MS`, and what is buffered is written on exit —
- * only a SIGKILL loses it.
+ * stdout, two ways into one stream. Access-log lines are buffered: under load ~40 go out in one
+ * write instead of a system call each (one per request was most of the access log's cost; an
+ * asynchronous destination moved the writes to libuv's thread pool, which competes with the event
+ * loop for the same cores); they wait at most `FLUSH_EVERY_MS`, and what is buffered is written on
+ * exit — only a SIGKILL loses it. Every other line (start-up, warnings, errors, slow queries) is
+ * written at once, after whatever access lines were waiting, so the order is kept.
  */
-function logDestination(): DestinationStream {
+function logDestination(): { buffered: Buffered; prompt: DestinationStream } {
   if (stdout) return stdout;
-  const destination = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES });
-  setInterval(() => destination.flushSync(), FLUSH_EVERY_MS).unref();
-  process.once('exit', () => destination.flushSync());
-  return (stdout = destination);
+  const buffered = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES });
+  setInterval(() => buffered.flushSync(), FLUSH_EVERY_MS).unref();
+  process.once('exit', () => buffered.flushSync());
+  const prompt = {
+    write(line: string) {
+      buffered.write(line);
+      buffered.flushSync();
+    },
+  };
+  return (stdout = { buffered, prompt });
 }
 
 function loggerOptions(config: AppConfigValues): LoggerOptions {
@@ -43,10 +52,10 @@ function loggerOptions(config: AppConfigValues): LoggerOptions {
  */
 export function loggerParams(config: AppConfigValues): Params {
   const redact = { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password'], censor: '[redacted]' };
-  return { pinoHttp: [{ ...loggerOptions(config), redact }, logDestination()], forRoutes: [] };
+  return { pinoHttp: [{ ...loggerOptions(config), redact }, logDestination().prompt], forRoutes: [] };
 }
 
 /** The access log's logger: the same stream and format, without redaction (its lines hold no secrets). */
 export function accessLogger(config: AppConfigValues): Logger {
-  return pino(loggerOptions(config), logDestination()).child({ context: 'Http' });
+  return pino(loggerOptions(config), logDestination().buffered).child({ context: 'Http' });
 }

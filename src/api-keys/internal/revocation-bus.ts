@@ -32,8 +32,10 @@ export class RevocationBus {
     private readonly channel: string,
     handlers: RevocationHandlers,
   ) {
-    // No offline queue: a publish while Redis is away fails at once rather than later.
-    this.publisher = createRedisClient(connection, FAIL_FAST);
+    // No offline queue: a publish while Redis is away fails at once rather than later. ioredis'
+    // retries per command stay (with none, a Redis restart surfaced an unhandled "Connection is
+    // closed." rejection from this client).
+    this.publisher = createRedisClient(connection, { ...FAIL_FAST, maxRetriesPerRequest: undefined });
     this.subscriber = createRedisClient(connection, {
       connectTimeout: FAIL_FAST.connectTimeout,
       maxRetriesPerRequest: null,
