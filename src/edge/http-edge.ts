@@ -201,7 +201,11 @@ class HttpEdge {
     const policy = routePolicyIn(config) ?? DEFAULT_ROUTE_POLICY;
     const identity = this.identities.resolve(request);
     if (!(identity instanceof Promise)) return this.admit(request, reply, done, policy, identity);
-    identity.then((resolved) => this.admit(request, reply, done, policy, resolved), done);
+    // A key the registry could not look up (its database away) is a problem answered here, not a 500.
+    identity.then(
+      (resolved) => this.admit(request, reply, done, policy, resolved),
+      (error: unknown) => void sendProblem(request, reply, error),
+    );
   };
 
   readonly preHandler = (request: FastifyRequest, _reply: FastifyReply, done: Done): void => {

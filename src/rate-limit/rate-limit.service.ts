@@ -38,6 +38,8 @@ interface Bucket {
   /** Refusals are answered here until then (the wait only grows as others count). */
   blockedUntil: number;
   inFlight: number;
+  /** Spare tokens asked for by the calls in flight: held plus asked never exceeds `lease.max`. */
+  spareAsked: number;
   /** Requests that arrived while `MAX_IN_FLIGHT` calls were out: the next call takes them all. */
   waiting: Waiter[] | null;
 }
@@ -122,10 +124,11 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
     const now = Date.now();
     const bucket = this.buckets.get(id);
     if (bucket) {
-      if (now < bucket.blockedUntil)
-        return this.decided(policyName, 'block', this.refusal(policyName, budget, bucket, now));
+      // Leased requests are counted already: they pass even after Redis refused a later one.
       const leased = this.leased(policyName, budget, bucket, now);
       if (leased) return leased;
+      if (now < bucket.blockedUntil)
+        return this.decided(policyName, 'block', this.refusal(policyName, budget, bucket, now));
     }
     return new Promise((resolve) => {
       let current = bucket;
@@ -138,6 +141,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
           windowEndsAt: 0,
           blockedUntil: 0,
           inFlight: 0,
+          spareAsked: 0,
           waiting: null,
         };
         this.buckets.set(id, current);
@@ -155,13 +159,17 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
     // A lapsed lease's tokens go back in the same call (only within the window they were counted in).
     const giveBack = bucket.window === window ? bucket.tokens : 0;
     bucket.tokens = 0;
+    // What this instance holds or is about to hold stays within one lease: that bounds the
+    // budget it can leave unspent (under-admission) to `lease.max` per client and policy.
+    const spareMax = Math.max(0, this.lease.max - bucket.spareAsked);
+    bucket.spareAsked += spareMax;
     try {
       const grant = await this.store.take({
         key: id,
         windowMs: this.windowMs,
         limit,
         count: waiters.length,
-        spareMax: this.lease.max,
+        spareMax,
         divisor: this.lease.divisor,
         giveBack,
       });
@@ -171,6 +179,7 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
       for (const { resolve } of waiters) resolve(this.whenStoreDown(policyName, limit, error as Error));
     } finally {
       bucket.inFlight--;
+      bucket.spareAsked -= spareMax;
       // A call may have brought a lease: the requests that waited meanwhile spend it first.
       const waiting = bucket.waiting ?? [];
       bucket.waiting = null;
