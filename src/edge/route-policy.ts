@@ -10,8 +10,6 @@ import { RATE_LIMIT_POLICIES, RATE_LIMIT_SKIP } from '../rate-limit/index.js';
 
 /** What the edge does for one route, read from its decorators once, at start-up. */
 export interface RoutePolicy {
-  /** `METHOD /template`, for messages. */
-  name: string;
   /** Rate-limit policies counted, `default` first; empty: never limited (`@SkipRateLimit`). */
   limits: readonly string[];
   /** A `@Cacheable` GET: a 304 it decides is made where the reply is sent. */
@@ -24,7 +22,6 @@ export interface RoutePolicy {
 
 /** Routes Nest does not declare (404s, Bull Board, the docs): counted under `default`, nothing else. */
 export const DEFAULT_ROUTE_POLICY: RoutePolicy = Object.freeze({
-  name: 'unmatched',
   limits: Object.freeze(['default']),
   answeredByEdge: false,
   authenticated: false,
@@ -40,10 +37,9 @@ const POLICY = 'edge';
  * (before `app.init()`). (The cache module refuses, at init, a route both authenticated and
  * cacheable without a per-user key.)
  */
-export function attachRoutePolicies(app: NestFastifyApplication): RoutePolicy[] {
+export function attachRoutePolicies(app: NestFastifyApplication): void {
   const reflector = app.get(Reflector);
   const scanner = app.get(MetadataScanner);
-  const policies: RoutePolicy[] = [];
   for (const wrapper of app.get(DiscoveryService).getControllers()) {
     const { instance, metatype } = wrapper;
     if (!instance || !metatype) continue;
@@ -53,16 +49,11 @@ export function attachRoutePolicies(app: NestFastifyApplication): RoutePolicy[] 
       if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
       const targets = [handler, metatype];
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod] ?? 'GET';
-      const path = `/${[Reflect.getMetadata(PATH_METADATA, metatype), Reflect.getMetadata(PATH_METADATA, handler)]
-        .flat()
-        .filter((part) => part && part !== '/')
-        .join('/')}`.replace(/\/+/g, '/');
       const skip = reflector.getAllAndOverride<boolean>(RATE_LIMIT_SKIP, targets) ?? false;
       const named = reflector.getAllAndOverride<string[]>(RATE_LIMIT_POLICIES, targets) ?? [];
       const cacheable = reflector.getAllAndOverride<CacheableOptions | undefined>(CACHEABLE, targets);
       const authenticated = reflector.getAllAndOverride<AuthenticatedOptions | undefined>(AUTHENTICATED, targets);
       const policy: RoutePolicy = {
-        name: `${method} ${path}`,
         limits: skip ? [] : ['default', ...named.filter((name) => name !== 'default')],
         authenticated: authenticated !== undefined,
         answeredByEdge: cacheable !== undefined && method === 'GET' && isPublic(cacheable),
@@ -70,10 +61,8 @@ export function attachRoutePolicies(app: NestFastifyApplication): RoutePolicy[] 
       };
       const existing = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<string, unknown>;
       Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...existing, [POLICY]: policy }, handler);
-      policies.push(policy);
     }
   }
-  return policies;
 }
 
 function isPublic(options: CacheableOptions): boolean {

@@ -1,8 +1,7 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { register } from 'prom-client';
-import { toProblemDetails } from '../common/http/problem-details.filter.js';
-import { PROBLEM_CONTENT_TYPE } from '../common/http/problem-details.js';
+import { sendProblem } from '../common/http/problem-details.filter.js';
 import { NotFoundProblem } from '../common/http/problem.exception.js';
 
 export interface OpsServerOptions {
@@ -52,12 +51,7 @@ function routes(server: FastifyInstance, { readiness }: OpsServerOptions): void 
     });
   // Errors as on the app port: problem+json, and nothing internal in a 500.
   server.setNotFoundHandler((request, reply) =>
-    problem(reply, new NotFoundProblem(`Cannot ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(request, reply, new NotFoundProblem(`Cannot ${request.method} ${request.url.split('?')[0]}`)),
   );
-  server.setErrorHandler((error, _request, reply) => problem(reply, error));
-}
-
-function problem(reply: FastifyReply, error: unknown): FastifyReply {
-  const details = toProblemDetails(error);
-  return reply.code(details.status).header('content-type', PROBLEM_CONTENT_TYPE).send(details);
+  server.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
 }

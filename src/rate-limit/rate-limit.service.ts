@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { LRUCache } from 'lru-cache';
 import { DEFAULT_RETRY_AFTER_S } from '../common/http/index.js';
 import { RATE_LIMIT_OPTIONS } from './rate-limit.module-definition.js';
-import type { RateLimitModuleOptions, RateLimitPolicy } from './rate-limit.options.js';
+import type { RateLimitModuleOptions } from './rate-limit.options.js';
 import { RateLimitStats } from './rate-limit-stats.js';
 import { SlidingWindowStore, type Grant } from './sliding-window.store.js';
 
@@ -104,10 +104,6 @@ export class RateLimitService implements OnModuleInit, OnApplicationShutdown {
   /** Redis calls sent so far (the cost side of `stats.decided`). */
   get redisCalls(): number {
     return this.store.calls;
-  }
-
-  policy(name: string): RateLimitPolicy | undefined {
-    return this.options.policies[name];
   }
 
   /**
