@@ -54,6 +54,7 @@ export function databaseOptions(app: AppConfigValues): DatabaseModuleOptions {
       rejoinAfter: app.DB_REPLICA_REJOIN_AFTER,
     },
     slowQueryMs: app.DB_SLOW_QUERY_MS,
+    preparedStatements: app.DB_PREPARED_STATEMENTS,
     leakWarningMs: app.DB_LEAK_WARNING_MS,
     lastWriteStore: redisConnection(app, 'cache'),
     lastWriteTtlMs: app.DB_LAST_WRITE_TTL_MS,

@@ -31,7 +31,7 @@ describe('admin export and analytics (e2e)', () => {
     app
       .get(Db)
       .snapshot()
-      .queries.filter((row) => row.model === 'raw' && row.operation === '$queryRaw')
+      .queries.filter((row) => row.operation === 'select')
       .reduce((sum, row) => sum + row.count, 0);
 
   it.each(['/admin/orders/export', '/admin/analytics/dashboard'])('%s: 401 anonymous, 403 customer', async (url) => {

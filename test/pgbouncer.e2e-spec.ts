@@ -62,6 +62,8 @@ describe('through PgBouncer in transaction mode (e2e: the local one from service
         DATABASE_REPLICA_URLS: ',',
         // Three times as many client connections as PgBouncer has server connections.
         DB_POOL_MAX: String(serverPoolSize * 3),
+        // PgBouncer 1.18 in transaction mode cannot keep named statements (1.21+ can).
+        DB_PREPARED_STATEMENTS: 'false',
         CACHE_ENABLED: 'false',
         PAYMENT_GATEWAY_URL: providerUrl,
         CHECKOUT_CHARGE_MODE: 'inline',

@@ -111,6 +111,11 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     this.l2.close();
   }
 
+  /** False when the module is configured off: every read goes to its loader. */
+  get enabled(): boolean {
+    return this.options.enabled !== false;
+  }
+
   get circuit(): CircuitStatus {
     return this.l2.circuit;
   }

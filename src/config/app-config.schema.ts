@@ -103,6 +103,7 @@ const appConfigFields = z.object({
   DB_REPLICA_REJOIN_AFTER: int(1, 100, 2),
   // 0 logs every query (debugging).
   DB_SLOW_QUERY_MS: int(0, 3_600_000, 200),
+  DB_PREPARED_STATEMENTS: bool(true),
   DB_LEAK_WARNING_MS: int(10, 3_600_000, 5_000),
   DB_LAST_WRITE_TTL_MS: int(100, 3_600_000, 30_000),
   CACHE_ENABLED: bool(true),

@@ -1,16 +1,27 @@
+import type { StatementEvent } from './pools/observed-adapter.js';
 import type { ReplicaState } from './routing/replica-state.js';
 
 /** Why a read went where it went. */
 export type RoutingDecision =
   'replica' | 'primary-fallback' | 'token-forced' | 'after-write' | 'primary-requested' | 'no-replicas';
 
+/** What a statement does, by its first keyword: a bounded label set for metrics. */
+export type StatementKind =
+  'select' | 'insert' | 'update' | 'delete' | 'with' | 'begin' | 'commit' | 'rollback' | 'other';
+
 export interface QueryEvent {
   pool: string;
-  /** Prisma model, or `raw`. */
-  model: string;
-  operation: string;
+  /** The statement's kind (one wire round trip each). */
+  operation: StatementKind;
   durationMs: number;
   failed: boolean;
+}
+
+const KINDS = new Set<string>(['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback']);
+
+export function statementKind(sql: string): StatementKind {
+  const keyword = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toLowerCase() ?? '';
+  return KINDS.has(keyword) ? (keyword as StatementKind) : 'other';
 }
 
 export interface PoolSnapshot {
@@ -26,7 +37,8 @@ export interface DatabaseStatsSnapshot {
   pools: PoolSnapshot[];
   replicas: ReplicaState[];
   routing: Record<RoutingDecision, number>;
-  queries: { pool: string; model: string; operation: string; count: number; errors: number; totalMs: number }[];
+  /** Statements (wire round trips) by pool and kind. */
+  queries: { pool: string; operation: StatementKind; count: number; errors: number; totalMs: number }[];
   slowQueries: Record<string, number>;
   leaksReported: Record<string, number>;
   fallbackRetries: number;
@@ -47,10 +59,7 @@ export class DatabaseStats {
   };
   readonly slowQueries: Record<string, number> = {};
   fallbackRetries = 0;
-  private readonly queries = new Map<
-    string,
-    { pool: string; model: string; operation: string; count: number; errors: number; totalMs: number }
-  >();
+  private readonly queries = new Map<string, DatabaseStatsSnapshot['queries'][number]>();
   private readonly listeners: ((event: QueryEvent) => void)[] = [];
 
   onQuery(listener: (event: QueryEvent) => void): () => void {
@@ -58,16 +67,23 @@ export class DatabaseStats {
     return () => this.listeners.splice(this.listeners.indexOf(listener), 1);
   }
 
-  recordQuery(event: QueryEvent): void {
-    const key = `${event.pool}|${event.model}|${event.operation}`;
+  recordStatement(pool: string, statement: StatementEvent): void {
+    const failed = statement.error !== undefined;
+    const event: QueryEvent = {
+      pool,
+      operation: statementKind(statement.sql),
+      durationMs: statement.durationMs,
+      failed,
+    };
+    const key = `${pool}|${event.operation}`;
     let entry = this.queries.get(key);
     if (!entry) {
-      entry = { pool: event.pool, model: event.model, operation: event.operation, count: 0, errors: 0, totalMs: 0 };
+      entry = { pool, operation: event.operation, count: 0, errors: 0, totalMs: 0 };
       this.queries.set(key, entry);
     }
     entry.count++;
     entry.totalMs += event.durationMs;
-    if (event.failed) entry.errors++;
+    if (failed) entry.errors++;
     for (const listener of this.listeners) listener(event);
   }
 

@@ -48,6 +48,12 @@ export interface DatabaseModuleOptions {
   routing?: ReplicaRoutingOptions;
   /** Queries slower than this are logged with their SQL (parameters never). @default 200 */
   slowQueryMs?: number;
+  /**
+   * Named (server-side prepared) statements: each SQL text is parsed and planned once per
+   * connection. Turn off behind a pooler that cannot keep them (PgBouncer before 1.21, or with
+   * `max_prepared_statements = 0`, in transaction mode). @default true
+   */
+  preparedStatements?: boolean;
   /** A connection held longer than this is reported with the stack that took it. @default 5_000 */
   leakWarningMs?: number;
   /**

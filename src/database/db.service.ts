@@ -1,36 +1,16 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  ServiceUnavailableException,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { LastWriteStore } from './consistency/last-write-store.js';
 import { requestConsistency } from './consistency/request-consistency.js';
-import { isConnectionError, isRetryableTransactionError, isStatementTimeout } from './database-errors.js';
-import { DatabaseStats, type DatabaseStatsSnapshot, type RoutingDecision } from './database-stats.js';
+import { isConnectionError, isRetryableTransactionError } from './database-errors.js';
+import { DatabaseStats, statementKind, type DatabaseStatsSnapshot, type RoutingDecision } from './database-stats.js';
 import { DATABASE_MODULE_OPTIONS } from './database.module-definition.js';
 import type { DatabaseModuleOptions } from './database.options.js';
 import { DatabasePool } from './pools/database-pool.js';
 import { formatLsn, parseLsn, type Lsn } from '../common/lsn.js';
 import { ReplicaMonitor } from './routing/replica-monitor.js';
 import { ReplicaRouter } from './routing/replica-router.js';
-
-const WRITE_OPERATIONS = new Set([
-  'create',
-  'createMany',
-  'createManyAndReturn',
-  'update',
-  'updateMany',
-  'updateManyAndReturn',
-  'upsert',
-  'delete',
-  'deleteMany',
-  '$executeRaw',
-  '$executeRawUnsafe',
-]);
 
 export interface TransactionOptions {
   isolationLevel?: Prisma.TransactionIsolationLevel;
@@ -39,8 +19,6 @@ export interface TransactionOptions {
   /** Longest the transaction may run. @default 5_000 */
   timeoutMs?: number;
 }
-
-type OperationCall = { model?: string; operation: string; args: unknown; query: (args: unknown) => Promise<unknown> };
 
 /**
  * The one way to the database.
@@ -65,11 +43,19 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions) {
     const prefix = options.applicationName ?? 'store-api';
-    const common = { slowQueryMs: options.slowQueryMs ?? 200, leakWarningMs: options.leakWarningMs ?? 5_000 };
+    const common = {
+      slowQueryMs: options.slowQueryMs ?? 200,
+      leakWarningMs: options.leakWarningMs ?? 5_000,
+      preparedStatements: options.preparedStatements ?? true,
+    };
     this.primaryPool = new DatabasePool(
       {
         ...common,
         name: 'primary',
+        // A statement other than a read, outside `transaction()` too: this request's later reads go to the primary.
+        onStatement: ({ sql, error }) => {
+          if (error === undefined && statementKind(sql) !== 'select') requestConsistency.markWrite();
+        },
         url: options.primaryUrl,
         applicationName: `${prefix}:primary`,
         readOnly: false,
@@ -87,14 +73,18 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
             applicationName: `${prefix}:replica-${index + 1}`,
             readOnly: true,
             pool: options.replicaPool,
+            onStatement: ({ durationMs, error }) => {
+              if (error === undefined) this.monitor.recordQueryLatency(index, durationMs);
+            },
+            recover: (error, run) => (isConnectionError(error) ? this.readElsewhere(index, error, run) : undefined),
           },
           this.stats,
         ),
     );
     this.monitor = new ReplicaMonitor(options.primaryUrl, options.replicaUrls, options.routing);
     this.router = new ReplicaRouter(this.monitor.states);
-    this.primaryClient = this.observe(this.primaryPool, undefined);
-    this.replicaClients = this.replicaPools.map((pool, index) => this.observe(pool, index));
+    this.primaryClient = this.primaryPool.client;
+    this.replicaClients = this.replicaPools.map((pool) => pool.client);
     this.lastWrites = new LastWriteStore(options.lastWriteStore, options.lastWriteTtlMs ?? 30_000);
   }
 
@@ -215,52 +205,15 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
       : { client: this.replicaClients[replica], decision, replica };
   }
 
-  /** Times every operation; on replicas, retries a read that failed to connect once elsewhere. */
-  private observe(pool: DatabasePool, replica: number | undefined): PrismaClient {
-    return pool.client.$extends({
-      query: {
-        $allOperations: async ({ model, operation, args, query }: OperationCall) => {
-          if (replica === undefined && WRITE_OPERATIONS.has(operation)) requestConsistency.markWrite();
-          const started = performance.now();
-          let failed = false;
-          try {
-            return await query(args);
-          } catch (error) {
-            failed = true;
-            if (replica !== undefined && isConnectionError(error))
-              return this.retryElsewhere(replica, error, { model, operation, args });
-            throw this.translate(error, pool);
-          } finally {
-            const durationMs = performance.now() - started;
-            this.stats.recordQuery({ pool: pool.name, model: model ?? 'raw', operation, durationMs, failed });
-            if (replica !== undefined && !failed) this.monitor.recordQueryLatency(replica, durationMs);
-          }
-        },
-      },
-    }) as unknown as PrismaClient;
-  }
-
-  private async retryElsewhere(replica: number, error: unknown, call: Omit<OperationCall, 'query'>): Promise<unknown> {
+  /** A replica read that could not reach its server: marked failed, and run once on another choice. */
+  private readElsewhere(
+    replica: number,
+    error: unknown,
+    run: (adapter: SqlDriverAdapter) => Promise<unknown>,
+  ): Promise<unknown> {
     this.monitor.markFailed(replica, `query failed to connect: ${(error as Error).message.split('\n')[0]}`);
     this.stats.fallbackRetries++;
-    const { client } = this.route(replica);
-    const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>> &
-      Record<string, Record<string, (args: unknown) => Promise<unknown>>>;
-    if (call.model) return target[call.model[0].toLowerCase() + call.model.slice(1)][call.operation](call.args);
-    return Array.isArray(call.args) ? target[call.operation](...call.args) : target[call.operation](call.args);
-  }
-
-  /** Errors a caller can act on: the database is slow or away (503), not "something broke" (500). */
-  private translate(error: unknown, pool: DatabasePool): unknown {
-    if (isStatementTimeout(error)) {
-      return new ServiceUnavailableException(
-        `The database did not answer within ${pool.settings.statementTimeoutMillis} ms (statement_timeout on ${pool.name}).`,
-        { cause: error },
-      );
-    }
-    if (isConnectionError(error)) {
-      return new ServiceUnavailableException(`The database (${pool.name}) is unavailable.`, { cause: error });
-    }
-    return error;
+    const { replica: other } = this.route(replica);
+    return (other === undefined ? this.primaryPool : this.replicaPools[other]).run(run);
   }
 }

@@ -37,7 +37,8 @@ export class CacheInterceptor implements NestInterceptor {
     const evict = this.reflector.getAllAndOverride<CacheEvictOptions | undefined>(CACHE_EVICT, targets);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    if (cacheable && request.method === 'GET') {
+    // Caching off (a benchmark baseline, an incident switch): the handler answers, no validators computed.
+    if (cacheable && request.method === 'GET' && this.cache.enabled) {
       // Not cacheable (e.g. a query the route's schema rejects): the handler answers, nothing is stored.
       const key = httpCacheKey(request, cacheable);
       return key ? from(this.serve(key, cacheable, request, reply, next)) : next.handle();

@@ -1,6 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isConnectionError, isStatementTimeout } from '../../database/database-errors.js';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem-details.js';
 import { DEFAULT_RETRY_AFTER_S, PROBLEM_BASE, ProblemException } from './problem.exception.js';
 
@@ -18,7 +19,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const details = toProblemDetails(exception);
-    if (details.status >= 500 && !(exception instanceof HttpException)) {
+    if (details.status === 500) {
       this.logger.error(
         `${request.method} ${request.url} failed`,
         exception instanceof Error ? exception.stack : exception,
@@ -69,6 +70,10 @@ export function toProblemDetails(exception: unknown): ProblemDetails {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return problem(status, slugOf(status), (exception as Error).message);
   }
+  // The database is slow or away: something a caller can act on (retry later), not "something broke".
+  if (isStatementTimeout(exception))
+    return problem(503, slugOf(503), 'The database did not answer in time (statement timeout).');
+  if (isConnectionError(exception)) return problem(503, slugOf(503), 'The database is unavailable.');
   return problem(500, 'internal-error', 'An unexpected error occurred.');
 }
 

@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapter } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import type { DatabaseStats, PoolSnapshot } from '../database-stats.js';
 import type { PoolOptions } from '../database.options.js';
 import { LeakWatch } from './leak-watch.js';
-import { ContextKeepingPool, observedClientClass } from './observed-client.js';
+import { ObservedAdapterFactory, type AdapterObserver, type StatementEvent } from './observed-adapter.js';
+import { StatementNames } from './statement-names.js';
 
 export const POOL_DEFAULTS: Required<PoolOptions> = {
   max: 5,
@@ -26,6 +28,12 @@ export interface DatabasePoolConfig {
   pool: PoolOptions | undefined;
   slowQueryMs: number;
   leakWarningMs: number;
+  /** Server-side prepared statements (not through PgBouncer before 1.21 in transaction mode). */
+  preparedStatements: boolean;
+  /** Called after each statement, in the caller's async context. */
+  onStatement?: (event: StatementEvent) => void;
+  /** A failed statement outside a transaction: its result from elsewhere, or `undefined`. */
+  recover?: AdapterObserver['recover'];
 }
 
 /** One `pg.Pool` we own, the Prisma client on top of it, and what watches it. */
@@ -35,13 +43,15 @@ export class DatabasePool {
   readonly client: PrismaClient;
   readonly settings: Required<PoolOptions>;
   private readonly leakWatch: LeakWatch;
+  private readonly adapter: ObservedAdapterFactory;
+  private connected?: Promise<SqlDriverAdapter>;
   private readonly logger: Logger;
 
   constructor(config: DatabasePoolConfig, stats: DatabaseStats) {
     this.name = config.name;
     this.logger = new Logger(`Database:${config.name}`);
     this.settings = { ...POOL_DEFAULTS, ...config.pool };
-    this.pool = new ContextKeepingPool({
+    this.pool = new pg.Pool({
       connectionString: config.url,
       application_name: config.applicationName,
       max: this.settings.max,
@@ -51,16 +61,33 @@ export class DatabasePool {
       maxLifetimeSeconds: this.settings.maxLifetimeSeconds,
       statement_timeout: this.settings.statementTimeoutMillis,
       options: config.readOnly ? '-c default_transaction_read_only=on' : undefined,
-      Client: observedClientClass(({ sql, durationMs }) => {
-        if (durationMs < config.slowQueryMs) return;
-        stats.recordSlowQuery(config.name);
-        this.logger.warn(`slow query (${Math.round(durationMs)} ms): ${sql.replace(/\s+/g, ' ').slice(0, 1_000)}`);
-      }),
     });
     // An idle client's connection dying (server restart, replica stopped) must not crash the process.
     this.pool.on('error', (error) => this.logger.warn(`idle connection lost: ${error.message}`));
-    this.leakWatch = new LeakWatch(this.pool, config.name, config.leakWarningMs, this.logger);
-    this.client = new PrismaClient({ adapter: new PrismaPg(this.pool) });
+    this.leakWatch = new LeakWatch(config.name, config.leakWarningMs, this.logger);
+    const adapter = new PrismaPg(this.pool, {
+      statementNameGenerator: config.preparedStatements ? new StatementNames().nameOf : undefined,
+    });
+    this.adapter = new ObservedAdapterFactory(adapter, {
+      statement: (event) => {
+        stats.recordStatement(config.name, event);
+        if (event.durationMs >= config.slowQueryMs) {
+          stats.recordSlowQuery(config.name);
+          this.logger.warn(
+            `slow query (${Math.round(event.durationMs)} ms): ${event.sql.replace(/\s+/g, ' ').slice(0, 1_000)}`,
+          );
+        }
+        config.onStatement?.(event);
+      },
+      recover: config.recover,
+      transactionStarted: (transaction) => this.leakWatch.track(transaction),
+      transactionEnded: (transaction) => this.leakWatch.release(transaction),
+    });
+    this.client = new PrismaClient({
+      adapter: this.adapter,
+      // The default format captures a stack on every call to point at it in error messages.
+      errorFormat: 'minimal',
+    });
   }
 
   /** Opens `min` connections and checks each with `SELECT 1`; reports instead of throwing. */
@@ -85,6 +112,12 @@ export class DatabasePool {
     );
   }
 
+  /** Runs `statement` on this pool's adapter, bypassing the client (a read retried here from another pool). */
+  async run<T>(statement: (adapter: SqlDriverAdapter) => Promise<T>): Promise<T> {
+    this.connected ??= this.adapter.connect();
+    return statement(await this.connected);
+  }
+
   snapshot(): PoolSnapshot {
     return {
       name: this.name,
@@ -101,6 +134,7 @@ export class DatabasePool {
 
   async close(): Promise<void> {
     this.leakWatch.stop();
+    await (await this.connected?.catch(() => undefined))?.dispose();
     await this.client.$disconnect().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
   }

@@ -1,7 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import type pg from 'pg';
 
-interface Checkout {
+interface Holding {
   since: number;
   /** Formatting a stack is the expensive part, and V8 does it lazily: only leaks pay for it. */
   origin: Error;
@@ -9,50 +8,41 @@ interface Checkout {
 }
 
 /**
- * Reports connections held longer than `thresholdMs`, with the stack that checked them out. The
- * stack is taken in `pool.connect()`, which every query (and every interactive transaction) goes
- * through.
+ * Reports connections held longer than `thresholdMs`, with the stack that took them. Only
+ * interactive transactions hold a connection across awaits of application code; a single
+ * statement returns its connection when it completes (and `statement_timeout` bounds it), so
+ * single statements are not watched and pay nothing.
  */
 export class LeakWatch {
-  private readonly checkouts = new Map<pg.PoolClient, Checkout>();
+  private readonly holdings = new Map<object, Holding>();
   private readonly timer: NodeJS.Timeout;
   /** Number of leaks reported so far. */
   reported = 0;
 
   constructor(
-    private readonly pool: pg.Pool,
     private readonly poolName: string,
     private readonly thresholdMs: number,
     private readonly logger: Logger,
   ) {
-    type Done = (error: Error | undefined, client: pg.PoolClient | undefined, release: unknown) => void;
-    const connect = pool.connect.bind(pool) as (callback?: Done) => Promise<pg.PoolClient> | void;
-    // The stack is taken in the caller's frame; the pool hands the client over later.
-    (pool as unknown as { connect: typeof connect }).connect = (callback?: Done) => {
-      const origin = new Error('connection checked out here');
-      if (callback) {
-        return connect((error, client, release) => {
-          if (client) this.track(client, origin);
-          callback(error, client, release);
-        });
-      }
-      return (connect() as Promise<pg.PoolClient>).then((client) => this.track(client, origin));
-    };
-    pool.on('release', (_error: Error | undefined, client: pg.PoolClient) => this.checkouts.delete(client));
-    pool.on('remove', (client) => this.checkouts.delete(client as pg.PoolClient));
     this.timer = setInterval(() => this.check(), Math.max(50, Math.floor(thresholdMs / 4)));
     this.timer.unref();
+  }
+
+  /** `holder` took a connection (call it in the caller's frame: the stack is taken here). */
+  track(holder: object): void {
+    this.holdings.set(holder, { since: Date.now(), origin: new Error('connection taken here'), reported: false });
+  }
+
+  release(holder: object): void {
+    this.holdings.delete(holder);
   }
 
   /** Connections held now longer than the threshold. */
   held(): number {
     const now = Date.now();
-    return [...this.checkouts.values()].filter((checkout) => now - checkout.since > this.thresholdMs).length;
-  }
-
-  private track(client: pg.PoolClient, origin: Error): pg.PoolClient {
-    this.checkouts.set(client, { since: Date.now(), origin, reported: false });
-    return client;
+    let count = 0;
+    for (const holding of this.holdings.values()) if (now - holding.since > this.thresholdMs) count++;
+    return count;
   }
 
   stop(): void {
@@ -61,12 +51,12 @@ export class LeakWatch {
 
   private check(): void {
     const now = Date.now();
-    for (const checkout of this.checkouts.values()) {
-      if (checkout.reported || now - checkout.since <= this.thresholdMs) continue;
-      checkout.reported = true;
+    for (const holding of this.holdings.values()) {
+      if (holding.reported || now - holding.since <= this.thresholdMs) continue;
+      holding.reported = true;
       this.reported++;
       this.logger.warn(
-        `${this.poolName}: a connection has been held for ${now - checkout.since} ms (threshold ${this.thresholdMs} ms)\n${checkout.origin.stack}`,
+        `${this.poolName}: a connection has been held for ${now - holding.since} ms (threshold ${this.thresholdMs} ms)\n${holding.origin.stack}`,
       );
     }
   }
