@@ -15,9 +15,7 @@ const PINO_LEVELS: Record<LogLevel, LevelWithSilent> = {
 const BUFFER_BYTES = 8_192;
 const FLUSH_EVERY_MS = 250;
 
-type Buffered = ReturnType<typeof pino.destination>;
-
-let stdout: { buffered: Buffered; prompt: DestinationStream } | undefined;
+let stdout: { buffered: DestinationStream; prompt: DestinationStream } | undefined;
 
 /**
  * stdout, two ways into one stream. Access-log lines are buffered: under load ~40 go out in one
@@ -27,15 +25,28 @@ let stdout: { buffered: Buffered; prompt: DestinationStream } | undefined;
  * exit — only a SIGKILL loses it. Every other line (start-up, warnings, errors, slow queries) is
  * written at once, after whatever access lines were waiting, so the order is kept.
  */
-function logDestination(): { buffered: Buffered; prompt: DestinationStream } {
+function logDestination(): { buffered: DestinationStream; prompt: DestinationStream } {
   if (stdout) return stdout;
-  const buffered = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES });
-  setInterval(() => buffered.flushSync(), FLUSH_EVERY_MS).unref();
-  process.once('exit', () => buffered.flushSync());
+  const stream = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES });
+  // `flushSync` also fsyncs: only when something is waiting (an idle timer must not sync 4 times a second).
+  let waiting = false;
+  const flush = () => {
+    if (!waiting) return;
+    waiting = false;
+    stream.flushSync();
+  };
+  setInterval(flush, FLUSH_EVERY_MS).unref();
+  process.once('exit', flush);
+  const buffered = {
+    write(line: string) {
+      waiting = true;
+      stream.write(line);
+    },
+  };
   const prompt = {
     write(line: string) {
       buffered.write(line);
-      buffered.flushSync();
+      flush();
     },
   };
   return (stdout = { buffered, prompt });
