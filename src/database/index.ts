@@ -7,3 +7,4 @@ export type { DatabaseModuleOptions, PoolOptions, ReplicaRoutingOptions } from '
 export type { DatabaseStatsSnapshot, QueryEvent, RoutingDecision } from './database-stats.js';
 export { Db, type TransactionOptions } from './db.service.js';
 export { ReadFromPrimary } from './decorators/read-from-primary.decorator.js';
+export { isoTimestamp } from './sql-fragments.js';

@@ -29,5 +29,6 @@ export interface OrderRow {
   status: OrderStatus;
   totalCents: number;
   currency: string;
-  createdAt: Date;
+  /** ISO 8601, formatted by the query (`isoTimestamp`). */
+  createdAt: string;
 }

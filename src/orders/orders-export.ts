@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import type { Db } from '../database/index.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { isoTimestamp, type Db } from '../database/index.js';
 import type { OrderRow } from './order.dto.js';
 
 const BATCH = 1_000;
@@ -18,13 +19,14 @@ export function exportOrders(
 ): Readable {
   async function* lines(): AsyncGenerator<string> {
     if (format === 'csv') yield CSV_HEADER;
-    let after: { createdAt: Date; id: number } | undefined;
+    let after: { createdAt: string; id: number } | undefined;
     for (;;) {
       const rows = await db.reader().$queryRaw<OrderRow[]>`
-        SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents", currency, created_at AS "createdAt"
+        SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents", currency,
+               ${isoTimestamp(Prisma.sql`created_at`)} AS "createdAt"
         FROM orders
         WHERE created_at >= ${from} AND created_at < ${to}
-          AND (created_at, id) > (${after?.createdAt ?? new Date(0)}, ${after?.id ?? 0})
+          AND (created_at, id) > (${after ? new Date(after.createdAt) : new Date(0)}, ${after?.id ?? 0})
         ORDER BY created_at, id LIMIT ${batchSize}`;
       if (!rows.length) return;
       yield rows.map(format === 'csv' ? csvLine : ndjsonLine).join('');
@@ -37,10 +39,10 @@ export function exportOrders(
 }
 
 function ndjsonLine(row: OrderRow): string {
-  return `${JSON.stringify({ ...row, createdAt: row.createdAt.toISOString() })}\n`;
+  return `${JSON.stringify(row)}\n`;
 }
 
 function csvLine(row: OrderRow): string {
   // Every column is a number, an enum, a currency code or a timestamp: nothing to quote.
-  return `${row.id},${row.userId},${row.status},${row.totalCents},${row.currency},${row.createdAt.toISOString()}\n`;
+  return `${row.id},${row.userId},${row.status},${row.totalCents},${row.currency},${row.createdAt}\n`;
 }

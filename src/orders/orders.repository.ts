@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Db } from '../database/index.js';
+import { Db, isoTimestamp } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Readable } from 'node:stream';
 import type { OrderDto, OrderRow } from './order.dto.js';
@@ -12,6 +12,8 @@ export interface OrderPageQuery {
   status?: OrderRow['status'];
 }
 
+const ORDER_CREATED_AT = isoTimestamp(Prisma.sql`created_at`);
+
 /**
  * A page of orders, newest first. With `userId`, `orders_user_created_idx` (covering) serves it;
  * with `status`, `orders_status_created_idx`.
@@ -22,7 +24,8 @@ export function orderPageSql({ limit, cursor, userId, status }: OrderPageQuery):
   if (status !== undefined) conditions.push(Prisma.sql`status = ${status}::"OrderStatus"`);
   if (cursor) conditions.push(Prisma.sql`(created_at, id) < (${cursor.createdAt}, ${cursor.id})`);
   return Prisma.sql`
-    SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents", currency, created_at AS "createdAt"
+    SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents", currency,
+           ${ORDER_CREATED_AT} AS "createdAt"
     FROM orders WHERE ${Prisma.join(conditions, ' AND ')}
     ORDER BY created_at DESC, id DESC LIMIT ${limit}`;
 }
@@ -67,7 +70,8 @@ export class OrdersRepository {
 
   async findById(id: number): Promise<OrderRow | null> {
     const [row] = await this.db.reader().$queryRaw<OrderRow[]>`
-      SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents", currency, created_at AS "createdAt"
+      SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents", currency,
+             ${ORDER_CREATED_AT} AS "createdAt"
       FROM orders WHERE id = ${id}`;
     return row ?? null;
   }

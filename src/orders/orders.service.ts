@@ -61,7 +61,7 @@ export class OrdersService {
       status: order.status,
       totalCents: order.totalCents,
       currency: order.currency,
-      createdAt: new Date(order.createdAt).toISOString(),
+      createdAt: order.createdAt,
     };
   }
 

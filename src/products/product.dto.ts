@@ -15,7 +15,8 @@ export interface ProductDto {
   updatedAt: string;
 }
 
-export type ProductRow = Omit<ProductDto, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+/** A row as the repository selects it: timestamps already ISO strings (`isoTimestamp`). */
+export type ProductRow = ProductDto;
 
 export interface ReviewSummaryDto {
   id: number;
@@ -36,7 +37,7 @@ export type ProductDetailRow = ProductRow & {
   categorySlug: string;
   ratingAverage: number | null;
   ratingCount: number;
-  latestReviews: { id: number; rating: number; comment: string; created_at: string }[] | null;
+  latestReviews: ReviewSummaryDto[] | null;
 };
 
 /** The fields `?fields=` may name. */
@@ -66,8 +67,8 @@ export function toProductDto(row: ProductRow): ProductDto {
     stock: row.stock,
     status: row.status,
     categoryId: row.categoryId,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
@@ -79,12 +80,7 @@ export function toProductDetailDto(row: ProductDetailRow): ProductDetailDto {
       average: row.ratingAverage === null ? null : Math.round(row.ratingAverage * 100) / 100,
       count: row.ratingCount,
     },
-    latestReviews: (row.latestReviews ?? []).map((review) => ({
-      id: review.id,
-      rating: review.rating,
-      comment: review.comment,
-      createdAt: new Date(review.created_at).toISOString(),
-    })),
+    latestReviews: row.latestReviews ?? [],
   };
 }
 

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { Db } from '../database/index.js';
+import { Db, isoTimestamp } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { ProductDetailRow, ProductRow } from './product.dto.js';
 import type { CreateProductBody, UpdateProductBody } from './products.schemas.js';
 
 const PRODUCT_COLUMNS = Prisma.sql`
   p.id, p.sku, p.name, p.description, p.price_cents AS "priceCents", p.currency, p.stock, p.status::text AS status,
-  p.category_id AS "categoryId", p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+  p.category_id AS "categoryId", ${isoTimestamp(Prisma.sql`p.created_at`)} AS "createdAt",
+  ${isoTimestamp(Prisma.sql`p.updated_at`)} AS "updatedAt"`;
 
 export type ProductSort = 'newest' | 'price_asc' | 'price_desc';
 
@@ -58,7 +59,8 @@ export function productDetailsSql(ids: number[]): Prisma.Sql {
     CROSS JOIN LATERAL (SELECT avg(rating)::float8 AS average, count(*)::int AS count FROM reviews WHERE product_id = p.id) r
     CROSS JOIN LATERAL (
       SELECT json_agg(x) AS reviews FROM (
-        SELECT id, rating, comment, created_at FROM reviews WHERE product_id = p.id ORDER BY created_at DESC, id DESC LIMIT 5
+        SELECT id, rating, comment, ${isoTimestamp(Prisma.sql`created_at`)} AS "createdAt"
+        FROM reviews WHERE product_id = p.id ORDER BY created_at DESC, id DESC LIMIT 5
       ) x
     ) lr
     WHERE p.id = ANY(${ids}::int[])`;
