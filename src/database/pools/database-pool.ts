@@ -8,6 +8,7 @@ import type { PoolOptions } from '../database.options.js';
 import { LeakWatch } from './leak-watch.js';
 import { ObservedAdapterFactory, type AdapterObserver, type StatementEvent } from './observed-adapter.js';
 import { StatementNames } from './statement-names.js';
+import { ThrottledLog } from './throttled-log.js';
 
 export const POOL_DEFAULTS: Required<PoolOptions> = {
   max: 5,
@@ -46,10 +47,13 @@ export class DatabasePool {
   private readonly adapter: ObservedAdapterFactory;
   private connected?: Promise<SqlDriverAdapter>;
   private readonly logger: Logger;
+  /** An overloaded pool makes every query slow: a few lines a second say so, a line each would add to the load. */
+  private readonly slowQueryLog: ThrottledLog;
 
   constructor(config: DatabasePoolConfig, stats: DatabaseStats) {
     this.name = config.name;
     this.logger = new Logger(`Database:${config.name}`);
+    this.slowQueryLog = new ThrottledLog(this.logger, config.slowQueryMs === 0 ? Infinity : 5);
     this.settings = { ...POOL_DEFAULTS, ...config.pool };
     this.pool = new pg.Pool({
       connectionString: config.url,
@@ -71,13 +75,14 @@ export class DatabasePool {
     this.adapter = new ObservedAdapterFactory(adapter, {
       statement: (event) => {
         stats.recordStatement(config.name, event);
-        if (event.durationMs >= config.slowQueryMs) {
-          stats.recordSlowQuery(config.name);
-          this.logger.warn(
-            `slow query (${Math.round(event.durationMs)} ms): ${event.sql.replace(/\s+/g, ' ').slice(0, 1_000)}`,
-          );
-        }
         config.onStatement?.(event);
+        if (event.durationMs < config.slowQueryMs) return;
+        stats.recordSlowQuery(config.name);
+        const sql = event.sql.replace(/\s+/g, ' ').slice(0, 1_000);
+        this.slowQueryLog.warn(
+          (more) =>
+            `slow query (${Math.round(event.durationMs)} ms, any wait for a connection included${more}): ${sql}`,
+        );
       },
       recover: config.recover,
       transactionStarted: (transaction) => this.leakWatch.track(transaction),
