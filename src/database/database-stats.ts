@@ -46,6 +46,8 @@ export class DatabaseStats {
     'no-replicas': 0,
   };
   readonly slowQueries: Record<string, number> = {};
+  /** Statements sent to the server by pool: each one a round trip (BEGIN and COMMIT included). */
+  readonly roundTrips: Record<string, number> = {};
   fallbackRetries = 0;
   private readonly queries = new Map<
     string,
@@ -69,6 +71,10 @@ export class DatabaseStats {
     entry.totalMs += event.durationMs;
     if (event.failed) entry.errors++;
     for (const listener of this.listeners) listener(event);
+  }
+
+  recordRoundTrip(pool: string): void {
+    this.roundTrips[pool] = (this.roundTrips[pool] ?? 0) + 1;
   }
 
   recordSlowQuery(pool: string): void {

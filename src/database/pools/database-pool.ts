@@ -52,6 +52,7 @@ export class DatabasePool {
       statement_timeout: this.settings.statementTimeoutMillis,
       options: config.readOnly ? '-c default_transaction_read_only=on' : undefined,
       Client: observedClientClass(({ sql, durationMs }) => {
+        stats.recordRoundTrip(config.name);
         if (durationMs < config.slowQueryMs) return;
         stats.recordSlowQuery(config.name);
         this.logger.warn(`slow query (${Math.round(durationMs)} ms): ${sql.replace(/\s+/g, ' ').slice(0, 1_000)}`);
