@@ -49,9 +49,10 @@ interface PlacementRow {
  * snapshot (READ COMMITTED), and holds it to the end: the stock checked is the stock updated, so
  * nothing is oversold (and `products_stock_check` would refuse it anyway).
  *
- * All or nothing: the key is claimed only if every item can be had in one currency, and the
- * rest (stock, order, items, charge event) only if the key was claimed — inserted, or taken over
- * from an attempt that died before placing anything. The order id comes from the sequence first,
+ * All or nothing: the key is claimed only if every item can be had in one currency (so its row
+ * is written once, with what happened: a refusal is stored by the caller instead), and the rest
+ * (stock, order, items, charge event) only if the key was claimed — inserted, or taken over from
+ * an attempt that died before placing anything. The order id comes from the sequence first,
  * so the key row can name it. Sub-statements share one snapshot and cannot see each other's rows;
  * none needs to: each reads the CTEs before it, and the foreign keys are checked at the end.
  */
