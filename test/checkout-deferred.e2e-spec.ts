@@ -165,6 +165,12 @@ describe('checkout, deferred (e2e: real Postgres, replicas, Redis)', () => {
     } = await sql.query('SELECT sum(quantity)::int AS n FROM order_items WHERE order_id = ANY($1::int[])', [orderIds]);
     expect(n).toBe(10);
 
+    // A refusal costs as much: the statement, then its answer stored with the key (no position: nothing changed).
+    const late = await wire.measure(() => checkout(newKey(), [{ productId: id, quantity: 1 }]));
+    expect(late.result.statusCode).toBe(409);
+    expect(late.roundTrips).toEqual({ primary: 2 });
+    expect(late.redis).toEqual([]);
+
     const refused = keysUsed[codes.indexOf(409)];
     await sql.query('UPDATE products SET stock = 5 WHERE id = $1', [id]);
     const again = await checkout(refused, [{ productId: id, quantity: 1 }]);
