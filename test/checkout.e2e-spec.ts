@@ -2,8 +2,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { createFakeGateway } from '../dev/fake-payment-gateway.js';
+import { Db } from '../src/database/index.js';
 import { connect } from './support/sql.js';
 import { createTestApp, login } from './support/test-app.js';
+import { WireCounts } from './support/wire-counts.js';
 
 describe('checkout (e2e: real Postgres, replicas, Redis, local payment provider over HTTP)', () => {
   let app: NestFastifyApplication;
@@ -12,6 +14,7 @@ describe('checkout (e2e: real Postgres, replicas, Redis, local payment provider 
   const behaviour = { latencyMs: 0, failureRate: 0 };
   let buyer: Record<string, string>;
   let productId: number;
+  let wire: WireCounts;
 
   beforeAll(async () => {
     provider = createFakeGateway(behaviour);
@@ -21,7 +24,11 @@ describe('checkout (e2e: real Postgres, replicas, Redis, local payment provider 
       PAYMENT_BREAKER_THRESHOLD: '3',
       PAYMENT_BREAKER_HALF_OPEN_MS: '60000',
       PAYMENT_TIMEOUT_MS: '500',
+      // No background queries or Redis calls while a checkout's are counted.
+      HEALTH_PROBE_INTERVAL_MS: '60000',
+      RATE_LIMIT_ENABLED: 'false',
     });
+    wire = new WireCounts(app.get(Db));
     sql = await connect();
     buyer = await login(app, 'user21@example.com');
     ({
@@ -31,6 +38,7 @@ describe('checkout (e2e: real Postgres, replicas, Redis, local payment provider 
   });
 
   afterAll(async () => {
+    wire?.close();
     await sql?.end();
     await app?.close();
     await provider?.close();
@@ -49,6 +57,8 @@ describe('checkout (e2e: real Postgres, replicas, Redis, local payment provider 
     ((await provider.inject({ method: 'GET', url: '/charges' })).json() as { orderId: number }[]).filter(
       (charge) => charge.orderId === orderId,
     );
+  const userIdOf = async (email: string) =>
+    (await sql.query('SELECT id FROM users WHERE email = $1', [email])).rows[0].id as number;
   const stockOf = async (id: number) =>
     (await sql.query('SELECT stock FROM products WHERE id = $1', [id])).rows[0].stock as number;
 
@@ -73,6 +83,19 @@ describe('checkout (e2e: real Postgres, replicas, Redis, local payment provider 
       { topic: 'charge', payload: { orderId, paymentToken: 'tok_visa' }, done: true },
       { topic: 'email', payload: { orderId, template: 'order-confirmation' }, done: false },
     ]);
+  });
+
+  it('costs 10 round trips on the primary and 3 Redis commands when charged inline', async () => {
+    const payload = { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' };
+    await checkout(newKey(), payload); // the first call loads the invalidation script
+    const { result, roundTrips, redis } = await wire.measure(() => checkout(newKey(), payload));
+    expect(result.statusCode).toBe(201);
+    // The order placed (1) and the position after it (1: the cache invalidation's); the charge
+    // recorded (a transaction of 3 statements: 5) and remembered as the user's write (1: position);
+    // the answer stored with the key (1); the response's consistency token (1: position).
+    expect(roundTrips).toEqual({ primary: 10 });
+    const lastWrite = `set db:last-write:user:${await userIdOf('user21@example.com')}`;
+    expect(redis).toEqual(['evalsha', lastWrite, lastWrite]);
   });
 
   it('replays the first answer for the same key and body, and refuses another body (422)', async () => {

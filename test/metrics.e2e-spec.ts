@@ -96,6 +96,7 @@ describe('GET /metrics on the operations port (e2e: after real traffic)', () => 
     expect(value('db_pool_connections', { pool: 'primary', state: 'total' })).toBeGreaterThanOrEqual(1);
     expect(value('db_pool_connections', { pool: 'replica-1', state: 'total' })).toBeGreaterThanOrEqual(0);
     expect(value('db_query_duration_seconds_count')).toBeGreaterThan(0);
+    expect(value('db_round_trips_total', { pool: 'primary' })).toBeGreaterThan(0);
     expect(value('db_routing_decisions_total', { decision: 'replica' })).toBeGreaterThan(0);
     expect(metrics.types.get('db_slow_queries_total')).toBe('counter');
     for (const replica of ['replica-1', 'replica-2']) {

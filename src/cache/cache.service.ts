@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mgetBuffers, transactBySlot, unlinkKeys, type KeyedWrite } from '../common/redis/index.js';
+import { isCluster, mgetBuffers, transactBySlot, unlinkKeys, type KeyedWrite } from '../common/redis/index.js';
 import { CacheNames, type CacheKey } from './cache-keys.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import type { CacheModuleOptions } from './cache.options.js';
@@ -25,6 +25,14 @@ export interface SetOptions {
   tags?: string[];
   /** Keep an in-process copy. @default true */
   l1?: boolean;
+}
+
+export interface InvalidationOptions {
+  /**
+   * The primary's position after the write that made the entries stale, when the caller has read
+   * it already. @default read with the module's `currentPosition`
+   */
+  position?: string;
 }
 
 export interface CachedEntry<T> {
@@ -295,25 +303,40 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     await this.publish({ type: 'keys', stems, position });
   }
 
-  /** Deletes every key written with any of these tags, in batches (SSCAN + UNLINK), never KEYS. */
-  async invalidateTags(tags: string[], batchSize = 500): Promise<number> {
-    const position = await this.invalidationPosition();
+  /**
+   * Deletes every key written with any of these tags, never with KEYS. On a single server, tags
+   * holding up to `batchSize` entries in all go in one call with the bus message (a hot path: a
+   * checkout's products); the rest, and every tag on a cluster (entries sit in other slots), page
+   * through SSCAN + UNLINK.
+   */
+  async invalidateTags(tags: string[], options: InvalidationOptions & { batchSize?: number } = {}): Promise<number> {
+    const { batchSize = 500 } = options;
+    const position = options.position ?? (await this.invalidationPosition());
     this.epoch++;
     tags.forEach((tag) => this.fences.raise(`tag:${tag}`, position));
     this.l1.dropTagged(tags);
+    const message: BusMessage = { type: 'tags', tags, position };
     let deleted = 0;
-    for (const tag of tags) {
-      const tagKey = this.names.tag(tag);
+    let paged = tags.map((tag) => this.names.tag(tag));
+    if (!isCluster(this.l2.redis) && paged.length) {
+      const dropped = await this.l2.attempt((redis) =>
+        redis.dropTags(paged.length, ...paged, batchSize, this.names.channel, this.bus.encode(message)),
+      );
+      if (!dropped.ok) return 0; // Redis is away: fences and TTLs stand in, as when the calls below fail
+      [deleted, paged] = dropped.value;
+      if (!paged.length) return deleted;
+    }
+    for (const tagKey of paged) {
       deleted += await unlinkPaged(this.l2, (cursor) => this.l2.redis.sscan(tagKey, cursor, 'COUNT', batchSize));
       await this.l2.attempt((redis) => redis.unlink(tagKey));
     }
-    await this.publish({ type: 'tags', tags, position });
+    await this.publish(message);
     return deleted;
   }
 
   /** Invalidates a whole namespace in O(1): its version moves on, old keys age out. */
-  async bumpNamespace(namespace: string): Promise<number> {
-    const position = await this.invalidationPosition();
+  async bumpNamespace(namespace: string, options: InvalidationOptions = {}): Promise<number> {
+    const position = options.position ?? (await this.invalidationPosition());
     this.epoch++;
     this.fences.raise(`ns:${namespace}`, position);
     const version = await this.versions.bump(namespace);

@@ -3,7 +3,7 @@ export { assertCacheableRoutesSafe } from './cacheable-routes.check.js';
 export { CacheModule } from './cache.module.js';
 export { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 export type { CacheModuleOptions } from './cache.options.js';
-export { CacheService, type CachedEntry, type SetOptions } from './cache.service.js';
+export { CacheService, type CachedEntry, type InvalidationOptions, type SetOptions } from './cache.service.js';
 export { CacheEvict, type CacheEvictOptions } from './decorators/cache-evict.decorator.js';
 export { Cacheable, type CacheableOptions } from './decorators/cacheable.decorator.js';
 export { CacheFastPath } from './http/cache-fast-path.js';

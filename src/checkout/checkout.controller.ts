@@ -4,6 +4,7 @@ import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { PROBLEM_CONTENT_TYPE, ValidationProblem, ZodValidationPipe } from '../common/http/index.js';
 import { ApiJson, ApiProblems, ApiZodBody } from '../common/openapi/zod-openapi.js';
+import { ReadFromPrimary } from '../database/index.js';
 import { checkoutBody, idempotencyKeyHeader, type CheckoutBody } from './checkout.schemas.js';
 import { CheckoutService } from './checkout.service.js';
 
@@ -24,6 +25,8 @@ export class CheckoutController {
 
   @Post()
   @Authenticated()
+  // Its reads are of its own writes, on the primary: no replica position to look up.
+  @ReadFromPrimary()
   @ApiOperation({
     summary: 'Place an order and pay for it: 201 charged, 202 payment pending (charged later), 402 declined',
   })

@@ -58,6 +58,8 @@ export class DatabaseStats {
     'no-replicas': 0,
   };
   readonly slowQueries: Record<string, number> = {};
+  /** Statements sent to the server by pool: each one a round trip (BEGIN and COMMIT included). */
+  readonly roundTrips: Record<string, number> = {};
   fallbackRetries = 0;
   private readonly queries = new Map<string, DatabaseStatsSnapshot['queries'][number]>();
   private readonly listeners: ((event: QueryEvent) => void)[] = [];
@@ -68,6 +70,7 @@ export class DatabaseStats {
   }
 
   recordStatement(pool: string, statement: StatementEvent): void {
+    this.roundTrips[pool] = (this.roundTrips[pool] ?? 0) + 1;
     const failed = statement.error !== undefined;
     const event: QueryEvent = {
       pool,

@@ -118,24 +118,23 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs `fn` in a primary transaction, again on serialization failures and deadlocks (bounded, with backoff). */
   async transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const maxAttempts = options.maxAttempts ?? 3;
     requestConsistency.markWrite();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.primaryClient.$transaction(fn, {
-          isolationLevel: options.isolationLevel,
-          maxWait: this.primaryPool.settings.connectionTimeoutMillis,
-          timeout: options.timeoutMs ?? 5_000,
-        });
-      } catch (error) {
-        if (attempt >= maxAttempts || !isRetryableTransactionError(error)) throw error;
-        const backoff = Math.min(200, 10 * 2 ** attempt) * (0.5 + Math.random());
-        this.logger.debug(
-          `transaction conflict (attempt ${attempt}/${maxAttempts}); retrying in ${Math.round(backoff)} ms`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, backoff));
-      }
-    }
+    return this.retried(options.maxAttempts ?? 3, () =>
+      this.primaryClient.$transaction(fn, {
+        isolationLevel: options.isolationLevel,
+        maxWait: this.primaryPool.settings.connectionTimeoutMillis,
+        timeout: options.timeoutMs ?? 5_000,
+      }),
+    );
+  }
+
+  /**
+   * One writing statement on the primary: atomic on its own (no BEGIN/COMMIT round trips), and
+   * run again on serialization failures and deadlocks like `transaction()`. @default maxAttempts 3
+   */
+  async write<T>(statement: (primary: PrismaClient) => Promise<T>, { maxAttempts = 3 } = {}): Promise<T> {
+    requestConsistency.markWrite();
+    return this.retried(maxAttempts, () => statement(this.primaryClient));
   }
 
   /** The primary's current WAL position: the consistency token after a write. */
@@ -150,9 +149,20 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
    * (a worker changing an order), and by the consistency interceptor after each writing request.
    * Returns the position: the consistency token.
    */
-  async rememberWrite(userId: number | string): Promise<string> {
-    const lsn = await this.currentLsn();
+  async rememberWrite(userId: number | string, position?: string): Promise<string> {
+    const lsn = position ?? (await this.currentLsn());
     await this.lastWrites.set(String(userId), lsn);
+    return lsn;
+  }
+
+  /**
+   * The primary's position once this request's writes have committed, read once for all who need
+   * it: the caller (say, for a cache invalidation) and the request's consistency token, which is
+   * read again only if the request writes after this.
+   */
+  async committedPosition(): Promise<string> {
+    const lsn = await this.currentLsn();
+    requestConsistency.committedAt(lsn);
     return lsn;
   }
 
@@ -178,6 +188,22 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
   /** Runs one probe round now (tests, readiness checks). */
   probeReplicas(): Promise<void> {
     return this.monitor.probe();
+  }
+
+  /** Runs `run` again on serialization failures and deadlocks (bounded, with backoff). */
+  private async retried<T>(maxAttempts: number, run: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        if (attempt >= maxAttempts || !isRetryableTransactionError(error)) throw error;
+        const backoff = Math.min(200, 10 * 2 ** attempt) * (0.5 + Math.random());
+        this.logger.debug(
+          `transaction conflict (attempt ${attempt}/${maxAttempts}); retrying in ${Math.round(backoff)} ms`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    }
   }
 
   private route(exclude?: number): { client: PrismaClient; decision: RoutingDecision; replica?: number } {

@@ -132,6 +132,12 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
         [{ pool: pool.name, state: 'waiting' }, pool.waiting],
       ]),
     );
+    this.counterFrom(
+      'db_round_trips_total',
+      'Statements sent to the database by pool (each a round trip: BEGIN and COMMIT count)',
+      ['pool'],
+      () => Object.entries(this.db.stats.roundTrips).map(([pool, value]) => [{ pool }, value]),
+    );
     this.counterFrom('db_slow_queries_total', 'Queries slower than DB_SLOW_QUERY_MS by pool', ['pool'], () =>
       Object.entries(this.db.snapshot().slowQueries).map(([pool, value]) => [{ pool }, value]),
     );

@@ -33,9 +33,13 @@ export class OrderPayments {
     private readonly cache: CacheService,
   ) {}
 
-  /** Charges a payable order once and records the outcome; an order already settled is returned as is. */
-  async charge(orderId: number, paymentToken: string): Promise<OrderPayment & { result?: ChargeResult }> {
-    const order = await this.find(orderId);
+  /**
+   * Charges a payable order once and records the outcome; an order already settled is returned as
+   * is. Given as it stands (just placed), the order is not read again.
+   */
+  async charge(placed: number | OrderPayment, paymentToken: string): Promise<OrderPayment & { result?: ChargeResult }> {
+    const order = typeof placed === 'number' ? await this.find(placed) : placed;
+    const orderId = order.orderId;
     if (!PAYABLE.has(order.status)) return order;
     const result = await this.gateway.charge({
       orderId,

@@ -1,4 +1,4 @@
-import type { CacheService } from '../cache/index.js';
+import type { CacheService, InvalidationOptions } from '../cache/index.js';
 
 /**
  * The products' cache layout, owned here: other domains call `productsChanged` and never spell
@@ -29,14 +29,18 @@ export const PRODUCT_SEARCH_TTL_MS = 30_000;
  * with `listed` every list page and search — for a new product or a change to what lists show,
  * filter or rank by. Stock moves (checkout, restocks) and reviews leave lists alone: a page may show
  * stock up to its TTL old, and dropping every page on each order would leave none cached.
+ * `position`: the primary's position after the change, if the caller has read it.
  */
 export async function productsChanged(
   cache: CacheService,
   ids: readonly number[],
-  { listed = false }: { listed?: boolean } = {},
+  { listed = false, position }: { listed?: boolean } & InvalidationOptions = {},
 ): Promise<void> {
   const unique = [...new Set(ids)];
-  if (unique.length) await cache.invalidateTags(unique.map(productTag));
+  if (unique.length) await cache.invalidateTags(unique.map(productTag), { position });
   if (listed)
-    await Promise.all([cache.bumpNamespace(PRODUCT_LISTS_NAMESPACE), cache.bumpNamespace(PRODUCT_SEARCH_NAMESPACE)]);
+    await Promise.all([
+      cache.bumpNamespace(PRODUCT_LISTS_NAMESPACE, { position }),
+      cache.bumpNamespace(PRODUCT_SEARCH_NAMESPACE, { position }),
+    ]);
 }

@@ -3,6 +3,7 @@ import { createRedisClient, whenReady, type RedisClient } from '../../src/common
 import { startCacheRedis, stopCacheRedis } from '../support/cache-redis.js';
 import { cacheRedis, inspectRedis, keysPerNode, mastersOf, REDIS_MODES } from '../support/redis-mode.js';
 import { waitFor } from '../support/wait-for.js';
+import { WireCounts } from '../support/wire-counts.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -150,6 +151,31 @@ describe.each(REDIS_MODES)('CacheService on real Redis (%s)', (mode) => {
     await sleep(50);
     expect(await b.get({ namespace: 'lists', id: 'page-1' })).toBeUndefined();
     expect(await a.get({ namespace: 'lists', id: 'page-2' })).toBeUndefined();
+  });
+
+  it('drops small tags with their entries, on every instance; in one Redis call on a single server', async () => {
+    const a = await instance(prefix);
+    const b = await instance(prefix);
+    await waitFor(() => b.stats.busResyncs > 0, 5_000, 'the bus to subscribe');
+    const keys = [1, 2, 3].map((id) => ({ namespace: 'products', id }));
+    await Promise.all(keys.map((key, i) => a.set(key, { id: key.id }, { tags: [`t${i % 2}`, 'all'] })));
+    for (const key of keys) expect(await b.get(key)).toEqual({ id: key.id });
+    const wire = new WireCounts();
+    try {
+      const { result: deleted, redis: calls } = await wire.measure(() => a.invalidateTags(['t0', 'absent']));
+      expect(deleted).toBe(2);
+      if (mode === 'single') expect(calls).toEqual([expect.stringMatching(/^eval(sha)?$/)]);
+    } finally {
+      wire.close();
+    }
+    expect((await keysPerNode(redis, `${prefix}:tag:t0`)).flat()).toEqual([]);
+    expect(await a.get(keys[1])).toEqual({ id: 2 });
+    await waitFor(() => !inL1(b, `${prefix}:products:v0:1`), 1_000, 'B to drop its L1 copy');
+    expect([await b.get(keys[0]), await b.get(keys[1]), await b.get(keys[2])]).toEqual([
+      undefined,
+      { id: 2 },
+      undefined,
+    ]);
   });
 
   it('invalidates a tag of 10,000 keys in batches, without KEYS and without blocking Redis', async () => {

@@ -20,9 +20,30 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 /** Compare-and-extend, for long work under a lock. */
 const EXTEND_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
+/**
+ * Tag invalidation in one call on a single server: the tag sets (KEYS) are dropped with their
+ * entries while they add up to at most ARGV[1] entries (one script must not hold Redis for long);
+ * then, unless some are left for the caller to page through, the bus message ARGV[3] is published
+ * on ARGV[2]. Returns [entries deleted, tags left].
+ */
+const DROP_TAGS = `local budget, deleted, left = tonumber(ARGV[1]), 0, {}
+for _, tag in ipairs(KEYS) do
+  local size = redis.call('scard', tag)
+  if size > budget then
+    left[#left + 1] = tag
+  elseif size > 0 then
+    budget = budget - size
+    deleted = deleted + redis.call('unlink', unpack(redis.call('smembers', tag)))
+    redis.call('unlink', tag)
+  end
+end
+if #left == 0 then redis.call('publish', ARGV[2], ARGV[3]) end
+return {deleted, left}`;
+
 type LockRedis = RedisClient & {
   releaseLock(key: string, token: string): Promise<number>;
   extendLock(key: string, token: string, ttlMs: number): Promise<number>;
+  dropTags(keyCount: number, ...args: (string | number)[]): Promise<[number, string[]]>;
 };
 
 /**
@@ -46,6 +67,7 @@ export class RedisStore {
     this.redis.on('error', () => undefined); // counted per command; the connection retries by itself
     this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
     this.redis.defineCommand('extendLock', { numberOfKeys: 1, lua: EXTEND_LOCK });
+    this.redis.defineCommand('dropTags', { lua: DROP_TAGS });
     this.breaker = circuitBreaker(handleAll, {
       halfOpenAfter: options.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(options.threshold),

@@ -51,7 +51,8 @@ export class ConsistencyInterceptor implements NestInterceptor {
     if (SAFE_METHODS.has(request.method) && token === undefined && userId === undefined && !primaryOnly)
       return next.handle();
 
-    return from(this.minimumPosition(token, userId)).pipe(
+    // Every read on the primary: no position to look up.
+    return from(primaryOnly ? Promise.resolve(undefined) : this.minimumPosition(token, userId)).pipe(
       mergeMap(
         (minLsn) =>
           new Observable<unknown>((subscriber) => {
@@ -61,7 +62,9 @@ export class ConsistencyInterceptor implements NestInterceptor {
                 .handle()
                 .pipe(
                   mergeMap((body) =>
-                    state.wrote ? this.issueToken(reply, userId).then(() => body) : Promise.resolve(body),
+                    state.wrote
+                      ? this.issueToken(reply, userId, state.committedAt).then(() => body)
+                      : Promise.resolve(body),
                   ),
                 )
                 .subscribe(subscriber),
@@ -95,8 +98,12 @@ export class ConsistencyInterceptor implements NestInterceptor {
     return stored && isLsn(stored) ? parseLsn(stored) : undefined;
   }
 
-  private async issueToken(reply: FastifyReply, userId: string | undefined): Promise<void> {
-    const lsn = userId === undefined ? await this.db.currentLsn() : await this.db.rememberWrite(userId);
+  /** `committedAt`: the position the handler read after its last write, if it did (saves a round trip). */
+  private async issueToken(reply: FastifyReply, userId: string | undefined, committedAt?: string): Promise<void> {
+    const lsn =
+      userId === undefined
+        ? (committedAt ?? (await this.db.currentLsn()))
+        : await this.db.rememberWrite(userId, committedAt);
     reply.header(CONSISTENCY_TOKEN_HEADER, this.tokens.issue(lsn));
   }
 }

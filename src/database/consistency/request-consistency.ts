@@ -9,6 +9,8 @@ export interface RequestConsistency {
   wrote: boolean;
   /** `@ReadFromPrimary()`: every read of this request goes to the primary. */
   primaryOnly: boolean;
+  /** The primary's position read after this request's writes committed (`Db.committedPosition`); a later write drops it. */
+  committedAt?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestConsistency>();
@@ -28,6 +30,12 @@ export const requestConsistency = {
   },
   markWrite(): void {
     const context = storage.getStore();
-    if (context) context.wrote = true;
+    if (!context) return;
+    context.wrote = true;
+    context.committedAt = undefined;
+  },
+  committedAt(position: string): void {
+    const context = storage.getStore();
+    if (context) context.committedAt = position;
   },
 };
