@@ -14,7 +14,8 @@ import { Db } from '../src/database/db.service.js';
 import { PRODUCT_SUMMARIES, RequestLoaders } from '../src/loaders/request-loaders.js';
 import { orderPageSql } from '../src/orders/orders.repository.js';
 import type { OrderRow } from '../src/orders/order.dto.js';
-import { median, table } from './lib/measure.js';
+import { Latencies } from './lib/latencies.js';
+import { table } from './lib/measure.js';
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 30);
 const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test', LOG_LEVEL: 'error' });
@@ -87,23 +88,23 @@ for (const limit of [10, 50, 100]) {
   const baseline: number[] = [];
   for (const [name, run] of cases) {
     await run(limit); // warm-up
-    const latencies: number[] = [];
+    const latencies = new Latencies();
     let used = 0;
     for (let page = 0; page < PAGES; page++) {
       const before = statements();
       const started = performance.now();
       await run(limit);
-      latencies.push(performance.now() - started);
+      latencies.record(performance.now() - started);
       used = statements() - before;
     }
-    const p50 = median(latencies);
+    const p50 = latencies.at(50);
     if (name === 'naive loop') baseline.push(p50);
     rows.push({
       'page size': limit,
       case: name,
       'SQL per page': used,
       'p50 ms': p50.toFixed(1),
-      'p95 ms': latencies.sort((a, b) => a - b)[Math.floor(latencies.length * 0.95)].toFixed(1),
+      'p95 ms': latencies.at(95).toFixed(1),
       'speed-up vs naive': (baseline[0] / p50).toFixed(1),
     });
   }

@@ -1,4 +1,5 @@
-/** Closed-loop load in one process: `concurrency` callers, each running `fn` back to back. */
+import { Latencies } from './latencies.js';
+
 export interface Measurement {
   name: string;
   operations: number;
@@ -9,39 +10,38 @@ export interface Measurement {
   errors: number;
 }
 
+/** Closed-loop load in one process: `concurrency` callers, each running `fn` back to back. */
 export async function measure(
   name: string,
   fn: () => Promise<unknown>,
   { operations, concurrency }: { operations: number; concurrency: number },
 ): Promise<Measurement> {
-  const latencies = new Float64Array(operations);
+  const latencies = new Latencies();
   let next = 0;
   let errors = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < operations) {
-        const index = next++;
+        next++;
         const t0 = performance.now();
         try {
           await fn();
         } catch {
           errors++;
         }
-        latencies[index] = performance.now() - t0;
+        latencies.record(performance.now() - t0);
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return {
     name,
     operations,
     opsPerSecond: operations / seconds,
-    p50Ms: at(0.5),
-    p95Ms: at(0.95),
-    p99Ms: at(0.99),
+    p50Ms: latencies.at(50),
+    p95Ms: latencies.at(95),
+    p99Ms: latencies.at(99),
     errors,
   };
 }
