@@ -1,11 +1,13 @@
+import type { ChildProcess } from 'node:child_process';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type pg from 'pg';
 import { loadAppConfig } from '../../src/config/load-app-config.js';
 import { queueConnection, releaseQueueConnection } from '../../src/queues/queue-connection.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../../src/queues/queues.constants.js';
+import { startProcess, stopApi } from './server.js';
 
 /** Ample stock on the first `count` active products, so no checkout waits on one row or runs out; their ids. */
-export async function stockUp(sql: pg.Client, count: number): Promise<number[]> {
+export async function stockUp(sql: pg.ClientBase | pg.Pool, count: number): Promise<number[]> {
   const { rows } = await sql.query<{ id: number }>(
     `UPDATE products SET stock = 1000000 WHERE id IN (SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT $1) RETURNING id`,
     [count],
@@ -19,20 +21,26 @@ export async function stockUp(sql: pg.Client, count: number): Promise<number[]> 
  */
 export class BenchQueues {
   private constructor(
-    private readonly sql: pg.Client,
+    private readonly sql: pg.ClientBase | pg.Pool,
     private readonly queues: Queue[],
     private readonly connection: ConnectionOptions,
   ) {}
 
   /** `env`: the API's (one queue Redis or a cluster, as the API and worker use it). */
-  static async emptied(sql: pg.Client, env: Record<string, string>): Promise<BenchQueues> {
-    await sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
+  static async emptied(sql: pg.ClientBase | pg.Pool, env: Record<string, string>): Promise<BenchQueues> {
     const connection = queueConnection(loadAppConfig(env));
     const queues = [CHARGES_QUEUE, EMAILS_QUEUE].map(
       (name) => new Queue(name, { connection, prefix: env.QUEUE_PREFIX }),
     );
-    for (const queue of queues) await queue.obliterate({ force: true });
-    return new BenchQueues(sql, queues, connection);
+    const emptied = new BenchQueues(sql, queues, connection);
+    await emptied.discard();
+    return emptied;
+  }
+
+  /** Drops every event not yet relayed and every job (call with no worker running). */
+  async discard(): Promise<void> {
+    await this.sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
+    for (const queue of this.queues) await queue.obliterate({ force: true });
   }
 
   /** Resolves once no outbox event is due and no job waits, runs or is delayed. */
@@ -51,5 +59,37 @@ export class BenchQueues {
   async close(): Promise<void> {
     await Promise.all(this.queues.map((queue) => queue.close()));
     releaseQueueConnection(this.connection);
+  }
+}
+
+/**
+ * The worker process, restartable with an empty backlog: a checkout ramp leaves far more charges
+ * than the worker makes in the meantime (4 at a time, the provider at 300 ms), and the next case
+ * must not share the CPU with them.
+ */
+export class BenchWorker {
+  private constructor(
+    private process: ChildProcess,
+    private readonly env: Record<string, string>,
+    private readonly queues: BenchQueues,
+  ) {}
+
+  static async start(env: Record<string, string>, queues: BenchQueues): Promise<BenchWorker> {
+    return new BenchWorker(await BenchWorker.spawn(env), env, queues);
+  }
+
+  private static spawn(env: Record<string, string>): Promise<ChildProcess> {
+    return startProcess(['dist/worker.js'], { ...env, LOG_LEVEL: 'info' }, 'worker running');
+  }
+
+  /** Stops the worker, discards what is queued, starts it again. */
+  async fresh(): Promise<void> {
+    await stopApi(this.process);
+    await this.queues.discard();
+    this.process = await BenchWorker.spawn(this.env);
+  }
+
+  stop(): Promise<void> {
+    return stopApi(this.process);
   }
 }
