@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -14,26 +15,44 @@ export const DEFAULT_BASELINE_COMMIT = '80dd56f';
  */
 export function buildBaseline(commit: string): { dir: string; sha: string } {
   const sha = git('rev-parse', '--verify', `${commit}^{commit}`);
-  const dir = join(tmpdir(), `store-api-baseline-${sha.slice(0, 12)}`);
+  // One per repository (clones elsewhere on the machine, CI's included, get their own).
+  const repository = createHash('sha256')
+    .update(resolve(git('rev-parse', '--git-common-dir')))
+    .digest('hex');
+  const dir = join(tmpdir(), `store-api-baseline-${sha.slice(0, 12)}-${repository.slice(0, 8)}`);
   const marker = join(dir, '.bench-built');
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === sha) return { dir, sha };
+  const built = existsSync(marker) && readFileSync(marker, 'utf8') === sha;
+  if (built && dependenciesReady(dir)) return { dir, sha };
   console.log(`building the baseline ${sha.slice(0, 12)} in ${dir}`);
   if (!existsSync(join(dir, '.git'))) {
     git('worktree', 'prune'); // a worktree whose directory the OS cleaned up
     rmSync(dir, { recursive: true, force: true });
     git('worktree', 'add', '--detach', '--force', dir, sha);
   }
-  if (!existsSync(join(dir, 'node_modules'))) {
-    if (sameInstalledTree('package-lock.json', join(dir, 'package-lock.json')))
-      symlinkSync(resolve('node_modules'), join(dir, 'node_modules'), 'dir');
-    else run(dir, 'npm', 'ci', '--prefer-offline', '--no-audit', '--no-fund');
-  }
+  if (!dependenciesReady(dir)) run(dir, 'npm', 'ci', '--prefer-offline', '--no-audit', '--no-fund');
   // The Prisma client is generated into the checkout (src/generated), not node_modules.
   if (existsSync(join(dir, 'scripts/prisma-generate.mjs'))) run(dir, process.execPath, 'scripts/prisma-generate.mjs');
   else run(dir, 'npx', 'prisma', 'generate');
   run(dir, 'npx', 'nest', 'build');
   writeFileSync(marker, sha);
   return { dir, sha };
+}
+
+/**
+ * Whether the baseline's dependencies are in place: its own `npm ci`, or a link to this checkout's
+ * node_modules when both lockfiles install the same tree (a link to another checkout's — which may
+ * be gone — or to a tree that no longer matches is replaced or removed).
+ */
+function dependenciesReady(dir: string): boolean {
+  const link = join(dir, 'node_modules');
+  const ours = resolve('node_modules');
+  const found = lstatSync(link, { throwIfNoEntry: false });
+  if (found && !found.isSymbolicLink()) return true;
+  const same = sameInstalledTree('package-lock.json', join(dir, 'package-lock.json'));
+  if (found && same && readlinkSync(link) === ours) return true;
+  if (found) rmSync(link, { force: true });
+  if (same) symlinkSync(ours, link, 'dir');
+  return same;
 }
 
 function git(...args: string[]): string {
