@@ -114,7 +114,7 @@ app.get('/orders', async (request, reply) => {
       status: order.status,
       totalCents: order.totalCents,
       currency: order.currency,
-      createdAt: new Date(order.createdAt).toISOString(),
+      createdAt: order.createdAt,
       items: order.items,
     })),
     nextCursor: rows.length > limit && last ? createdAtIdCursorOf(last) : null,
