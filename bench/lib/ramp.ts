@@ -1,7 +1,9 @@
 import { openLoop, type OpenLoopResult } from './load.js';
 
 /** The offered rates of a full ramp, req/s. */
-export const RAMP_RATES = [25, 50, 100, 150, 200, 300, 400, 500, 600, 800, 1_000, 1_200, 1_500, 2_000, 2_500, 3_000];
+export const RAMP_RATES = [
+  25, 50, 75, 100, 150, 200, 300, 400, 500, 600, 800, 1_000, 1_200, 1_500, 2_000, 2_500, 3_000,
+];
 
 export interface RampStep extends OpenLoopResult {
   /** Offered, req/s. */
