@@ -138,7 +138,7 @@ try {
       );
     if (enabled('product') || enabled('hot') || enabled('orders') || enabled('search'))
       await bench.withServer(
-        () => bench.startWarmedApi(env, data.productIds.length),
+        () => bench.startWarmedApi(env, data),
         () => warmedCases(),
       );
     if (enabled('checkout')) await fixedRateCheckouts();

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 /** Every process started here: ended when the bench exits, even on a crash, so none holds a port after it. */
 const children = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 function started(child: ChildProcess): ChildProcess {
   children.add(child);
@@ -61,11 +61,14 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+/** SIGTERM (a graceful shutdown), then SIGKILL if the process is still there 30 s later. */
 export async function stopApi(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   await exited;
+  clearTimeout(timer);
 }
 
 /** A helper process (worker, fake provider, SMTP sink); resolves once it prints `ready` (or its first line). */

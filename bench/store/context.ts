@@ -65,17 +65,18 @@ export async function measureHitRate(name: string, measured: () => Promise<unkno
 
 /**
  * The API with the whole catalog warmed into Redis at start (CACHE_WARM_TOP_PRODUCTS), once that is
- * done; `cwd`: another commit's build (the baseline).
+ * done (every product active now: on a database other clients write to, a product may have been
+ * archived since the bench read the catalog); `cwd`: another commit's build (the baseline).
  */
 export async function startWarmedApi(
   env: Record<string, string>,
-  products: number,
+  data: StoreData,
   { cwd, label = 'catalog warm-up s' }: { cwd?: string; label?: string } = {},
 ): Promise<ChildProcess> {
-  const api = await startApi(PORT.api, { ...env, CACHE_WARM_TOP_PRODUCTS: String(products) }, cwd);
+  const api = await startApi(PORT.api, { ...env, CACHE_WARM_TOP_PRODUCTS: String(data.productIds.length) }, cwd);
   const started = Date.now();
   const warmed = async () => (await scrape(BASE.api)).get('cache_warmed_entries_total{namespace="products"}') ?? 0;
-  while ((await warmed()) < products) {
+  while ((await warmed()) < Math.min(data.productIds.length, await data.activeProducts())) {
     if (Date.now() - started > 300_000) {
       await stopApi(api);
       throw new Error('the catalog warm-up did not finish in 5 min');
@@ -118,6 +119,9 @@ export async function loadStoreData(sql: pg.ClientBase | pg.Pool) {
   );
   return {
     productIds,
+    /** How many products are active now. */
+    activeProducts: async () =>
+      (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM products WHERE status = 'active'`)).rows[0].n,
     /** Zipf 1.0 over every active product. */
     productPath: () => `/products/${zipf()}`,
     /** The pure-cache-hit cases' ids: the ones the bare server holds (its sample), the same for every stack. */

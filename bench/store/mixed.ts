@@ -42,7 +42,7 @@ export async function mixedCases(
     await worker.fresh();
     await withServer(
       () =>
-        startWarmedApi(deferred, data.productIds.length, {
+        startWarmedApi(deferred, data, {
           cwd,
           label: cwd ? 'baseline catalog warm-up s' : undefined,
         }),
