@@ -68,6 +68,11 @@ export class DatabasePool {
     });
     // An idle client's connection dying (server restart, replica stopped) must not crash the process.
     this.pool.on('error', (error) => this.logger.warn(`idle connection lost: ${error.message}`));
+    // Nor a checked-out one's: a client handed to a promise-style checkout (a transaction's) has no
+    // listener until that promise's continuation runs, and a restart can end the session in that
+    // gap (57P01 in the packet that ended the previous query). Its queries fail on their own; the
+    // pool drops it on release.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.leakWatch = new LeakWatch(config.name, config.leakWarningMs, this.logger);
     const adapter = new PrismaPg(this.pool, {
       statementNameGenerator: config.preparedStatements ? new StatementNames().nameOf : undefined,
