@@ -34,3 +34,17 @@ export async function setApplyDelay(index: 1 | 2, delay: string): Promise<void> 
     await client.end();
   }
 }
+
+/**
+ * Stops (`true`) or resumes (`false`) WAL replay on a replica: it keeps receiving WAL and serving
+ * reads, frozen at what it had replayed, whatever else runs on the primary meanwhile.
+ */
+export async function pauseReplay(index: 1 | 2, paused: boolean): Promise<void> {
+  const client = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:${5432 + index}/postgres` });
+  await client.connect();
+  try {
+    await client.query(paused ? 'SELECT pg_wal_replay_pause()' : 'SELECT pg_wal_replay_resume()');
+  } finally {
+    await client.end();
+  }
+}
