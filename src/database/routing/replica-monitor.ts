@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
+import { isConnectionError } from '../database-errors.js';
 import type { ReplicaRoutingOptions } from '../database.options.js';
 import { parseLsn, type Lsn } from '../../common/lsn.js';
 import { initialReplicaState, type ReplicaState } from './replica-state.js';
@@ -121,18 +122,23 @@ export class ReplicaMonitor {
   }
 
   /**
-   * The primary's position now. While the monitor cannot reach the primary (it is down, restarting
-   * or failing over), the primary is taken to commit nothing, and its last position seen is carried
-   * forward: replicas that had replayed it keep serving reads, which the primary could not serve.
+   * The primary's position now. While the primary refuses connections or ends them (it is down,
+   * restarting or failing over), it is taken to commit nothing, and its last position seen is
+   * carried forward: replicas that had replayed it keep serving reads, which it could not serve. A
+   * probe that only times out changes nothing (a slow primary still commits): no position is
+   * recorded, so leases age, and the primary is as reachable as it was last seen. A late answer is
+   * still a valid position (dated when it was asked for), so the primary gets up to half the max lag.
    */
-  private async samplePrimary(): Promise<PrimarySample> {
+  private async samplePrimary(): Promise<PrimarySample | undefined> {
     const at = performance.now();
-    const lsn = await this.timed(this.primaryTarget, 'SELECT pg_current_wal_flush_lsn()::text AS lsn').then(
+    const timeoutMs = Math.max(this.options.probeTimeoutMs, this.options.maxLagMs / 2);
+    const lsn = await this.timed(this.primaryTarget, 'SELECT pg_current_wal_flush_lsn()::text AS lsn', timeoutMs).then(
       ({ rows }) => parseLsn(rows[0].lsn as string),
-      () => undefined,
+      (error: unknown) => (isConnectionError(error) ? 'away' : 'unknown'),
     );
-    this.primary.reachable = lsn !== undefined;
-    const sample = { lsn: lsn ?? this.primaryHistory.at(-1)?.lsn ?? 0n, at };
+    if (lsn === 'unknown') return this.primaryHistory.at(-1);
+    this.primary.reachable = lsn !== 'away';
+    const sample = { lsn: lsn === 'away' ? (this.primaryHistory.at(-1)?.lsn ?? 0n) : lsn, at };
     this.primaryHistory.push(sample);
     const horizon = at - Math.max(HISTORY_MS, 2 * this.options.maxLagMs);
     while (this.primaryHistory.length > 1 && this.primaryHistory[0].at < horizon) this.primaryHistory.shift();
@@ -146,7 +152,11 @@ export class ReplicaMonitor {
     return undefined;
   }
 
-  private async probeReplica(target: ProbeTarget, state: ReplicaState, primary: PrimarySample): Promise<void> {
+  private async probeReplica(
+    target: ProbeTarget,
+    state: ReplicaState,
+    primary: PrimarySample | undefined,
+  ): Promise<void> {
     const started = performance.now();
     let row: { recovery: boolean; replay: string | null };
     try {
@@ -170,11 +180,12 @@ export class ReplicaMonitor {
     state.reachable = true;
     const replay = parseLsn(row.replay);
     state.replayLsn = replay;
-    state.lagBytes = primary.lsn > replay ? Number(primary.lsn - replay) : 0;
+    state.lagBytes = primary && primary.lsn > replay ? Number(primary.lsn - replay) : 0;
     const covered = this.newestReplayed(replay);
     const now = performance.now();
     state.freshUntil = covered ? covered.at + this.options.maxLagMs : 0;
-    state.lagSeconds = (now - (covered ?? this.primaryHistory[0]).at) / 1000;
+    const dated = covered ?? this.primaryHistory[0];
+    state.lagSeconds = dated ? (now - dated.at) / 1000 : 0;
 
     if (now >= state.freshUntil || state.lagBytes > this.options.maxLagBytes) {
       this.setOut(state, `lagging ${state.lagSeconds.toFixed(2)} s / ${state.lagBytes} bytes`);
@@ -221,19 +232,20 @@ export class ReplicaMonitor {
     state.reason = reason;
   }
 
-  private async timed(target: ProbeTarget, sql: string): Promise<pg.QueryResult> {
+  private async timed(
+    target: ProbeTarget,
+    sql: string,
+    timeoutMs = this.options.probeTimeoutMs,
+  ): Promise<pg.QueryResult> {
     let timeout: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
         (async () => {
-          target.client ??= await this.connect(target.url);
+          target.client ??= await this.connect(target.url, timeoutMs);
           return target.client.query(sql);
         })(),
         new Promise<never>((_, reject) => {
-          timeout = setTimeout(
-            () => reject(new Error(`timed out after ${this.options.probeTimeoutMs} ms`)),
-            this.options.probeTimeoutMs,
-          );
+          timeout = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
     } catch (error) {
@@ -246,12 +258,14 @@ export class ReplicaMonitor {
     }
   }
 
-  private async connect(url: string): Promise<pg.Client> {
+  private async connect(url: string, timeoutMs: number): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: url,
       application_name: 'store-api:replica-probe',
-      connectionTimeoutMillis: this.options.probeTimeoutMs,
-      statement_timeout: this.options.probeTimeoutMs,
+      // Longer than the probe's own timeout, which fires first: a connection that does not come is
+      // "no answer" (the server may be slow), not "connection refused" (the server is away).
+      connectionTimeoutMillis: 2 * timeoutMs,
+      statement_timeout: timeoutMs,
     });
     client.on('error', () => undefined);
     await client.connect();
