@@ -28,8 +28,15 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** @param rejectRecipients recipients refused with 550 (a mailbox that does not exist), to test permanent failures. */
-export function createSmtpSink({ rejectRecipients }: { rejectRecipients?: RegExp } = {}): SmtpSink {
+/**
+ * @param rejectRecipients recipients refused with 550 (a mailbox that does not exist), to test permanent failures.
+ * @param onMessage runs when a message has arrived, before the server accepts it (tests act at that
+ *   moment); if it throws, the message is refused with that error (give it a `responseCode`).
+ */
+export function createSmtpSink({
+  rejectRecipients,
+  onMessage,
+}: { rejectRecipients?: RegExp; onMessage?: (message: ReceivedMessage) => void } = {}): SmtpSink {
   const messages: ReceivedMessage[] = [];
   const smtp = new SMTPServer({
     authOptional: true,
@@ -44,7 +51,7 @@ export function createSmtpSink({ rejectRecipients }: { rejectRecipients?: RegExp
     onData(stream, session, callback) {
       simpleParser(stream).then(
         (mail) => {
-          messages.push({
+          const message: ReceivedMessage = {
             id: mail.messageId ?? String(messages.length + 1),
             from: mail.from?.text ?? '',
             to: session.envelope.rcptTo.map((recipient) => recipient.address),
@@ -58,7 +65,13 @@ export function createSmtpSink({ rejectRecipients }: { rejectRecipients?: RegExp
               ]),
             ),
             receivedAt: new Date().toISOString(),
-          });
+          };
+          try {
+            onMessage?.(message);
+          } catch (refusal) {
+            return callback(refusal as Error);
+          }
+          messages.push(message);
           callback();
         },
         (error: Error) => callback(error),

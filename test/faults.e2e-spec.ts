@@ -1,11 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import { createFakeGateway, type Charge } from '../dev/fake-payment-gateway.js';
+import { createFakeGateway } from '../dev/fake-payment-gateway.js';
 import { createSmtpSink } from '../dev/smtp-sink.js';
 import { loginOver, startApi, startWorker, type ApiProcess, type AppProcess } from './support/app-process.js';
 import { startCacheRedis, stopCacheRedis } from './support/cache-redis.js';
+import { checkoutUntilAnswered, expectEachAcceptedOnce, type CheckoutEntry } from './support/checkout-ledger.js';
 import { startReplica, stopReplica } from './support/replicas.js';
 import { connect } from './support/sql.js';
+import { resumeTestQueues } from './support/test-queues.js';
 import { waitFor } from './support/wait-for.js';
 
 /**
@@ -27,15 +29,8 @@ interface Read {
   phase: Phase;
   status: number | 'network';
 }
-interface Checkout {
-  key: string;
-  buyer: number;
-  body: string;
+interface Checkout extends CheckoutEntry {
   phase: Phase;
-  first: number | 'network';
-  final?: number;
-  orderId?: number;
-  retries: number;
 }
 
 describe('fault suite: nothing accepted is lost or doubled (e2e: real processes and services)', () => {
@@ -78,6 +73,8 @@ describe('fault suite: nothing accepted is lost or doubled (e2e: real processes 
       OUTBOX_RELAY_INTERVAL_MS: '50',
       WORKER_METRICS_PORT: '0',
     };
+    const resumed = await resumeTestQueues();
+    if (resumed.length) console.warn(`resumed the test queues ${resumed.join(', ')}: a run had left them paused`);
     sql = await connect();
     await sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
     const { rows: stocked } = await sql.query<{ id: number }>(
@@ -121,35 +118,11 @@ describe('fault suite: nothing accepted is lost or doubled (e2e: real processes 
     }
   }
 
-  /** Sends a checkout; a client that got no answer (or 409: still in progress) retries the same key elsewhere. */
-  async function checkout(api: ApiProcess, entry: Checkout): Promise<void> {
-    const send = (target: ApiProcess) =>
-      fetch(`${target.base}/checkout`, {
-        method: 'POST',
-        headers: {
-          authorization: tokens[entry.buyer],
-          'content-type': 'application/json',
-          'idempotency-key': entry.key,
-        },
-        body: entry.body,
-      }).then(
-        async (response) => ({ status: response.status, body: (await response.json()) as { orderId?: number } }),
-        () => ({ status: 'network' as const, body: {} as { orderId?: number } }),
-      );
-    let answer = await send(api);
-    entry.first = answer.status;
-    for (
-      let attempt = 1;
-      (answer.status === 'network' || answer.status === 409 || answer.status >= 500) && attempt < 40;
-      attempt++
-    ) {
-      await sleep(500);
-      entry.retries = attempt;
-      answer = await send(live()[attempt % live().length]);
-    }
-    entry.final = answer.status === 'network' ? undefined : answer.status;
-    entry.orderId = answer.body.orderId;
-  }
+  /** A client that got no answer (or 409: still in progress) retries the same key elsewhere. */
+  const checkout = (api: ApiProcess, entry: Checkout) =>
+    checkoutUntilAnswered(entry, tokens[entry.buyer], (attempt) =>
+      attempt === 0 ? api : live()[attempt % live().length],
+    );
 
   /** About 8 checkouts a second, alternating instances, until stopped. */
   async function checkoutLoop(): Promise<void> {
@@ -226,50 +199,13 @@ describe('fault suite: nothing accepted is lost or doubled (e2e: real processes 
     await load;
 
     // ---- after recovery
-    const accepted = checkouts.filter((entry) => entry.final === 201 || entry.final === 202);
-    expect(
-      checkouts.filter((entry) => !accepted.includes(entry)).map((entry) => [entry.key, entry.first, entry.final]),
-    ).toEqual([]);
-    const keys = accepted.map((entry) => entry.key);
-    const { rows: stored } = await sql.query<{ key: string; order_id: number }>(
-      'SELECT key, order_id FROM idempotency_keys WHERE key = ANY($1)',
-      [keys],
-    );
-    const orderIds = stored.map((row) => row.order_id);
-    // One order per accepted key, the one its client was told about; no order without a key.
-    expect(new Set(orderIds).size).toBe(keys.length);
-    for (const entry of accepted) expect(stored.find((row) => row.key === entry.key)?.order_id).toBe(entry.orderId);
-    const { rows: created } = await sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM orders WHERE user_id IN (SELECT id FROM users WHERE email = ANY($1)) AND id >= $2`,
-      [Array.from({ length: BUYERS }, (_, i) => `user${60 + i}@example.com`), Math.min(...orderIds)],
-    );
-    expect(created[0].n).toBe(keys.length);
-
-    // Every order settles paid, with one charge and one confirmation.
-    await waitFor(
-      async () =>
-        (
-          await sql.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM orders WHERE id = ANY($1) AND status <> 'paid'`,
-            [orderIds],
-          )
-        ).rows[0].n === 0,
-      60_000,
-      'every accepted order paid',
-    );
-    await waitFor(
-      () => orderIds.every((id) => sink.messages.some((message) => message.subject.includes(`#${id} `))),
-      30_000,
-      'every confirmation email',
-    );
-    await sleep(1_000); // room for a duplicate to show up
-    const charges = (await gateway.inject({ url: '/charges' })).json<Charge[]>();
-    const chargesPerOrder = orderIds.map((id) => charges.filter((charge) => charge.orderId === id).length);
-    const emailsPerOrder = orderIds.map(
-      (id) => sink.messages.filter((message) => message.subject.includes(`#${id} `)).length,
-    );
-    expect(chargesPerOrder.filter((count) => count !== 1)).toEqual([]);
-    expect(emailsPerOrder.filter((count) => count !== 1)).toEqual([]);
+    const { orderIds, charges, emails } = await expectEachAcceptedOnce({
+      checkouts,
+      sql,
+      gateway,
+      sink,
+      buyerEmails: Array.from({ length: BUYERS }, (_, i) => `user${60 + i}@example.com`),
+    });
 
     // Reads: no 5xx while a replica or the cache Redis was down, and they kept flowing.
     const readsIn = (which: Phase) => reads.filter((read) => read.phase === which);
@@ -310,7 +246,7 @@ describe('fault suite: nothing accepted is lost or doubled (e2e: real processes 
       },
     );
     console.log(
-      `\nfaults injected (${checkouts.length} checkouts → ${orderIds.length} orders, ${charges.length} charges, ${sink.messages.length} emails; ${reads.length} reads)\n` +
+      `\nfaults injected (${checkouts.length} checkouts → ${orderIds.length} orders, ${charges} charges, ${emails} emails; ${reads.length} reads)\n` +
         injected.map((row) => `  ${row.fault.padEnd(28)} ${String(row.seconds).padStart(3)} s  ${row.held}`).join('\n'),
     );
   }, 240_000);

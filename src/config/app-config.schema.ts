@@ -96,7 +96,8 @@ const appConfigFields = z.object({
   DB_POOL_MAX_LIFETIME_S: int(0, 86_400, 1_800),
   DB_STATEMENT_TIMEOUT_MS: int(0, 3_600_000, 5_000),
   DB_REPLICA_POOL_MAX: int(1, 1_000, 5),
-  DB_REPLICA_PROBE_INTERVAL_MS: int(50, 60_000, 1_000),
+  // Well under DB_REPLICA_MAX_LAG_MS: a replica serves for that long after it was last seen caught up.
+  DB_REPLICA_PROBE_INTERVAL_MS: int(50, 60_000, 200),
   DB_REPLICA_PROBE_TIMEOUT_MS: int(10, 60_000, 300),
   DB_REPLICA_MAX_LAG_MS: int(0, 3_600_000, 1_000),
   DB_REPLICA_MAX_LAG_BYTES: int(0, 2 ** 40, 64 * 1024 * 1024),

@@ -13,9 +13,20 @@ const CONNECTION_CODES = new Set([
   'P1002',
   'P1017',
   'P2024',
+  '53300',
+  // What @prisma/adapter-pg calls them (kinds), when it maps the driver's error.
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
 ]);
+// "not queryable": pg's answer on a connection that already broke (inside a transaction, between
+// its statements); "Unable to start a transaction": Prisma's P2028 when no connection came in maxWait.
 const CONNECTION_MESSAGES =
-  /connection terminated|connection refused|terminating connection|server closed the connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Connection ended|can't reach database server|DatabaseNotReachable|ConnectionClosed|SocketTimeout/i;
+  /connection terminated|connection refused|terminating connection|server (has )?closed the connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Connection ended|can't reach database server|DatabaseNotReachable|ConnectionClosed|SocketTimeout|is not queryable|Unable to start a transaction in the given time/i;
+
+/** No connection came free in time: the pool's acquire timeout, or a transaction's `maxWait` (P2028). */
+const POOL_EXHAUSTED = /timeout exceeded when trying to connect|Unable to start a transaction in the given time/i;
 
 /** Serialization failure and deadlock: a transaction that may succeed when run again. */
 const RETRYABLE_TRANSACTION_CODES = new Set(['40001', '40P01', 'P2034']);
@@ -41,6 +52,11 @@ export function isConnectionError(error: unknown): boolean {
   const codes = codesOf(error);
   if (codes.some((code) => CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
   return CONNECTION_MESSAGES.test(String((error as Error)?.message ?? ''));
+}
+
+/** Every connection was busy for the whole acquire timeout: the server may be fine, the pool is full. */
+export function isPoolExhausted(error: unknown): boolean {
+  return POOL_EXHAUSTED.test(String((error as Error)?.message ?? ''));
 }
 
 export function isRetryableTransactionError(error: unknown): boolean {

@@ -1,9 +1,15 @@
 import type { StatementEvent } from './pools/observed-adapter.js';
 import type { ReplicaState } from './routing/replica-state.js';
 
-/** Why a read went where it went. */
+/** Why a read went where it went (`primary-away`: to a replica past its lag bound, the primary being unreachable). */
 export type RoutingDecision =
-  'replica' | 'primary-fallback' | 'token-forced' | 'after-write' | 'primary-requested' | 'no-replicas';
+  | 'replica'
+  | 'primary-fallback'
+  | 'token-forced'
+  | 'after-write'
+  | 'primary-requested'
+  | 'no-replicas'
+  | 'primary-away';
 
 /** What a statement does, by its first keyword: a bounded label set for metrics. */
 export type StatementKind =
@@ -56,6 +62,7 @@ export class DatabaseStats {
     'after-write': 0,
     'primary-requested': 0,
     'no-replicas': 0,
+    'primary-away': 0,
   };
   readonly slowQueries: Record<string, number> = {};
   /** Statements sent to the server by pool: each one a round trip (BEGIN and COMMIT included). */

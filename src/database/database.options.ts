@@ -21,11 +21,17 @@ export interface PoolOptions {
 }
 
 export interface ReplicaRoutingOptions {
-  /** How often each replica is probed. @default 1_000 */
+  /**
+   * How often the primary's position and each replica's are read (one query each). Keep it well
+   * under `maxLagMs` (3 times at least), or healthy replicas drop out between probes. @default 200
+   */
   probeIntervalMs?: number;
   /** A probe slower than this fails. @default 300 */
   probeTimeoutMs?: number;
-  /** A replica further behind than this (time since the oldest primary position it has not replayed) leaves the rotation. @default 1_000 */
+  /**
+   * Reads routed to a replica without a token miss no write acknowledged longer ago than this: a
+   * replica serves until this long after the primary position it last replayed was read. @default 1_000
+   */
   maxLagMs?: number;
   /** A replica further behind than this many WAL bytes leaves the rotation. @default 64 MiB */
   maxLagBytes?: number;

@@ -82,7 +82,10 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
         ),
     );
     this.monitor = new ReplicaMonitor(options.primaryUrl, options.replicaUrls, options.routing);
-    this.router = new ReplicaRouter(this.monitor.states);
+    this.router = new ReplicaRouter(this.monitor.states, this.monitor.primary);
+    // The primary dropped an idle connection (a restart, a failover): reads that need a recent
+    // position (a token, a cache fence) go to the primary until a probe shows a replica has it.
+    this.primaryPool.pool.on('error', () => this.monitor.nudge());
     this.primaryClient = this.primaryPool.client;
     this.replicaClients = this.replicaPools.map((pool) => pool.client);
     this.lastWrites = new LastWriteStore(options.lastWriteStore, options.lastWriteTtlMs ?? 30_000);

@@ -66,7 +66,7 @@ export async function createDatabaseFixture(overrides: Partial<DatabaseModuleOpt
   const options: DatabaseModuleOptions = {
     primaryUrl: config.DATABASE_URL,
     replicaUrls: config.DATABASE_REPLICA_URLS,
-    routing: { probeIntervalMs: 200, probeTimeoutMs: 300, maxLagMs: 500, rejoinAfter: 2 },
+    routing: { probeIntervalMs: 100, probeTimeoutMs: 300, maxLagMs: 500, rejoinAfter: 2 },
     lastWriteStore: redisConnection(config, 'cache'),
     ...overrides,
   };

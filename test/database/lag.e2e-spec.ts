@@ -17,7 +17,7 @@ describe('DatabaseModule with lagging replicas', () => {
 
     beforeAll(async () => {
       ({ app, db } = await createDatabaseFixture({
-        routing: { probeIntervalMs: 200, probeTimeoutMs: 300, maxLagMs: 500 },
+        routing: { probeIntervalMs: 100, probeTimeoutMs: 300, maxLagMs: 500 },
       }));
       await setApplyDelay(1, '2s');
     });

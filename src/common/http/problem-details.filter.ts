@@ -1,7 +1,7 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isConnectionError, isStatementTimeout } from '../../database/database-errors.js';
+import { isConnectionError, isPoolExhausted, isStatementTimeout } from '../../database/database-errors.js';
 import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from './problem-details.js';
 import { DEFAULT_RETRY_AFTER_S, PROBLEM_BASE, ProblemException } from './problem.exception.js';
 
@@ -73,6 +73,8 @@ export function toProblemDetails(exception: unknown): ProblemDetails {
   // The database is slow or away: something a caller can act on (retry later), not "something broke".
   if (isStatementTimeout(exception))
     return problem(503, slugOf(503), 'The database did not answer in time (statement timeout).');
+  if (isPoolExhausted(exception))
+    return problem(503, slugOf(503), 'The database is busy: no connection came free in time.');
   if (isConnectionError(exception)) return problem(503, slugOf(503), 'The database is unavailable.');
   return problem(500, 'internal-error', 'An unexpected error occurred.');
 }

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import type { DatabaseStats, PoolSnapshot } from '../database-stats.js';
 import type { PoolOptions } from '../database.options.js';
+import { ConnectBreaker } from './connect-breaker.js';
 import { LeakWatch } from './leak-watch.js';
 import { ObservedAdapterFactory, type AdapterObserver, type StatementEvent } from './observed-adapter.js';
 import { StatementNames } from './statement-names.js';
@@ -68,6 +69,13 @@ export class DatabasePool {
     });
     // An idle client's connection dying (server restart, replica stopped) must not crash the process.
     this.pool.on('error', (error) => this.logger.warn(`idle connection lost: ${error.message}`));
+    // Nor a checked-out one's: a client handed to a promise-style checkout (a transaction's) has no
+    // listener until that promise's continuation runs, and a restart can end the session in that
+    // gap (57P01 in the packet that ended the previous query). Its queries fail on their own; the
+    // pool drops it on release.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    // Checkouts fail at once while the server refuses connections (see ConnectBreaker).
+    new ConnectBreaker(this.pool);
     this.leakWatch = new LeakWatch(config.name, config.leakWarningMs, this.logger);
     const adapter = new PrismaPg(this.pool, {
       statementNameGenerator: config.preparedStatements ? new StatementNames().nameOf : undefined,

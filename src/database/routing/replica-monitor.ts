@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
+import { isConnectionError } from '../database-errors.js';
 import type { ReplicaRoutingOptions } from '../database.options.js';
 import { parseLsn, type Lsn } from '../../common/lsn.js';
 import { initialReplicaState, type ReplicaState } from './replica-state.js';
 
 export const ROUTING_DEFAULTS: Required<ReplicaRoutingOptions> = {
-  probeIntervalMs: 1_000,
+  probeIntervalMs: 200,
   probeTimeoutMs: 300,
   maxLagMs: 1_000,
   maxLagBytes: 64 * 1024 * 1024,
@@ -16,7 +17,8 @@ export const ROUTING_DEFAULTS: Required<ReplicaRoutingOptions> = {
 /** Below this, latency differences between replicas are noise, not a sick replica. */
 const SLOW_FLOOR_MS = 20;
 const QUERY_LATENCY_WEIGHT = 0.1;
-const LSN_HISTORY = 120;
+/** Primary positions are kept this long (or twice the max lag, if longer) to date replicas' positions. */
+const HISTORY_MS = 10_000;
 /** Query latency is compared only once a replica and its peers have this many samples. */
 const MIN_QUERY_SAMPLES = 20;
 
@@ -25,29 +27,49 @@ interface ProbeTarget {
   client?: pg.Client;
 }
 
+/** The primary's flush position and when (`performance.now()`) it was asked: every write acknowledged before `at` is at or below `lsn`. */
+interface PrimarySample {
+  lsn: Lsn;
+  at: number;
+}
+
 /**
  * Probes each replica off the request path, on its own connection (a busy pool must not make a
  * healthy replica look dead), and decides who is in the rotation.
  *
- * Lag in time is measured against the primary's positions as this monitor saw them: a replica is
- * `t` behind when the oldest primary position it has not replayed was observed `t` ago. Unlike
- * `now() - pg_last_xact_replay_timestamp()`, this stays 0 on an idle primary.
+ * Each round asks the primary for its flush position (one query), then each replica for its replay
+ * position. A replica that has replayed the primary's position read at time `t` shows every write
+ * acknowledged before `t`: it may serve until `t + maxLagMs` (`freshUntil`, checked by the router
+ * on every pick), and the next rounds move that on while it keeps up. So an anonymous read never
+ * misses a write acknowledged more than `maxLagMs` before it, however the probes fall — provided
+ * probes come often enough (well under `maxLagMs`) for a healthy replica's lease to be renewed in
+ * time. Unlike `now() - pg_last_xact_replay_timestamp()`, this stays near 0 on an idle primary; unlike
+ * `pg_stat_replication.replay_lsn`, it is exact: a standby reports its replay position to the
+ * primary only along with write or flush progress, or every `wal_receiver_status_interval` (10 s).
  */
 export class ReplicaMonitor {
   readonly states: ReplicaState[];
+  /** Whether the last round reached the primary (the router sends reads to any replica while not). */
+  readonly primary = { reachable: true };
   private readonly options: Required<ReplicaRoutingOptions>;
   private readonly logger = new Logger('Database:replicas');
-  private readonly primary: ProbeTarget;
+  private readonly primaryTarget: ProbeTarget;
   private readonly replicas: ProbeTarget[];
-  private readonly primaryHistory: { lsn: Lsn; at: number }[] = [];
+  private readonly primaryHistory: PrimarySample[] = [];
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
   constructor(primaryUrl: string, replicaUrls: string[], options: ReplicaRoutingOptions = {}) {
     this.options = { ...ROUTING_DEFAULTS, ...options };
-    this.primary = { url: primaryUrl };
+    this.primaryTarget = { url: primaryUrl };
     this.replicas = replicaUrls.map((url) => ({ url }));
     this.states = replicaUrls.map((_, index) => initialReplicaState(`replica-${index + 1}`));
+    if (replicaUrls.length && 3 * this.options.probeIntervalMs > this.options.maxLagMs) {
+      this.logger.warn(
+        `replicas probed every ${this.options.probeIntervalMs} ms against a max lag of ${this.options.maxLagMs} ms: ` +
+          'healthy replicas will drop out between probes (probe at least 3 times per max lag)',
+      );
+    }
   }
 
   get settings(): Readonly<Required<ReplicaRoutingOptions>> {
@@ -64,7 +86,7 @@ export class ReplicaMonitor {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
-    await Promise.all([this.primary, ...this.replicas].map((target) => this.disconnect(target)));
+    await Promise.all([this.primaryTarget, ...this.replicas].map((target) => this.disconnect(target)));
   }
 
   /** One probe round; rounds never overlap. */
@@ -73,8 +95,14 @@ export class ReplicaMonitor {
     return this.running;
   }
 
+  /** An extra round now, unless stopped (or never started): something suggests positions moved. */
+  nudge(): void {
+    if (this.timer) void this.probe();
+  }
+
   /** A query on this replica failed to connect: out at once, back only after good probes. */
   markFailed(index: number, reason: string): void {
+    this.states[index].reachable = false;
     this.setOut(this.states[index], reason);
   }
 
@@ -88,20 +116,47 @@ export class ReplicaMonitor {
   }
 
   private async probeRound(): Promise<void> {
-    const primaryLsn = await this.timed(this.primary, 'SELECT pg_current_wal_flush_lsn()::text AS lsn').then(
-      ({ rows }) => parseLsn(rows[0].lsn as string),
-      () => undefined,
-    );
-    const now = Date.now();
-    if (primaryLsn !== undefined) {
-      this.primaryHistory.push({ lsn: primaryLsn, at: now });
-      if (this.primaryHistory.length > LSN_HISTORY) this.primaryHistory.shift();
-    }
-    await Promise.all(this.replicas.map((target, index) => this.probeReplica(target, this.states[index], primaryLsn)));
+    const sample = await this.samplePrimary();
+    await Promise.all(this.replicas.map((target, index) => this.probeReplica(target, this.states[index], sample)));
     this.applySlowness();
   }
 
-  private async probeReplica(target: ProbeTarget, state: ReplicaState, primaryLsn: Lsn | undefined): Promise<void> {
+  /**
+   * The primary's position now. While the primary refuses connections or ends them (it is down,
+   * restarting or failing over), it is taken to commit nothing, and its last position seen is
+   * carried forward: replicas that had replayed it keep serving reads, which it could not serve. A
+   * probe that only times out changes nothing (a slow primary still commits): no position is
+   * recorded, so leases age, and the primary is as reachable as it was last seen. A late answer is
+   * still a valid position (dated when it was asked for), so the primary gets up to half the max lag.
+   */
+  private async samplePrimary(): Promise<PrimarySample | undefined> {
+    const at = performance.now();
+    const timeoutMs = Math.max(this.options.probeTimeoutMs, this.options.maxLagMs / 2);
+    const lsn = await this.timed(this.primaryTarget, 'SELECT pg_current_wal_flush_lsn()::text AS lsn', timeoutMs).then(
+      ({ rows }) => parseLsn(rows[0].lsn as string),
+      (error: unknown) => (isConnectionError(error) ? 'away' : 'unknown'),
+    );
+    if (lsn === 'unknown') return this.primaryHistory.at(-1);
+    this.primary.reachable = lsn !== 'away';
+    const sample = { lsn: lsn === 'away' ? (this.primaryHistory.at(-1)?.lsn ?? 0n) : lsn, at };
+    this.primaryHistory.push(sample);
+    const horizon = at - Math.max(HISTORY_MS, 2 * this.options.maxLagMs);
+    while (this.primaryHistory.length > 1 && this.primaryHistory[0].at < horizon) this.primaryHistory.shift();
+    return sample;
+  }
+
+  /** The newest primary position at or below `replay`: the writes it covers are all visible there. */
+  private newestReplayed(replay: Lsn): PrimarySample | undefined {
+    for (let i = this.primaryHistory.length - 1; i >= 0; i--)
+      if (this.primaryHistory[i].lsn <= replay) return this.primaryHistory[i];
+    return undefined;
+  }
+
+  private async probeReplica(
+    target: ProbeTarget,
+    state: ReplicaState,
+    primary: PrimarySample | undefined,
+  ): Promise<void> {
     const started = performance.now();
     let row: { recovery: boolean; replay: string | null };
     try {
@@ -111,22 +166,28 @@ export class ReplicaMonitor {
       );
       row = result.rows[0];
     } catch (error) {
+      state.reachable = false;
       this.setOut(state, `probe failed: ${(error as Error).message}`);
       return;
     }
     state.probeLatencyMs = performance.now() - started;
     state.lastProbeAt = Date.now();
     if (!row.recovery || !row.replay) {
+      state.reachable = false;
       this.setOut(state, 'not in recovery (promoted, or not a replica)');
       return;
     }
-    state.replayLsn = parseLsn(row.replay);
-    state.lagBytes =
-      primaryLsn !== undefined && primaryLsn > state.replayLsn ? Number(primaryLsn - state.replayLsn) : 0;
-    const oldestUnreplayed = this.primaryHistory.find((sample) => sample.lsn > state.replayLsn!);
-    state.lagSeconds = oldestUnreplayed ? (Date.now() - oldestUnreplayed.at) / 1000 : 0;
+    state.reachable = true;
+    const replay = parseLsn(row.replay);
+    state.replayLsn = replay;
+    state.lagBytes = primary && primary.lsn > replay ? Number(primary.lsn - replay) : 0;
+    const covered = this.newestReplayed(replay);
+    const now = performance.now();
+    state.freshUntil = covered ? covered.at + this.options.maxLagMs : 0;
+    const dated = covered ?? this.primaryHistory[0];
+    state.lagSeconds = dated ? (now - dated.at) / 1000 : 0;
 
-    if (state.lagSeconds * 1000 > this.options.maxLagMs || state.lagBytes > this.options.maxLagBytes) {
+    if (now >= state.freshUntil || state.lagBytes > this.options.maxLagBytes) {
       this.setOut(state, `lagging ${state.lagSeconds.toFixed(2)} s / ${state.lagBytes} bytes`);
       return;
     }
@@ -171,45 +232,57 @@ export class ReplicaMonitor {
     state.reason = reason;
   }
 
-  private async timed(target: ProbeTarget, sql: string): Promise<pg.QueryResult> {
+  private async timed(
+    target: ProbeTarget,
+    sql: string,
+    timeoutMs = this.options.probeTimeoutMs,
+  ): Promise<pg.QueryResult> {
     let timeout: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
         (async () => {
-          target.client ??= await this.connect(target.url);
+          target.client ??= await this.connect(target.url, timeoutMs);
           return target.client.query(sql);
         })(),
         new Promise<never>((_, reject) => {
-          timeout = setTimeout(
-            () => reject(new Error(`timed out after ${this.options.probeTimeoutMs} ms`)),
-            this.options.probeTimeoutMs,
-          );
+          timeout = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
     } catch (error) {
-      await this.disconnect(target);
+      // Not awaited: ending a connection the server never answered waits for that server (a
+      // primary shutting down holds new connections unanswered until it exits), and the round with it.
+      void this.disconnect(target);
       throw error;
     } finally {
       clearTimeout(timeout);
     }
   }
 
-  private async connect(url: string): Promise<pg.Client> {
+  private async connect(url: string, timeoutMs: number): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: url,
       application_name: 'store-api:replica-probe',
-      connectionTimeoutMillis: this.options.probeTimeoutMs,
-      statement_timeout: this.options.probeTimeoutMs,
+      // Longer than the probe's own timeout, which fires first: a connection that does not come is
+      // "no answer" (the server may be slow), not "connection refused" (the server is away).
+      connectionTimeoutMillis: 2 * timeoutMs,
+      statement_timeout: timeoutMs,
     });
     client.on('error', () => undefined);
     await client.connect();
     return client;
   }
 
+  /** Ends the target's connection; waits for that at most one probe timeout. */
   private async disconnect(target: ProbeTarget): Promise<void> {
     const client = target.client;
     target.client = undefined;
-    await client?.end().catch(() => undefined);
+    if (!client) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.end().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.options.probeTimeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 }
 
