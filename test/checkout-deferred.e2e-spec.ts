@@ -176,6 +176,8 @@ describe('checkout, deferred (e2e: real Postgres, replicas, Redis)', () => {
     const again = await checkout(refused, [{ productId: id, quantity: 1 }]);
     expect(again.statusCode).toBe(409);
     expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(again.json()).toMatchObject({ status: 409 });
     expect(await stockOf(id)).toBe(5);
   });
 

@@ -1,8 +1,15 @@
-import { Body, Controller, Headers, Post } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
-import { PROBLEM_CONTENT_TYPE, ValidationProblem, ZodValidationPipe } from '../common/http/index.js';
+import {
+  ChoosesStatus,
+  PROBLEM_CONTENT_TYPE,
+  ValidationProblem,
+  ZodValidationPipe,
+  chooseStatus,
+} from '../common/http/index.js';
 import { ApiJson, ApiProblems, ApiZodBody } from '../common/openapi/zod-openapi.js';
 import { ReadFromPrimary } from '../database/index.js';
 import { checkoutBody, idempotencyKeyHeader, type CheckoutBody } from './checkout.schemas.js';
@@ -27,6 +34,8 @@ export class CheckoutController {
   @Authenticated()
   // Its reads are of its own writes, on the primary: no replica position to look up.
   @ReadFromPrimary()
+  // 201 charged, 202 accepted, or the stored answer of an earlier request with this key.
+  @ChoosesStatus()
   @ApiOperation({
     summary: 'Place an order and pay for it: 201 charged, 202 payment pending (charged later), 402 declined',
   })
@@ -43,18 +52,15 @@ export class CheckoutController {
     @CurrentUser() user: AuthUser,
     @Headers('idempotency-key') key: string | undefined,
     @Body(new ZodValidationPipe(checkoutBody)) body: CheckoutBody,
-  ): Promise<Response> {
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
     const parsedKey = idempotencyKeyHeader.safeParse(key);
     if (!parsedKey.success)
       throw new ValidationProblem([{ field: 'headers.idempotency-key', message: parsedKey.error.issues[0].message }]);
     const result = await this.checkout.checkout(user, parsedKey.data, body);
-    // A web Response: its status wins over the route's default (201 for every POST).
-    return new Response(JSON.stringify(result.body), {
-      status: result.status,
-      headers: {
-        'content-type': result.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json; charset=utf-8',
-        ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}),
-      },
-    });
+    chooseStatus(reply, result.status);
+    if (result.status >= 400) reply.type(PROBLEM_CONTENT_TYPE);
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    return result.body;
   }
 }

@@ -11,7 +11,7 @@ import { ApiKeysService } from '../api-keys/index.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthService } from '../auth/auth.service.js';
 import { CacheFastPath, notModifiedPayload } from '../cache/index.js';
-import { ProblemException, sendProblem } from '../common/http/index.js';
+import { ProblemException, chosenStatusOnSend, sendProblem } from '../common/http/index.js';
 import { registerBodyParsers } from '../common/http/body-parsers.js';
 import { InvalidUtf8Query, isUtf8Query } from '../common/http/query-encoding.js';
 import type { AppConfigValues } from '../config/index.js';
@@ -132,6 +132,7 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
     const hooks = [
       ...(policy?.cacheable ? [notModifiedOnSend] : []),
       ...(policy?.authenticated ? [privateOnSend] : []),
+      ...(policy?.choosesStatus ? [chosenStatusOnSend] : []),
     ];
     if (hooks.length) route.onSend = [...hooks, ...[route.onSend ?? []].flat()];
   });

@@ -6,6 +6,7 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constant
 import { AUTHENTICATED } from '../auth/auth.constants.js';
 import type { AuthenticatedOptions } from '../auth/authenticated.decorator.js';
 import { CACHEABLE, type CacheableOptions } from '../cache/index.js';
+import { CHOOSES_STATUS } from '../common/http/index.js';
 import { RATE_LIMIT_POLICIES, RATE_LIMIT_SKIP } from '../rate-limit/index.js';
 
 /** What the edge does for one route, read from its decorators once, at start-up. */
@@ -18,6 +19,8 @@ export interface RoutePolicy {
   answeredByEdge: boolean;
   /** `@Authenticated`: the response is private unless the route sets its own Cache-Control. */
   authenticated: boolean;
+  /** `@ChoosesStatus`: the handler's `chooseStatus` is applied where the reply is sent. */
+  choosesStatus?: boolean;
 }
 
 /** Routes Nest does not declare (404s, Bull Board, the docs): counted under `default`, nothing else. */
@@ -57,6 +60,7 @@ export function attachRoutePolicies(app: NestFastifyApplication): void {
         limits: skip ? [] : ['default', ...named.filter((name) => name !== 'default')],
         authenticated: authenticated !== undefined,
         answeredByEdge: cacheable !== undefined && method === 'GET' && isPublic(cacheable),
+        choosesStatus: reflector.getAllAndOverride<boolean>(CHOOSES_STATUS, targets) ?? false,
         ...(cacheable && method === 'GET' ? { cacheable } : {}),
       };
       const existing = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<string, unknown>;
