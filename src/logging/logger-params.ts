@@ -28,12 +28,13 @@ let stdout: { buffered: DestinationStream; prompt: DestinationStream } | undefin
 function logDestination(): { buffered: DestinationStream; prompt: DestinationStream } {
   if (stdout) return stdout;
   const stream = pino.destination({ dest: 1, sync: true, minLength: BUFFER_BYTES });
-  // `flushSync` also fsyncs: only when something is waiting (an idle timer must not sync 4 times a second).
+  // `flush()` on a synchronous stream writes at once; `flushSync()` would also fsync, a disk sync
+  // per warning or worker job line. Only when something waits (an idle timer writes nothing).
   let waiting = false;
   const flush = () => {
     if (!waiting) return;
     waiting = false;
-    stream.flushSync();
+    stream.flush();
   };
   setInterval(flush, FLUSH_EVERY_MS).unref();
   process.once('exit', flush);
