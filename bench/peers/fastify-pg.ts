@@ -15,6 +15,7 @@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
 import { createdAtIdCursorOf, encodeCursor } from '../../src/common/pagination/keyset-cursor.js';
+import { toOrderFields } from '../../src/orders/order.dto.js';
 import type { OrderWithItemsRow } from '../../src/orders/orders.repository.js';
 import { orderPageWithItemsSql } from '../../src/orders/orders.repository.js';
 import {
@@ -108,15 +109,7 @@ app.get('/orders', async (request, reply) => {
   const last = page.at(-1);
   reply.header('cache-control', 'private, no-store');
   return {
-    data: page.map((order) => ({
-      id: order.id,
-      userId: order.userId,
-      status: order.status,
-      totalCents: order.totalCents,
-      currency: order.currency,
-      createdAt: order.createdAt,
-      items: order.items,
-    })),
+    data: page.map((order) => ({ ...toOrderFields(order), items: order.items })),
     nextCursor: rows.length > limit && last ? createdAtIdCursorOf(last) : null,
   };
 });

@@ -32,3 +32,15 @@ export interface OrderRow {
   /** ISO 8601, formatted by the query (`isoTimestamp`). */
   createdAt: string;
 }
+
+/** An order row as clients see it, without its items. Built field by field: internal columns never leak. */
+export function toOrderFields(order: OrderRow): Omit<OrderDto, 'items'> {
+  return {
+    id: order.id,
+    userId: order.userId,
+    status: order.status,
+    totalCents: order.totalCents,
+    currency: order.currency,
+    createdAt: order.createdAt,
+  };
+}

@@ -5,7 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { NotFoundProblem } from '../common/http/index.js';
 import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-cursor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
-import type { AdminOrderDto, OrderDto, OrderRow } from './order.dto.js';
+import { toOrderFields, type AdminOrderDto, type OrderDto, type OrderRow } from './order.dto.js';
 import { OrdersRepository, type OrderPageQuery } from './orders.repository.js';
 
 @Injectable()
@@ -15,7 +15,7 @@ export class OrdersService {
   /** The caller's orders with items and products: one statement whatever the page size. */
   async listOwn(user: AuthUser, query: Omit<OrderPageQuery, 'userId' | 'status'>): Promise<Page<OrderDto>> {
     const rows = await this.orders.findPageWithItems({ ...query, userId: user.id, limit: query.limit + 1 });
-    return this.pageOf(rows, query.limit, (order) => ({ ...this.orderFields(order), items: order.items }));
+    return this.pageOf(rows, query.limit, (order) => ({ ...toOrderFields(order), items: order.items }));
   }
 
   /** All orders (admin), with who placed each: orders, then one batch each of items, products and users. */
@@ -54,21 +54,10 @@ export class OrdersService {
     };
   }
 
-  private orderFields(order: OrderRow): Omit<OrderDto, 'items'> {
-    return {
-      id: order.id,
-      userId: order.userId,
-      status: order.status,
-      totalCents: order.totalCents,
-      currency: order.currency,
-      createdAt: order.createdAt,
-    };
-  }
-
   private async withItems(order: OrderRow, loaders: RequestLoaders): Promise<OrderDto> {
     const items = await loaders.itemsByOrder.load(order.id);
     return {
-      ...this.orderFields(order),
+      ...toOrderFields(order),
       items: await Promise.all(
         items.map(async (item) => ({
           productId: item.productId,
