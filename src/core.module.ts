@@ -17,13 +17,20 @@ import { QueuesModule } from './queues/queues.module.js';
  */
 @Module({})
 export class CoreModule {
-  static forRoot(config: AppConfigValues): DynamicModule {
+  /**
+   * `replicas: false` (the worker): the primary alone — every read of a worker must see the
+   * latest state, so replica pools and their probes would be pure cost.
+   */
+  static forRoot(config: AppConfigValues, { replicas = true }: { replicas?: boolean } = {}): DynamicModule {
     return {
       module: CoreModule,
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config)),
-        DatabaseModule.forRootAsync({ inject: [AppConfig], useFactory: databaseOptions }),
+        DatabaseModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (app: AppConfigValues) => databaseOptions(app, { replicas }),
+        }),
         CacheModule.forRootAsync({ inject: [AppConfig, Db], useFactory: cacheOptions }),
         QueuesModule,
         PaymentsModule,
@@ -33,7 +40,7 @@ export class CoreModule {
 }
 
 /** The database module's slice of the config (also what scripts that need only the database run with). */
-export function databaseOptions(app: AppConfigValues): DatabaseModuleOptions {
+export function databaseOptions(app: AppConfigValues, { replicas = true } = {}): DatabaseModuleOptions {
   const pool = {
     min: app.DB_POOL_MIN,
     idleTimeoutMillis: app.DB_POOL_IDLE_TIMEOUT_MS,
@@ -43,7 +50,7 @@ export function databaseOptions(app: AppConfigValues): DatabaseModuleOptions {
   };
   return {
     primaryUrl: app.DATABASE_URL,
-    replicaUrls: app.DATABASE_REPLICA_URLS,
+    replicaUrls: replicas ? app.DATABASE_REPLICA_URLS : [],
     primaryPool: { ...pool, max: app.DB_POOL_MAX },
     replicaPool: { ...pool, max: app.DB_REPLICA_POOL_MAX },
     routing: {

@@ -7,6 +7,7 @@ import { Mailer } from '../src/emails/mailer.js';
 import { OrderEmails } from '../src/emails/order-emails.service.js';
 import { connect } from './support/sql.js';
 import { tcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { WireCounts } from './support/wire-counts.js';
 import { testConfig } from './support/test-app.js';
 
 /**
@@ -81,6 +82,22 @@ describe('order emails while the primary drops away (e2e: real primary behind a 
     await db?.onApplicationShutdown();
     await proxy?.close();
     await sink.close();
+  });
+
+  it('costs 2 round trips per email: the claim with what the email says, then the mark', async () => {
+    const wire = new WireCounts(db);
+    try {
+      const sent = await wire.measure(() => emails.deliver(orderId, 'payment-failed'));
+      expect(sent.result).toBe('sent');
+      expect(sent.roundTrips).toEqual({ primary: 2 });
+      const again = await wire.measure(() => emails.deliver(orderId, 'payment-failed'));
+      expect(again.result).toBe('already-sent');
+      expect(again.roundTrips).toEqual({ primary: 2 }); // the refused claim, and the look at why
+    } finally {
+      wire.close();
+    }
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.messages[0].text).toContain('payment');
   });
 
   it('sent as the primary goes away: recorded once it is back, and a second attempt sends nothing', async () => {

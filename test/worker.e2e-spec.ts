@@ -12,6 +12,7 @@ import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, createTestApp, login, testConfig } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 import { startWorker, type AppProcess } from './support/app-process.js';
+import { resumeTestQueues } from './support/test-queues.js';
 
 const METRICS_TOKEN = 'worker-test-metrics-token';
 
@@ -63,6 +64,9 @@ describe.each(REDIS_MODES)('worker: deferred charges, emails, relay (e2e: real p
     sql = await connect();
     // Events left by other test files are not this file's business.
     await sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
+    // Paused shared queues (left so by an earlier run) would hold every job this file waits for.
+    const resumed = mode === 'single' ? await resumeTestQueues() : [];
+    if (resumed.length) console.warn(`resumed the test queues ${resumed.join(', ')}: a run had left them paused`);
     buyer = await login(inline, 'user31@example.com');
     ({
       rows: [{ id: productId }],

@@ -14,8 +14,13 @@ export interface RenderedEmail {
   html: string;
 }
 
-const money = (cents: number, currency: string) =>
-  new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);
+// A formatter is costly to build (locale data) and the currencies are few: one each, kept.
+const formatters = new Map<string, Intl.NumberFormat>();
+const money = (cents: number, currency: string) => {
+  let format = formatters.get(currency);
+  if (!format) formatters.set(currency, (format = new Intl.NumberFormat('en-US', { style: 'currency', currency })));
+  return format.format(cents / 100);
+};
 
 /** Names come from users and admins: never trusted as HTML. */
 const escapeHtml = (value: string) =>

@@ -42,23 +42,36 @@ export class OrderEmails {
 
   async deliver(orderId: number, template: EmailTemplate): Promise<DeliveryOutcome> {
     const messageId = `<order-${orderId}.${template}@${this.domain}>`;
-    const claimed = await this.db.primary.$queryRaw<{ messageId: string }[]>`
-      INSERT INTO email_deliveries (order_id, template, message_id, claimed_until, attempts)
-      VALUES (${orderId}, ${template}, ${messageId}, now() + make_interval(secs => ${CLAIM_MS / 1000}), 1)
-      ON CONFLICT (order_id, template) DO UPDATE
-        SET claimed_until = EXCLUDED.claimed_until, attempts = email_deliveries.attempts + 1
-        WHERE email_deliveries.sent_at IS NULL
-          AND (email_deliveries.claimed_until IS NULL OR email_deliveries.claimed_until < now())
-      RETURNING message_id AS "messageId"`;
-    if (!claimed.length) {
+    // The claim and what the email says, in one statement: no order row is read without a claim.
+    const [claimed] = await this.db.primary.$queryRaw<(OrderEmailData & { email: string; messageId: string })[]>`
+      WITH claim AS (
+        INSERT INTO email_deliveries (order_id, template, message_id, claimed_until, attempts)
+        VALUES (${orderId}, ${template}, ${messageId}, now() + make_interval(secs => ${CLAIM_MS / 1000}), 1)
+        ON CONFLICT (order_id, template) DO UPDATE
+          SET claimed_until = EXCLUDED.claimed_until, attempts = email_deliveries.attempts + 1
+          WHERE email_deliveries.sent_at IS NULL
+            AND (email_deliveries.claimed_until IS NULL OR email_deliveries.claimed_until < now())
+        RETURNING message_id
+      )
+      SELECT claim.message_id AS "messageId", o.id AS "orderId", u.email, u.name AS "customerName",
+        o.total_cents AS "totalCents", o.currency,
+        json_agg(json_build_object('name', p.name, 'quantity', oi.quantity, 'unitPriceCents', oi.unit_price_cents)
+          ORDER BY oi.id) AS items
+      FROM claim
+      JOIN orders o ON o.id = ${orderId}
+      JOIN users u ON u.id = o.user_id
+      JOIN order_items oi ON oi.order_id = o.id
+      JOIN products p ON p.id = oi.product_id
+      GROUP BY claim.message_id, o.id, u.id`;
+    if (!claimed) {
       const [row] = await this.db.primary.$queryRaw<{ sent: boolean }[]>`
         SELECT sent_at IS NOT NULL AS sent FROM email_deliveries WHERE order_id = ${orderId} AND template = ${template}`;
       if (row?.sent) return 'already-sent';
       throw new EmailClaimedElsewhereError(`order ${orderId} ${template}: another worker is sending it`);
     }
     try {
-      const { to, data } = await this.load(orderId);
-      await this.mailer.send({ to, messageId: claimed[0].messageId, ...renderOrderEmail(template, data) });
+      const { email: to, messageId, ...data } = claimed;
+      await this.mailer.send({ to, messageId, ...renderOrderEmail(template, data) });
     } catch (error) {
       // Not sent: free the claim, so that the job's next attempt sends at once (a claim left behind
       // would hold every attempt off until it lapses).
@@ -95,21 +108,5 @@ export class OrderEmails {
         await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
       }
     }
-  }
-
-  private async load(orderId: number): Promise<{ to: string; data: OrderEmailData }> {
-    const [row] = await this.db.primary.$queryRaw<(OrderEmailData & { email: string })[]>`
-      SELECT o.id AS "orderId", u.email, u.name AS "customerName", o.total_cents AS "totalCents", o.currency,
-        json_agg(json_build_object('name', p.name, 'quantity', oi.quantity, 'unitPriceCents', oi.unit_price_cents)
-          ORDER BY oi.id) AS items
-      FROM orders o
-      JOIN users u ON u.id = o.user_id
-      JOIN order_items oi ON oi.order_id = o.id
-      JOIN products p ON p.id = oi.product_id
-      WHERE o.id = ${orderId}
-      GROUP BY o.id, u.id`;
-    if (!row) throw new Error(`order ${orderId} does not exist`);
-    const { email, ...data } = row;
-    return { to: email, data };
   }
 }

@@ -13,11 +13,12 @@ export interface OutboxRow {
 export const jobIdOf = (outboxId: bigint | number | string) => `outbox-${outboxId}`;
 
 /**
- * Moves committed outbox events to their queues. Each batch is claimed with
- * `FOR UPDATE SKIP LOCKED` (several relays never take the same row), enqueued with the outbox id
- * as the job id (BullMQ ignores a second add of an existing id), then marked sent in the same
- * transaction. A crash after the enqueue and before the commit leaves the rows unsent: the next
- * pass enqueues them again, and the job id makes that a no-op.
+ * Moves committed outbox events to their queues, in two statements and no transaction: a batch is
+ * claimed with `FOR UPDATE SKIP LOCKED` by leasing it (its `available_at` moved `leaseMs` ahead, so
+ * no other relay takes it meanwhile), enqueued with the outbox id as the job id (BullMQ ignores a
+ * second add of an existing id; one `addBulk` per queue), then marked sent. A relay that dies after
+ * the enqueue leaves leased, unsent rows: they are enqueued again when the lease ends, and the job
+ * id makes that a no-op. A failed enqueue hands its lease back at once.
  */
 export class OutboxRelay {
   private readonly logger = new Logger('OutboxRelay');
@@ -27,7 +28,7 @@ export class OutboxRelay {
   constructor(
     private readonly db: Db,
     private readonly queues: Record<OutboxRow['topic'], Queue>,
-    private readonly options: { batchSize?: number; intervalMs?: number } = {},
+    private readonly options: { batchSize?: number; intervalMs?: number; leaseMs?: number } = {},
   ) {}
 
   start(): void {
@@ -49,29 +50,40 @@ export class OutboxRelay {
     return this.running;
   }
 
-  private pass(): Promise<number> {
-    return this.db.transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, topic, payload FROM outbox_events
-          WHERE sent_at IS NULL AND available_at <= now()
-          ORDER BY available_at, id
-          LIMIT ${this.options.batchSize ?? 100}
-          FOR UPDATE SKIP LOCKED`;
-        if (!rows.length) return 0;
-        await Promise.all(
-          rows.map((row) =>
-            this.queues[row.topic].add(
-              JOB_NAMES[row.topic],
-              { ...row.payload, outboxId: String(row.id) },
-              { jobId: jobIdOf(row.id) },
-            ),
-          ),
-        );
-        await tx.$executeRaw`UPDATE outbox_events SET sent_at = now() WHERE id = ANY(${rows.map((row) => row.id)}::bigint[])`;
-        return rows.length;
-      },
-      { timeoutMs: 10_000 },
-    );
+  private async pass(): Promise<number> {
+    const rows = await this.db.primary.$queryRaw<OutboxRow[]>`
+      UPDATE outbox_events SET available_at = now() + make_interval(secs => ${(this.options.leaseMs ?? 30_000) / 1000})
+      WHERE id IN (
+        SELECT id FROM outbox_events
+        WHERE sent_at IS NULL AND available_at <= now()
+        ORDER BY available_at, id
+        LIMIT ${this.options.batchSize ?? 100}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, topic, payload`;
+    if (!rows.length) return 0;
+    const ids = rows.map((row) => row.id);
+    try {
+      await Promise.all(
+        (Object.keys(this.queues) as OutboxRow['topic'][]).map((topic) => {
+          const jobs = rows
+            .filter((row) => row.topic === topic)
+            .sort((a, b) => (a.id < b.id ? -1 : 1))
+            .map((row) => ({
+              name: JOB_NAMES[topic],
+              data: { ...row.payload, outboxId: String(row.id) },
+              opts: { jobId: jobIdOf(row.id) },
+            }));
+          return jobs.length ? this.queues[topic].addBulk(jobs) : undefined;
+        }),
+      );
+    } catch (error) {
+      await this.db.primary
+        .$executeRaw`UPDATE outbox_events SET available_at = now() WHERE id = ANY(${ids}::bigint[])`.catch(
+        () => undefined, // the lease ends by itself
+      );
+      throw error;
+    }
+    await this.db.primary.$executeRaw`UPDATE outbox_events SET sent_at = now() WHERE id = ANY(${ids}::bigint[])`;
+    return rows.length;
   }
 }

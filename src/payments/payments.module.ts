@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/index.js';
 import { HttpPaymentGateway } from './http-payment-gateway.js';
+import { OrderPaymentsRepository } from './order-payments.repository.js';
 import { OrderPayments } from './order-payments.service.js';
 import { PaymentGateway } from './payment-gateway.js';
 
@@ -9,6 +10,7 @@ import { PaymentGateway } from './payment-gateway.js';
 @Module({
   providers: [
     OrderPayments,
+    OrderPaymentsRepository,
     {
       provide: PaymentGateway,
       inject: [AppConfig],

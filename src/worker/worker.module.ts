@@ -13,7 +13,7 @@ export class WorkerModule {
   static forRoot(config: AppConfigValues): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(config), EmailsModule],
+      imports: [CoreModule.forRoot(config, { replicas: false }), EmailsModule],
       providers: [ChargeProcessor, EmailProcessor, WorkerRunner, WorkerHttp],
     };
   }

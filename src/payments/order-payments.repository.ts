@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { Db } from '../database/index.js';
+import type { OrderStatus } from '../generated/prisma/client.js';
+
+export interface OrderPayment {
+  orderId: number;
+  userId: number;
+  status: OrderStatus;
+  totalCents: number;
+  currency: string;
+}
+
+/** What a settlement changed: nothing (another path settled first), or the products restocked. */
+export type Settlement = { settled: false } | { settled: true; restocked: number[] };
+
+/**
+ * The SQL of an order's payment. Each change is one statement (an implicit transaction, like
+ * checkout's): a conditional status change from a payable status, and in the same statement what
+ * follows from it, so a worker pays one round trip per change instead of BEGIN, three or four
+ * statements and COMMIT. Sub-statements share one snapshot; each one that must happen only with the
+ * status change reads the CTE that made it, so a settlement that lost the race changes nothing.
+ */
+@Injectable()
+export class OrderPaymentsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** The order's payment as it stands, from the primary. */
+  async find(orderId: number): Promise<OrderPayment | undefined> {
+    const [order] = await this.db.primary.$queryRaw<OrderPayment[]>`
+      SELECT id AS "orderId", user_id AS "userId", status, total_cents AS "totalCents", currency
+      FROM orders WHERE id = ${orderId}`;
+    return order;
+  }
+
+  /** pending → payment_pending, and the charge event due now; true if the status changed. */
+  async defer(orderId: number): Promise<boolean> {
+    const [row] = await this.db.write(
+      (primary) => primary.$queryRaw<{ changed: boolean }[]>`
+      WITH deferred AS (
+        UPDATE orders SET status = 'payment_pending', updated_at = now()
+        WHERE id = ${orderId} AND status = 'pending'
+        RETURNING id
+      ),
+      due AS (
+        UPDATE outbox_events SET available_at = now()
+        WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${orderId}
+      )
+      SELECT EXISTS (SELECT 1 FROM deferred) AS changed`,
+    );
+    return row.changed;
+  }
+
+  /**
+   * A payable order becomes `status`; with it, its pending charge event is closed, the email event
+   * written, and on failure its units go back (products locked in id order, as checkout locks
+   * them, so the two never deadlock; lines of one product summed).
+   */
+  async settle(orderId: number, status: 'paid' | 'payment_failed'): Promise<Settlement> {
+    const template = status === 'paid' ? 'order-confirmation' : 'payment-failed';
+    const [row] = await this.db.write(
+      (primary) => primary.$queryRaw<{ settled: boolean; restocked: number[] }[]>`
+      WITH settled AS (
+        UPDATE orders SET status = ${status}::"OrderStatus", updated_at = now()
+        WHERE id = ${orderId} AND status IN ('pending', 'payment_pending')
+        RETURNING id
+      ),
+      units AS (
+        SELECT oi.product_id, sum(oi.quantity)::int AS quantity
+        FROM order_items oi JOIN settled ON oi.order_id = settled.id
+        WHERE ${status} = 'payment_failed'
+        GROUP BY oi.product_id
+      ),
+      locked AS MATERIALIZED (
+        SELECT p.id FROM products p JOIN units ON units.product_id = p.id ORDER BY p.id FOR UPDATE OF p
+      ),
+      restocked AS (
+        UPDATE products p SET stock = p.stock + units.quantity, updated_at = now()
+        FROM units JOIN locked ON locked.id = units.product_id
+        WHERE p.id = units.product_id
+        RETURNING p.id
+      ),
+      charge_closed AS (
+        UPDATE outbox_events SET sent_at = now()
+        WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${orderId}
+          AND EXISTS (SELECT 1 FROM settled)
+      ),
+      email AS (
+        INSERT INTO outbox_events (topic, payload)
+        SELECT 'email', jsonb_build_object('orderId', settled.id, 'template', ${template}::text) FROM settled
+      )
+      SELECT EXISTS (SELECT 1 FROM settled) AS settled,
+             coalesce((SELECT array_agg(id ORDER BY id) FROM restocked), '{}') AS restocked`,
+    );
+    return row.settled ? { settled: true, restocked: row.restocked } : { settled: false };
+  }
+}
