@@ -42,7 +42,7 @@ function tsFiles(dir: string): string[] {
 
 /** The files a production process loads: src/ (less its specs) and the migrate tool with its imports. */
 function runtimeFiles(): string[] {
-  const files = new Set(tsFiles('src').filter((file) => !/\.spec\.ts$/.test(file)));
+  const files = new Set(tsFiles('src').filter((file) => !file.endsWith('.spec.ts')));
   const pending = [...tools.files];
   while (pending.length) {
     const file = path.normalize(pending.pop()!);

@@ -35,6 +35,11 @@ describe('.env.example', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it('and docs/configuration.md describes each of them', () => {
+    const docs = readFileSync('docs/configuration.md', 'utf8');
+    for (const key of Object.keys(appConfigSchema.shape)) expect(docs, key).toContain(`| \`${key}\` |`);
+  });
+
   it('holds values the schema accepts (every line uncommented gives a valid development config)', () => {
     const uncommented = lines.map((line) => (SETTING.test(line) ? line.replace(/^#/, '') : line)).join('\n');
     const env = parseEnv(uncommented) as Record<string, string>;

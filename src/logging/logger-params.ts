@@ -72,6 +72,7 @@ function prettyDestination(): DestinationStream {
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service,context',
     messageFormat: '{if context}[{context}] {end}{msg}',
+    singleLine: true,
     sync: true,
   }));
 }
