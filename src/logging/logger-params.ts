@@ -66,8 +66,9 @@ let pretty: DestinationStream | undefined;
 
 /** pino-pretty in this thread, writing synchronously (a devDependency: loaded only when asked for). */
 function prettyDestination(): DestinationStream {
+  if (pretty) return pretty;
   const build = createRequire(import.meta.url)('pino-pretty') as (options: object) => DestinationStream;
-  return (pretty ??= build({
+  return (pretty = build({
     colorize: process.stdout.isTTY === true,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service,context',
