@@ -1,23 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { appConfigSchema } from '../src/config/app-config.schema.js';
-import { loadAppConfig } from '../src/config/load-app-config.js';
+import { loadAppConfig, loadDatabaseUrl } from '../src/config/load-app-config.js';
 
 interface Service {
   image?: string;
   build?: unknown;
+  init?: boolean;
+  restart?: string;
   command?: string[] | string;
   environment?: Record<string, string>;
-  healthcheck?: { test: string[] | string };
+  healthcheck?: { test?: string[] | string; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
   stop_grace_period?: string;
   ports?: string[];
   expose?: string[];
 }
 
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
-  services: Record<string, Service>;
-};
+const raw = readFileSync('docker-compose.yml', 'utf8');
+/** What `docker compose` reads from the shell or .env here: the one setting it requires. */
+const SHELL = { JWT_SECRET: 'a-secret-of-the-users-own-0123456789abcdef' };
+/** Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?message}` (which fails when NAME is unset). */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_whole, name: string, kind?: string, rest = '') => {
+    if (env[name]) return env[name];
+    if (kind === '-') return rest;
+    throw new Error(`${name}: ${rest || 'unset'}`);
+  });
+}
+const compose = parse(interpolate(raw, SHELL), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
 const commandOf = (service: Service) => [service.command ?? []].flat().join(' ');
 
@@ -36,10 +47,12 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('gives every service an image (or a build) and a healthcheck', () => {
+  it('gives every service an image (or a build), and a healthcheck to each that stays up', () => {
     for (const [name, service] of Object.entries(services)) {
       expect(service.image ?? service.build, `${name} image`).toBeTruthy();
-      expect([service.healthcheck?.test ?? []].flat().length, `${name} healthcheck`).toBeGreaterThan(0);
+      // A one-shot (restart: no) is waited for by its exit code, not its health.
+      if (service.restart === 'no') expect(service.healthcheck, name).toEqual({ disable: true });
+      else expect([service.healthcheck?.test ?? []].flat().length, `${name} healthcheck`).toBeGreaterThan(0);
     }
     expect(services['postgres-primary'].image).toMatch(/^postgres:15/);
     expect(services['redis-cache'].image).toMatch(/^redis:/);
@@ -133,6 +146,52 @@ describe('docker-compose.yml', () => {
     // Production defaults: no docs, no metrics on the app port.
     expect(api.DOCS_ENABLED).toBe(false);
     expect(api.METRICS_TOKEN).toBeUndefined();
+  });
+
+  it('requires JWT_SECRET from the shell or .env, with no default to fall back on', () => {
+    expect(() => interpolate(raw, {})).toThrow(/^JWT_SECRET: set JWT_SECRET/);
+    const declared = parse(raw, { merge: true }) as { services: Record<string, Service> };
+    for (const name of ['api', 'worker']) {
+      expect(declared.services[name].environment?.JWT_SECRET, name).toMatch(/^\$\{JWT_SECRET:\?[^}]+\}$/);
+    }
+  });
+
+  it('migrates once, seeds on first start, and starts the api and worker only after both succeeded', () => {
+    expect(services.migrate.build).toEqual(services.api.build);
+    expect(services.migrate.command).toEqual(['node', 'dist/tools/scripts/db/migrate.js']);
+    expect(services.migrate.depends_on).toEqual({ 'postgres-primary': { condition: 'service_healthy' } });
+    expect(commandOf(services.seed)).toMatch(/scripts\/db\/seed\.ts --scale small --if-empty$/);
+    expect(services.seed.depends_on).toEqual({ migrate: { condition: 'service_completed_successfully' } });
+    for (const name of ['migrate', 'seed']) {
+      expect(services[name].restart, name).toBe('no');
+      expect(loadDatabaseUrl(services[name].environment)).toBe(loadAppConfig(services.api.environment).DATABASE_URL);
+    }
+    for (const name of ['api', 'worker']) {
+      for (const oneShot of ['migrate', 'seed']) {
+        expect(services[name].depends_on?.[oneShot]?.condition, `${name} after ${oneShot}`).toBe(
+          'service_completed_successfully',
+        );
+      }
+    }
+  });
+
+  it('starts Node with no shell in between, so that SIGTERM reaches it (and the API drains)', () => {
+    for (const name of ['migrate', 'seed', 'payment-gateway', 'api', 'worker']) {
+      const command = services[name].command;
+      expect(Array.isArray(command), `${name}: exec form`).toBe(true);
+      expect((command as string[])[0], name).toBe('node');
+      expect(services[name].init, `${name}: an init reaps zombies and forwards signals`).toBe(true);
+    }
+  });
+
+  it('publishes the data services, dev stand-ins and dashboards on 127.0.0.1 only; the API alone on every interface', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (name === 'api') continue;
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+    for (const name of ['postgres-primary', 'redis-cache', 'redis-queue']) {
+      expect(services[name].ports?.length, name).toBeGreaterThan(0);
+    }
   });
 
   it('runs the worker from the same image, with a stop grace period longer than its drain deadline', () => {

@@ -86,6 +86,12 @@ const appConfigFields = z.object({
   // Successful cache hits are access-logged one in this many (1: every one); errors, misses and
   // slow requests always are.
   LOG_CACHE_HITS_ONE_IN: int(1, 1_000_000, 100),
+  // Development only: human-readable lines (pino-pretty) when true, JSON when false; unset, pretty
+  // when stdout is a terminal. Production and test always write JSON lines.
+  LOG_PRETTY: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true')),
   DATABASE_URL: postgresUrl,
   DATABASE_REPLICA_URLS: commaList().pipe(z.array(postgresUrl)),
   // Pools, per process: about cores × 2 + 1 (5 on the 2-core machines here), for each role.

@@ -1,4 +1,5 @@
 import { appConfigSchema, LOCAL_DEFAULTS, type AppConfigValues } from './app-config.schema.js';
+import { withEnvFile } from './env-file.js';
 
 export class InvalidConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -10,9 +11,10 @@ export class InvalidConfigError extends Error {
 /**
  * Reads and validates the whole configuration once. Development and test get local defaults for
  * connection URLs; production must set every one of them.
+ * @param env defaults to the process's environment over `.env` (see `withEnvFile`).
  * @throws InvalidConfigError naming each bad key and why.
  */
-export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfigValues {
+export function loadAppConfig(env: NodeJS.ProcessEnv = withEnvFile(process.env)): AppConfigValues {
   const nodeEnv = env.NODE_ENV || 'development';
   const defaults = LOCAL_DEFAULTS[nodeEnv as keyof typeof LOCAL_DEFAULTS] ?? {};
   const input = { ...defaults, ...withoutEmpty(env) };
@@ -52,7 +54,7 @@ function redact(key: string, value: string): string {
 }
 
 /** Only the primary's URL, for tools (migrate, seed) that need nothing else. */
-export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+export function loadDatabaseUrl(env: NodeJS.ProcessEnv = withEnvFile(process.env)): string {
   const nodeEnv = env.NODE_ENV || 'development';
   const fallback = LOCAL_DEFAULTS[nodeEnv as keyof typeof LOCAL_DEFAULTS]?.DATABASE_URL;
   const result = appConfigSchema.shape.DATABASE_URL.safeParse(env.DATABASE_URL || fallback);

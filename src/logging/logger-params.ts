@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Params } from 'nestjs-pino';
 import pino, { type DestinationStream, type LevelWithSilent, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfigValues, LogLevel } from '../config/index.js';
@@ -53,6 +54,36 @@ function logDestination(): { buffered: DestinationStream; prompt: DestinationStr
   return (stdout = { buffered, prompt });
 }
 
+/**
+ * Human-readable lines in development only: when LOG_PRETTY says so, else when stdout is a terminal.
+ * Production and test always write JSON lines (and production has no pino-pretty installed).
+ */
+export function prettyLogs(config: Pick<AppConfigValues, 'NODE_ENV' | 'LOG_PRETTY'>, isTTY: boolean): boolean {
+  return config.NODE_ENV === 'development' && (config.LOG_PRETTY ?? isTTY);
+}
+
+let pretty: DestinationStream | undefined;
+
+/** pino-pretty in this thread, writing synchronously (a devDependency: loaded only when asked for). */
+function prettyDestination(): DestinationStream {
+  if (pretty) return pretty;
+  const build = createRequire(import.meta.url)('pino-pretty') as (options: object) => DestinationStream;
+  return (pretty = build({
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    singleLine: true,
+    sync: true,
+  }));
+}
+
+function destinations(config: AppConfigValues): { buffered: DestinationStream; prompt: DestinationStream } {
+  if (!prettyLogs(config, process.stdout.isTTY === true)) return logDestination();
+  const stream = prettyDestination();
+  return { buffered: stream, prompt: stream };
+}
+
 function loggerOptions(config: AppConfigValues): LoggerOptions {
   return { level: PINO_LEVELS[config.LOG_LEVEL], base: { pid: process.pid, service: 'store-api' } };
 }
@@ -64,10 +95,10 @@ function loggerOptions(config: AppConfigValues): LoggerOptions {
  */
 export function loggerParams(config: AppConfigValues): Params {
   const redact = { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password'], censor: '[redacted]' };
-  return { pinoHttp: [{ ...loggerOptions(config), redact }, logDestination().prompt], forRoutes: [] };
+  return { pinoHttp: [{ ...loggerOptions(config), redact }, destinations(config).prompt], forRoutes: [] };
 }
 
 /** The access log's logger: the same stream and format, without redaction (its lines hold no secrets). */
 export function accessLogger(config: AppConfigValues): Logger {
-  return pino(loggerOptions(config), logDestination().buffered).child({ context: 'Http' });
+  return pino(loggerOptions(config), destinations(config).buffered).child({ context: 'Http' });
 }

@@ -30,7 +30,8 @@ export function registerBodyParsers(fastify: FastifyInstance): void {
       done(refusal(400, 'invalid-utf8', 'The request body is not valid UTF-8.', 'must be valid UTF-8'));
       return;
     }
-    parseJson(request, (body as Buffer).toString('utf8'), done);
+    // Fastify's own parser answers through `done`, synchronously: nothing to await.
+    void parseJson(request, (body as Buffer).toString('utf8'), done);
   });
 }
 
