@@ -13,9 +13,13 @@ export class SchemaValidationPipe extends StandardSchemaValidationPipe {
   override async transform<T = unknown>(value: T, metadata: ArgumentMetadata): Promise<T> {
     const schema = metadata.schema;
     if (!schema || !this.toValidate(metadata)) return value;
-    this.stripProtoKeys(value);
+    // No `stripProtoKeys` (~1.5 µs a parameter): the handler gets the schema's output, a new object
+    // of the schema's own keys (never `__proto__`, `constructor` or `prototype`), and the JSON
+    // parser already refuses bodies that carry them.
     // No body or query at all is an empty one: each required field is then named.
-    const result = await this.validate<T>(value ?? {}, schema);
+    const validated = this.validate<T>(value ?? {}, schema);
+    // zod validates synchronously: no extra turn of the microtask queue for it.
+    const result = validated instanceof Promise ? await validated : validated;
     if (!result.issues) return result.value;
     throw new ValidationProblem(fieldErrors(result.issues, metadata));
   }
