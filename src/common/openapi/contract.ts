@@ -45,20 +45,19 @@ export function pageOf<T extends z.ZodType>(id: string, item: T) {
   );
 }
 
+/** A 400 as clients get it: the example of the `Problem` component and of every 400. */
+export const validationProblemExample = {
+  type: 'https://store-api.dev/problems/validation-failed',
+  title: 'Bad Request',
+  status: 400,
+  detail: 'The request has invalid fields; see errors.',
+  instance: '/products',
+  errors: [{ field: 'query.limit', message: 'must be an integer from 1 to 100' }],
+};
+
 /** The `Problem` component: problem details, extension members allowed (e.g. `order` on a declined payment). */
 export const problemSchema = responseContract(
   'Problem',
-  problemDetailsSchema.loose().meta({
-    examples: [
-      {
-        type: 'https://store-api.dev/problems/validation-failed',
-        title: 'Bad Request',
-        status: 400,
-        detail: 'The request has invalid fields; see errors.',
-        instance: '/products',
-        errors: [{ field: 'query.limit', message: 'must be an integer from 1 to 100' }],
-      },
-    ],
-  }),
+  problemDetailsSchema.loose().meta({ examples: [validationProblemExample] }),
   'RFC 9457 problem details (application/problem+json), the body of every error.',
 );

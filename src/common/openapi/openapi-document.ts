@@ -15,6 +15,7 @@ import type { AuthenticatedOptions } from '../../auth/authenticated.decorator.js
 import { routePolicyIn, type RoutePolicy } from '../../edge/route-policy.js';
 import { PROBLEM_CONTENT_TYPE } from '../http/problem-details.js';
 import { PROBLEM_BASE } from '../http/problem.exception.js';
+import { validationProblemExample } from './contract.js';
 import { REQUEST_HEADERS, responseHeaders, type RequestHeader, type ResponseHeader } from './http-headers.js';
 import { API_WRITES, contractComponents, zodSchemaConverter } from './zod-openapi.js';
 
@@ -50,7 +51,9 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setDescription(
       'Store API: catalog, search, reviews, orders, checkout. Errors are application/problem+json (RFC 9457). ' +
         'Writes answer with X-Consistency-Token; send it back to read your writes from the replicas. ' +
-        'Every response carries X-Request-Id; rate-limited routes carry RateLimit and RateLimit-Policy.',
+        'Every response carries X-Request-Id (and X-Content-Type-Options: nosniff, Strict-Transport-Security, ' +
+        'X-Frame-Options: DENY, Cross-Origin-Resource-Policy); rate-limited routes carry RateLimit and RateLimit-Policy. ' +
+        'Bodies over 1 KB are compressed (br, gzip) when the client accepts it.',
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
@@ -143,6 +146,7 @@ function problemOnly(response: ResponseObject): boolean {
 }
 
 function problemExample(status: number, description: string) {
+  if (status === 400) return validationProblemExample;
   const title = STATUS_CODES[status] ?? 'Error';
   return {
     type: `${PROBLEM_BASE}${title.toLowerCase().replace(/[^a-z]+/g, '-')}`,
