@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ApiKeysModule, deriveApiKeySecret, type ApiKeysModuleOptions } from './api-keys/index.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { ProblemDetailsFilter } from './common/http/index.js';
+import { ProblemDetailsFilter, SchemaValidationPipe } from './common/http/index.js';
 import { AppConfig, redisConnection, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
@@ -62,6 +62,8 @@ export class AppModule {
         // Outermost first: cache loaders run inside the request's consistency context.
         { provide: APP_INTERCEPTOR, useExisting: ConsistencyInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: CacheInterceptor },
+        // Parameters declared with a schema (`@Query({ schema })`) are parsed against it.
+        { provide: APP_PIPE, useClass: SchemaValidationPipe },
       ],
     };
   }

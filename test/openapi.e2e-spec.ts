@@ -4,6 +4,7 @@ import { createApp } from '../src/app.factory.js';
 import { testConfig } from './support/test-app.js';
 
 interface Operation {
+  operationId?: string;
   summary?: string;
   responses?: Record<string, { content?: Record<string, unknown> }>;
   security?: unknown[];
@@ -14,7 +15,7 @@ describe('OpenAPI document', () => {
   const routes: { method: string; url: string }[] = [];
   let spec: {
     paths: Record<string, Record<string, Operation>>;
-    components: { securitySchemes?: Record<string, unknown> };
+    components: { securitySchemes?: Record<string, unknown>; schemas: Record<string, { properties?: object }> };
   };
 
   beforeAll(async () => {
@@ -48,18 +49,55 @@ describe('OpenAPI document', () => {
       const operation = spec.paths[path]?.[method];
       expect(operation, `${method.toUpperCase()} ${url} is documented`).toBeDefined();
       expect(operation!.summary, `${method.toUpperCase()} ${url} has a summary`).toBeTruthy();
+      expect(operation!.operationId, `${method.toUpperCase()} ${url} has a stable operation id`).toMatch(
+        /^[a-z][a-zA-Z]*\.[a-z][a-zA-Z]*$/,
+      );
       const statuses = Object.keys(operation!.responses ?? {});
       expect(
         statuses.some((status) => status.startsWith('2')),
         `${method.toUpperCase()} ${url} documents success`,
       ).toBe(true);
-      // Probes take no input, so they have no client errors (readiness documents its 503).
-      if (url.startsWith('/health/')) continue;
+      // Every route can refuse a non-UTF-8 query or an unknown X-API-Key, and answer 503 when shutting down.
       expect(
         statuses.some((status) => status.startsWith('4')),
         `${method.toUpperCase()} ${url} documents its errors`,
       ).toBe(true);
     }
+  });
+
+  it('gives each operation its own id', () => {
+    const ids = Object.values(spec.paths).flatMap((item) =>
+      Object.values(item).map((operation) => operation.operationId),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['products.get', 'products.list', 'checkout.create', 'auth.login']));
+  });
+
+  it('references response schemas as components, and the shared Problem for every error', () => {
+    const product = spec.paths['/products/{id}'].get.responses!;
+    expect(product['200'].content!['application/json']).toEqual({
+      schema: { $ref: '#/components/schemas/ProductDetail' },
+    });
+    for (const [status, response] of Object.entries(spec.paths['/checkout'].post.responses!)) {
+      if (Number(status) < 400) continue;
+      const schema = (response.content!['application/problem+json'] as { schema: { $ref: string } }).schema;
+      expect(schema.$ref, status).toMatch(/^#\/components\/schemas\/(Problem|PaymentDeclined)$/);
+    }
+    expect(Object.keys(spec.paths['/checkout'].post.responses!)).toEqual(
+      expect.arrayContaining(['201', '202', '400', '401', '402', '409', '413', '415', '422', '429', '503']),
+    );
+    expect(spec.components.schemas).toHaveProperty('Problem');
+  });
+
+  it('documents the headers the edge sends', () => {
+    const headers = (path: string, method: string, status: string) =>
+      Object.keys((spec.paths[path][method].responses![status] as { headers: object }).headers);
+    expect(headers('/products/{id}', 'get', '200')).toEqual(
+      expect.arrayContaining(['ETag', 'X-Cache', 'Cache-Control', 'RateLimit', 'RateLimit-Policy', 'X-Request-Id']),
+    );
+    expect(headers('/products/search', 'get', '429')).toEqual(expect.arrayContaining(['Retry-After', 'RateLimit']));
+    expect(headers('/products', 'post', '201')).toContain('X-Consistency-Token');
+    expect(headers('/health/live', 'get', '200')).not.toContain('RateLimit');
   });
 
   it('declares the bearer scheme on protected routes and problem+json errors', () => {
@@ -84,10 +122,12 @@ describe('OpenAPI document', () => {
     );
     const body = (
       spec.paths['/products'].post as unknown as {
-        requestBody: { content: Record<string, { schema: { properties: object } }> };
+        requestBody: { content: Record<string, { schema: { $ref: string } }> };
       }
     ).requestBody;
-    expect(Object.keys(body.content['application/json'].schema.properties)).toEqual(
+    const ref = body.content['application/json'].schema.$ref;
+    expect(ref).toBe('#/components/schemas/ProductCreateRequest');
+    expect(Object.keys(spec.components.schemas.ProductCreateRequest.properties!)).toEqual(
       expect.arrayContaining(['sku', 'name', 'priceCents', 'categoryId']),
     );
   });

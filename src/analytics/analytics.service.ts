@@ -1,16 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheService } from '../cache/index.js';
 import { Db } from '../database/index.js';
-
-export interface Dashboard {
-  from: string;
-  to: string;
-  revenueCents: number;
-  orderCount: number;
-  averageOrderCents: number;
-  topProducts: { productId: number; name: string; units: number; revenueCents: number }[];
-  daily: { day: string; orderCount: number; revenueCents: number }[];
-}
+import type { Dashboard } from './dashboard.dto.js';
 
 const HOUR = 3_600_000;
 

@@ -1,17 +1,14 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/authenticated.decorator.js';
-import { ZodValidationPipe } from '../common/http/index.js';
 import { idParam } from '../common/http/query-params.js';
-import { pageOf } from '../common/openapi/schemas.js';
-import { ApiIdParam, ApiJson, ApiProblems, ApiZodBody, ApiZodQuery } from '../common/openapi/zod-openapi.js';
+import { ApiEmpty, ApiJson, ApiProblem, ApiRoute } from '../common/openapi/zod-openapi.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
 import {
-  apiKeySchema,
+  apiKeyPageSchema,
   issueApiKeyBody,
   issuedApiKeySchema,
   listApiKeysQuery,
-  responseSchema,
   type ApiKeyDto,
   type IssueApiKeyBody,
   type IssuedApiKey,
@@ -25,35 +22,35 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Issue an API key (admin); the key is in this answer only, never again' })
-  @ApiZodBody(issueApiKeyBody)
-  @ApiJson(201, 'The key, shown once', responseSchema(issuedApiKeySchema))
-  @ApiProblems(400, 409)
+  @ApiRoute({
+    id: 'apiKeys.issue',
+    summary: 'Issue an API key (admin); the key is in this answer only, never again',
+    writes: true,
+  })
+  @ApiJson(201, 'The key, shown once (Cache-Control: no-store)', issuedApiKeySchema)
+  @ApiProblem(409, 'A key with this name exists')
   @Authenticated({ admin: true })
   // The key must not linger in a cache on its way back.
   @Header('Cache-Control', 'no-store')
-  issue(@Body(new ZodValidationPipe(issueApiKeyBody)) body: IssueApiKeyBody): Promise<IssuedApiKey> {
+  issue(@Body({ schema: issueApiKeyBody }) body: IssueApiKeyBody): Promise<IssuedApiKey> {
     return this.apiKeys.issue(body);
   }
 
   @Get()
-  @ApiOperation({ summary: 'API keys, newest first, revoked and expired ones included (admin)' })
-  @ApiZodQuery(listApiKeysQuery)
-  @ApiJson(200, 'A page of keys (never a key or its hash)', pageOf(responseSchema(apiKeySchema)))
-  @ApiProblems(400)
+  @ApiRoute({ id: 'apiKeys.list', summary: 'API keys, newest first, revoked and expired ones included (admin)' })
+  @ApiJson(200, 'A page of keys (never a key or its hash)', apiKeyPageSchema)
   @Authenticated({ admin: true })
-  list(@Query(new ZodValidationPipe(listApiKeysQuery)) query: ListApiKeysQuery): Promise<Page<ApiKeyDto>> {
+  list(@Query({ schema: listApiKeysQuery }) query: ListApiKeysQuery): Promise<Page<ApiKeyDto>> {
     return this.apiKeys.list(query);
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Revoke an API key for good (admin); again is a no-op' })
-  @ApiIdParam()
-  @ApiResponse({ status: 204, description: 'Revoked' })
-  @ApiProblems(400, 404)
+  @ApiRoute({ id: 'apiKeys.revoke', summary: 'Revoke an API key for good (admin); again is a no-op', writes: true })
+  @ApiEmpty(204, 'Revoked')
+  @ApiProblem(404, 'No such key')
   @HttpCode(204)
   @Authenticated({ admin: true })
-  async revoke(@Param(new ZodValidationPipe(idParam)) { id }: { id: number }): Promise<void> {
+  async revoke(@Param({ schema: idParam }) { id }: { id: number }): Promise<void> {
     await this.apiKeys.revoke(id);
   }
 }

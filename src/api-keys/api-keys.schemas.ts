@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { limitParam } from '../common/http/query-params.js';
+import {
+  int32,
+  isoDateTime as dateTime,
+  pageOf,
+  requestContract,
+  responseContract,
+} from '../common/openapi/contract.js';
 import { cursorParam, isId } from '../common/pagination/keyset-cursor.js';
 import { API_KEY_POLICIES, MAX_API_KEY_LIMIT } from './api-keys.constants.js';
 
@@ -32,17 +39,20 @@ export const apiKeyLimits = z.strictObject(
   },
 );
 
-export const issueApiKeyBody = z
-  .object({
-    name: apiKeyName,
-    limits: apiKeyLimits.optional(),
-    expiresAt: z.iso
-      .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' })
-      .transform((value) => new Date(value))
-      .refine((date) => date.getTime() > Date.now(), 'must be in the future')
-      .optional(),
-  })
-  .strict();
+export const issueApiKeyBody = requestContract(
+  'ApiKeyRequest',
+  z
+    .object({
+      name: apiKeyName,
+      limits: apiKeyLimits.optional(),
+      expiresAt: z.iso
+        .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' })
+        .transform((value) => new Date(value))
+        .refine((date) => date.getTime() > Date.now(), 'must be in the future')
+        .optional(),
+    })
+    .strict(),
+);
 
 export type IssueApiKeyBody = z.output<typeof issueApiKeyBody>;
 
@@ -62,32 +72,33 @@ export const listApiKeysQuery = z
 
 export type ListApiKeysQuery = z.output<typeof listApiKeysQuery>;
 
-const dateTime = z.iso.datetime();
 const limitsOut = z.object(Object.fromEntries(API_KEY_POLICIES.map((policy) => [policy, z.number().optional()])));
 
 /** A key as operators see it: never the key, never its hash. */
-export const apiKeySchema = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  prefix: z.string().describe('The key’s first characters, e.g. sk_AbC123'),
-  last4: z.string().describe('The key’s last four characters'),
-  limits: limitsOut,
-  status: z.enum(['active', 'expired', 'revoked']),
-  createdAt: dateTime,
-  expiresAt: dateTime.nullable(),
-  revokedAt: dateTime.nullable(),
-});
+export const apiKeySchema = responseContract(
+  'ApiKey',
+  z.object({
+    id: int32,
+    name: z.string(),
+    prefix: z.string().describe('The key’s first characters, e.g. sk_AbC123'),
+    last4: z.string().describe('The key’s last four characters'),
+    limits: limitsOut,
+    status: z.enum(['active', 'expired', 'revoked']),
+    createdAt: dateTime,
+    expiresAt: dateTime.nullable(),
+    revokedAt: dateTime.nullable(),
+  }),
+);
 
 /** The answer to issuing: the only time the key itself is shown. */
-export const issuedApiKeySchema = apiKeySchema
-  .pick({ id: true, name: true, prefix: true, last4: true, limits: true, createdAt: true, expiresAt: true })
-  .extend({ key: z.string().describe('The API key: shown once, stored nowhere (only its SHA-256)') });
+export const issuedApiKeySchema = responseContract(
+  'IssuedApiKey',
+  apiKeySchema
+    .pick({ id: true, name: true, prefix: true, last4: true, limits: true, createdAt: true, expiresAt: true })
+    .extend({ key: z.string().describe('The API key: shown once, stored nowhere (only its SHA-256)') }),
+);
+
+export const apiKeyPageSchema = pageOf('ApiKeyPage', apiKeySchema);
 
 export type ApiKeyDto = z.output<typeof apiKeySchema>;
 export type IssuedApiKey = z.output<typeof issuedApiKeySchema>;
-
-/** The OpenAPI form of a response schema. */
-export function responseSchema(schema: z.ZodType): object {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: 'output' });
-  return json;
-}

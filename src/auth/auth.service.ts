@@ -10,13 +10,7 @@ import { toUserDto, type UserDto } from '../users/user.dto.js';
 import type { AuthUser } from './auth-user.js';
 import { loginBody, type LoginBody, type RegisterBody } from './auth.schemas.js';
 import { PasswordHasher } from './password-hasher.js';
-
-export interface Session {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  user: UserDto;
-}
+import type { Session } from './session.dto.js';
 
 @Injectable()
 export class AuthService {

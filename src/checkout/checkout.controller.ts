@@ -1,29 +1,19 @@
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
-import {
-  ChoosesStatus,
-  PROBLEM_CONTENT_TYPE,
-  ValidationProblem,
-  ZodValidationPipe,
-  chooseStatus,
-} from '../common/http/index.js';
-import { ApiJson, ApiProblems, ApiZodBody } from '../common/openapi/zod-openapi.js';
+import { ChoosesStatus, PROBLEM_CONTENT_TYPE, ValidationProblem, chooseStatus } from '../common/http/index.js';
+import { ApiJson, ApiProblem, ApiRoute, inputSchema } from '../common/openapi/zod-openapi.js';
 import { ReadFromPrimary } from '../database/index.js';
-import { checkoutBody, idempotencyKeyHeader, type CheckoutBody } from './checkout.schemas.js';
+import {
+  checkoutBody,
+  checkoutResultSchema,
+  idempotencyKeyHeader,
+  paymentDeclinedSchema,
+  type CheckoutBody,
+} from './checkout.schemas.js';
 import { CheckoutService } from './checkout.service.js';
-
-const checkoutResult = {
-  type: 'object',
-  properties: {
-    orderId: { type: 'integer' },
-    status: { type: 'string', enum: ['paid', 'payment_pending'] },
-    totalCents: { type: 'integer' },
-    currency: { type: 'string' },
-  },
-};
 
 @ApiTags('checkout')
 @Controller('checkout')
@@ -36,22 +26,32 @@ export class CheckoutController {
   @ReadFromPrimary()
   // 201 charged, 202 accepted, or the stored answer of an earlier request with this key.
   @ChoosesStatus()
-  @ApiOperation({
+  @ApiRoute({
+    id: 'checkout.create',
     summary: 'Place an order and pay for it: 201 charged, 202 payment pending (charged later), 402 declined',
+    description:
+      'Idempotent per Idempotency-Key (Stripe’s semantics): a retry with the same key and body gets the first ' +
+      'answer again, with `Idempotent-Replayed: true` (and no new X-Consistency-Token).',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: true,
     description: 'Unique per checkout attempt; a retry with the same key replays the first answer',
+    schema: inputSchema(idempotencyKeyHeader),
   })
-  @ApiZodBody(checkoutBody)
-  @ApiJson(201, 'Charged', checkoutResult)
-  @ApiJson(202, 'Accepted: the payment is retried in the background', checkoutResult)
-  @ApiProblems(400, 402, 409, 422)
+  @ApiJson(201, 'Charged', checkoutResultSchema, {
+    headers: { 'X-Consistency-Token': false, 'Idempotent-Replayed': false },
+  })
+  @ApiJson(202, 'Accepted: the payment is tried in the background', checkoutResultSchema, {
+    headers: { 'X-Consistency-Token': false, 'Idempotent-Replayed': false },
+  })
+  @ApiProblem(402, 'The payment was declined; the order is cancelled', paymentDeclinedSchema)
+  @ApiProblem(409, 'Not enough stock, or a request with this key still in progress')
+  @ApiProblem(422, 'A product that cannot be bought, mixed currencies, or this key used with another body')
   async place(
     @CurrentUser() user: AuthUser,
     @Headers('idempotency-key') key: string | undefined,
-    @Body(new ZodValidationPipe(checkoutBody)) body: CheckoutBody,
+    @Body({ schema: checkoutBody }) body: CheckoutBody,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const parsedKey = idempotencyKeyHeader.safeParse(key);

@@ -1,6 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiJson, ApiRoute } from '../common/openapi/zod-openapi.js';
 import { SkipRateLimit } from '../rate-limit/index.js';
+import { livenessSchema, readinessSchema, type Liveness } from './health.dto.js';
 import { ReadinessService } from './readiness.service.js';
 
 /**
@@ -15,19 +17,24 @@ export class HealthController {
   constructor(private readonly readiness: ReadinessService) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers (touches no dependency)' })
-  @ApiResponse({ status: 200, description: '{ "status": "ok" }' })
-  live(): { status: 'ok' } {
+  @ApiRoute({ id: 'health.live', summary: 'Liveness: the process answers (touches no dependency)' })
+  @ApiJson(200, 'Alive', livenessSchema)
+  live(): Liveness {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({
+  @ApiRoute({
+    id: 'health.ready',
     summary:
       'Readiness: 200 ok or degraded (a replica, the cache or a queue impaired); 503 without primary or queue Redis',
   })
-  @ApiResponse({ status: 200, description: 'Terminus report, status "ok" or "degraded", a status per check' })
-  @ApiResponse({ status: 503, description: 'Terminus report, status "error": the primary or the queue Redis is down' })
+  @ApiJson(200, 'Ready: status "ok" or "degraded", a status per check', readinessSchema, {
+    headers: { 'Cache-Control': true },
+  })
+  @ApiJson(503, 'Not ready: status "error", the primary or the queue Redis is down', readinessSchema, {
+    headers: { 'Cache-Control': false },
+  })
   async ready(): Promise<Response> {
     const { statusCode, body } = await this.readiness.check('public');
     // The report itself, not a problem document, whatever the status: probes and operators read it.

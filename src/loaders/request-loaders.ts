@@ -2,19 +2,8 @@ import DataLoader from 'dataloader';
 import type { CacheService } from '../cache/index.js';
 import type { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
-
-export interface ProductSummary {
-  id: number;
-  sku: string;
-  name: string;
-  priceCents: number;
-  currency: string;
-}
-
-export interface UserSummary {
-  id: number;
-  name: string;
-}
+import type { ProductSummary } from '../products/product.dto.js';
+import type { UserSummary } from '../users/user.dto.js';
 
 export interface OrderItemRow {
   id: number;

@@ -1,32 +1,47 @@
-import type { OrderStatus } from '../generated/prisma/client.js';
-import type { ProductSummary, UserSummary } from '../loaders/request-loaders.js';
+import { z } from 'zod';
+import { int32, isoDateTime, pageOf, responseContract } from '../common/openapi/contract.js';
+import { productSummarySchema } from '../products/product.dto.js';
+import { userSummarySchema } from '../users/user.dto.js';
 
-export interface OrderItemDto {
-  productId: number;
-  quantity: number;
-  unitPriceCents: number;
-  product: ProductSummary | null;
-}
+export const ORDER_STATUSES = ['pending', 'payment_pending', 'paid', 'payment_failed', 'cancelled', 'shipped'] as const;
 
-export interface OrderDto {
-  id: number;
-  userId: number;
-  status: OrderStatus;
-  totalCents: number;
-  currency: string;
-  createdAt: string;
-  items: OrderItemDto[];
-}
+export const orderItemSchema = z.object({
+  productId: int32,
+  quantity: int32,
+  unitPriceCents: int32,
+  product: productSummarySchema.nullable().describe('null if the product is gone'),
+});
+
+export const orderSchema = responseContract(
+  'Order',
+  z.object({
+    id: int32,
+    userId: int32,
+    status: z.enum(ORDER_STATUSES),
+    totalCents: int32,
+    currency: z.string(),
+    createdAt: isoDateTime,
+    items: z.array(orderItemSchema),
+  }),
+);
 
 /** Admin view: the order with who placed it. */
-export interface AdminOrderDto extends OrderDto {
-  user: UserSummary | null;
-}
+export const adminOrderSchema = responseContract(
+  'AdminOrder',
+  orderSchema.extend({ user: userSummarySchema.nullable() }),
+);
+
+export const orderPageSchema = pageOf('OrderPage', orderSchema);
+export const adminOrderPageSchema = pageOf('AdminOrderPage', adminOrderSchema);
+
+export type OrderItemDto = z.infer<typeof orderItemSchema>;
+export type OrderDto = z.infer<typeof orderSchema>;
+export type AdminOrderDto = z.infer<typeof adminOrderSchema>;
 
 export interface OrderRow {
   id: number;
   userId: number;
-  status: OrderStatus;
+  status: OrderDto['status'];
   totalCents: number;
   currency: string;
   /** ISO 8601, formatted by the query (`isoTimestamp`). */

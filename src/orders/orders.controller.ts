@@ -1,16 +1,14 @@
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
-import { ApiIdParam, ApiJson, ApiProblems, ApiZodQuery } from '../common/openapi/zod-openapi.js';
-import { adminOrderSchema, orderSchema, pageOf } from '../common/openapi/schemas.js';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiJson, ApiProblem, ApiRoute } from '../common/openapi/zod-openapi.js';
+import { responseHeaders } from '../common/openapi/http-headers.js';
 import { Controller, Get, Param, Query, StreamableFile, UseInterceptors } from '@nestjs/common';
 import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
-import { ZodValidationPipe } from '../common/http/index.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
 import { Loaders, LoadersInterceptor } from '../loaders/loaders.interceptor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { idParam } from '../common/http/query-params.js';
-import type { AdminOrderDto, OrderDto } from './order.dto.js';
+import { adminOrderPageSchema, orderPageSchema, orderSchema, type AdminOrderDto, type OrderDto } from './order.dto.js';
 import {
   adminOrdersQuery,
   exportOrdersQuery,
@@ -28,45 +26,45 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Get('orders')
-  @ApiOperation({ summary: "The caller's orders with items and products, keyset-paginated (one SQL statement)" })
-  @ApiZodQuery(listOrdersQuery)
-  @ApiJson(200, 'A page of orders', pageOf(orderSchema))
-  @ApiProblems(400)
+  @ApiRoute({
+    id: 'orders.list',
+    summary: "The caller's orders with items and products, keyset-paginated (one SQL statement)",
+  })
+  @ApiJson(200, 'A page of orders', orderPageSchema)
   @Authenticated()
   list(
     @CurrentUser() user: AuthUser,
-    @Query(new ZodValidationPipe(listOrdersQuery)) query: ListOrdersQuery,
+    @Query({ schema: listOrdersQuery }) query: ListOrdersQuery,
   ): Promise<Page<OrderDto>> {
     return this.orders.listOwn(user, query);
   }
 
   @Get('orders/:id')
-  @ApiOperation({ summary: "One order (the caller's own, or any for an admin; else 404)" })
-  @ApiIdParam()
+  @ApiRoute({ id: 'orders.get', summary: "One order (the caller's own, or any for an admin; else 404)" })
   @ApiJson(200, 'The order', orderSchema)
-  @ApiProblems(400, 404)
+  @ApiProblem(404, 'No such order of yours')
   @Authenticated()
   get(
     @CurrentUser() user: AuthUser,
-    @Param(new ZodValidationPipe(idParam)) { id }: { id: number },
+    @Param({ schema: idParam }) { id }: { id: number },
     @Loaders() loaders: RequestLoaders,
   ): Promise<OrderDto> {
     return this.orders.get(user, id, loaders);
   }
 
   @Get('admin/orders/export')
-  @ApiOperation({ summary: 'Stream all orders of a date range as NDJSON or CSV (admin)' })
-  @ApiZodQuery(
-    z.object({ format: z.enum(['ndjson', 'csv']).optional(), from: z.string().optional(), to: z.string().optional() }),
-  )
+  @ApiRoute({ id: 'orders.export', summary: 'Stream all orders of a date range as NDJSON or CSV (admin)' })
   @ApiResponse({
     status: 200,
-    description: 'The orders, streamed',
-    content: { 'application/x-ndjson': {}, 'text/csv': {} },
+    description: 'The orders, streamed: one Order (without items) per line, or CSV with a header row',
+    headers: responseHeaders({ 'Content-Disposition': true }),
+    content: {
+      'application/x-ndjson': { schema: { type: 'string' } },
+      'text/csv': { schema: { type: 'string' } },
+    },
   })
-  @ApiProblems(400)
   @Authenticated({ admin: true })
-  export(@Query(new ZodValidationPipe(exportOrdersQuery)) query: ExportOrdersQuery): StreamableFile {
+  export(@Query({ schema: exportOrdersQuery }) query: ExportOrdersQuery): StreamableFile {
     return new StreamableFile(this.orders.export(query), {
       type: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
       disposition: `attachment; filename="orders.${query.format}"`,
@@ -74,13 +72,11 @@ export class OrdersController {
   }
 
   @Get('admin/orders')
-  @ApiOperation({ summary: 'All orders, by status and user (admin)' })
-  @ApiZodQuery(adminOrdersQuery)
-  @ApiJson(200, 'A page of orders', pageOf(adminOrderSchema))
-  @ApiProblems(400)
+  @ApiRoute({ id: 'orders.listAll', summary: 'All orders, by status and user (admin)' })
+  @ApiJson(200, 'A page of orders', adminOrderPageSchema)
   @Authenticated({ admin: true })
   listAll(
-    @Query(new ZodValidationPipe(adminOrdersQuery)) query: AdminOrdersQuery,
+    @Query({ schema: adminOrdersQuery }) query: AdminOrdersQuery,
     @Loaders() loaders: RequestLoaders,
   ): Promise<Page<AdminOrderDto>> {
     return this.orders.listAll(query, loaders);

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { createdAtIdCursor } from '../common/pagination/keyset-cursor.js';
 import { isSqlDate, limitParam, positiveId } from '../common/http/query-params.js';
-
-const ORDER_STATUSES = ['pending', 'payment_pending', 'paid', 'payment_failed', 'cancelled', 'shipped'] as const;
+import { ORDER_STATUSES } from './order.dto.js';
 
 export const listOrdersQuery = z.object({ limit: limitParam, cursor: createdAtIdCursor.optional() }).strict();
 

@@ -1,36 +1,90 @@
-import type { ProductStatus } from '../generated/prisma/client.js';
+import { z } from 'zod';
+import { int32, isoDateTime, pageOf, responseContract } from '../common/openapi/contract.js';
 
-/** What clients see of a product. Built field by field: internal columns never leak. */
-export interface ProductDto {
-  id: number;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  status: ProductStatus;
-  categoryId: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** What clients see of a product. Built field by field (`toProductDto`): internal columns never leak. */
+export const productSchema = responseContract(
+  'Product',
+  z
+    .object({
+      id: int32,
+      sku: z.string(),
+      name: z.string(),
+      description: z.string(),
+      priceCents: int32,
+      currency: z.string().regex(/^[A-Z]{3}$/),
+      stock: int32,
+      status: z.enum(['active', 'archived']),
+      categoryId: int32,
+      createdAt: isoDateTime,
+      updatedAt: isoDateTime,
+    })
+    .meta({
+      examples: [
+        {
+          id: 42,
+          sku: 'MUG-0042',
+          name: 'Enamel mug',
+          description: 'Holds 350 ml.',
+          priceCents: 1_499,
+          currency: 'USD',
+          stock: 120,
+          status: 'active',
+          categoryId: 3,
+          createdAt: '2026-10-01T09:00:00.000Z',
+          updatedAt: '2026-11-02T15:30:00.000Z',
+        },
+      ],
+    }),
+);
+
+export const reviewSummarySchema = responseContract(
+  'ReviewSummary',
+  z.object({ id: int32, rating: z.int().min(1).max(5), comment: z.string(), createdAt: isoDateTime }),
+);
+
+/** `GET /products/:id`: the product with its category, rating aggregate and latest reviews. */
+export const productDetailSchema = responseContract(
+  'ProductDetail',
+  productSchema.extend({
+    category: z.object({ id: int32, name: z.string(), slug: z.string() }),
+    rating: z.object({
+      average: z.number().nullable().describe('Mean rating, two decimals; null without reviews'),
+      count: int32,
+    }),
+    latestReviews: z.array(reviewSummarySchema).max(5),
+  }),
+);
+
+/** A product as summaries show it (order items, caches of loaders). */
+export const productSummarySchema = responseContract(
+  'ProductSummary',
+  productSchema.pick({ id: true, sku: true, name: true, priceCents: true, currency: true }),
+);
+
+export const productPageSchema = pageOf('ProductPage', productSchema);
+
+export const searchResultSchema = responseContract(
+  'SearchResult',
+  z.object({
+    data: z.array(
+      productSchema.extend({
+        score: z.number().describe('Relevance, higher first'),
+        highlight: z.string().describe('Name and description around the matches, the matched terms in <mark>…</mark>'),
+      }),
+    ),
+    page: int32,
+    nextPage: int32.nullable(),
+  }),
+);
+
+export type ProductDto = z.infer<typeof productSchema>;
+export type ReviewSummaryDto = z.infer<typeof reviewSummarySchema>;
+export type ProductDetailDto = z.infer<typeof productDetailSchema>;
+export type ProductSummary = z.infer<typeof productSummarySchema>;
+export type SearchResultDto = z.infer<typeof searchResultSchema>;
 
 /** A row as the repository selects it: timestamps already ISO strings (`isoTimestamp`). */
 export type ProductRow = ProductDto;
-
-export interface ReviewSummaryDto {
-  id: number;
-  rating: number;
-  comment: string;
-  createdAt: string;
-}
-
-/** `GET /products/:id`: the product with its category, rating aggregate and latest reviews. */
-export interface ProductDetailDto extends ProductDto {
-  category: { id: number; name: string; slug: string };
-  rating: { average: number | null; count: number };
-  latestReviews: ReviewSummaryDto[];
-}
 
 export type ProductDetailRow = ProductRow & {
   categoryName: string;

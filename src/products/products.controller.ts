@@ -1,14 +1,19 @@
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiIdParam, ApiJson, ApiProblems, ApiZodBody, ApiZodQuery } from '../common/openapi/zod-openapi.js';
-import { pageOf, productDetailSchema, productSchema, searchResultSchema } from '../common/openapi/schemas.js';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiEmpty, ApiJson, ApiProblem, ApiRoute } from '../common/openapi/zod-openapi.js';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { Cacheable } from '../cache/index.js';
-import { ZodValidationPipe } from '../common/http/index.js';
 import { idParam } from '../common/http/query-params.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
-import type { ProductDetailDto, ProductDto } from './product.dto.js';
+import {
+  productDetailSchema,
+  productPageSchema,
+  searchResultSchema,
+  type ProductDetailDto,
+  type ProductDto,
+  type SearchResultDto,
+} from './product.dto.js';
 import { RateLimit } from '../rate-limit/index.js';
 import {
   createProductBody,
@@ -39,33 +44,35 @@ export class ProductsController {
   constructor(private readonly products: ProductsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Active products, keyset-paginated, with filters and sorts (cached 10 s)' })
-  @ApiZodQuery(listProductsQuery)
-  @ApiJson(200, 'A page of products', pageOf(productSchema))
-  @ApiProblems(400)
+  @ApiRoute({ id: 'products.list', summary: 'Active products, keyset-paginated, with filters and sorts (cached 10 s)' })
+  @ApiJson(200, 'A page of products (with `fields`, each holds only the fields named)', productPageSchema)
+  @ApiEmpty(304, 'Not modified (If-None-Match)')
   @Cacheable({ namespace: PRODUCT_LISTS_NAMESPACE, query: listProductsQuery, ttlMs: PRODUCT_LISTS_TTL_MS })
-  list(@Query(new ZodValidationPipe(listProductsQuery)) query: ListProductsQuery): Promise<Page<Partial<ProductDto>>> {
+  list(@Query({ schema: listProductsQuery }) query: ListProductsQuery): Promise<Page<Partial<ProductDto>>> {
     return this.products.list(query);
   }
 
   @Get('search')
   @RateLimit('search')
-  @ApiOperation({ summary: 'Full-text and typo-tolerant search, ranked, with highlights (cached 30 s)' })
-  @ApiZodQuery(searchProductsQuery)
+  @ApiRoute({
+    id: 'products.search',
+    summary: 'Full-text and typo-tolerant search, ranked, with highlights (cached 30 s)',
+  })
   @ApiJson(200, 'Ranked matches', searchResultSchema)
-  @ApiProblems(400)
+  @ApiEmpty(304, 'Not modified (If-None-Match)')
   @Cacheable({ namespace: PRODUCT_SEARCH_NAMESPACE, query: searchProductsQuery, ttlMs: PRODUCT_SEARCH_TTL_MS })
-  search(@Query(new ZodValidationPipe(searchProductsQuery)) query: SearchProductsQuery) {
+  search(@Query({ schema: searchProductsQuery }) query: SearchProductsQuery): Promise<SearchResultDto> {
     return this.products.search(query);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A product with its category, rating and latest reviews (ETag, 304, X-Cache)' })
-  @ApiIdParam()
-  @ApiZodQuery(productDetailQuery)
-  @ApiJson(200, 'The product', productDetailSchema)
-  @ApiResponse({ status: 304, description: 'Not modified (If-None-Match)' })
-  @ApiProblems(400, 404)
+  @ApiRoute({
+    id: 'products.get',
+    summary: 'A product with its category, rating and latest reviews (ETag, 304, X-Cache)',
+  })
+  @ApiJson(200, 'The product (with `fields`, only the fields named)', productDetailSchema)
+  @ApiEmpty(304, 'Not modified (If-None-Match)')
+  @ApiProblem(404, 'No such product')
   // Keyed `<id>` alone without `?fields=`: what `ProductsService` stores after a write.
   @Cacheable({
     namespace: PRODUCTS_NAMESPACE,
@@ -75,44 +82,43 @@ export class ProductsController {
     tags: (request) => [productTag(idOf(request))],
   })
   get(
-    @Param(new ZodValidationPipe(idParam)) { id }: { id: number },
-    @Query(new ZodValidationPipe(productDetailQuery)) { fields }: ProductDetailQuery,
+    @Param({ schema: idParam }) { id }: { id: number },
+    @Query({ schema: productDetailQuery }) { fields }: ProductDetailQuery,
   ): Promise<Partial<ProductDetailDto>> {
     return this.products.get(id, fields);
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create a product (admin)' })
-  @ApiZodBody(createProductBody)
+  @ApiRoute({ id: 'products.create', summary: 'Create a product (admin)', writes: true })
   @ApiJson(201, 'The product as stored', productDetailSchema)
-  @ApiProblems(400, 409, 422)
+  @ApiProblem(409, 'The SKU is taken')
+  @ApiProblem(422, 'No such category')
   @Authenticated({ admin: true })
-  create(@Body(new ZodValidationPipe(createProductBody)) body: CreateProductBody): Promise<ProductDetailDto> {
+  create(@Body({ schema: createProductBody }) body: CreateProductBody): Promise<ProductDetailDto> {
     return this.products.create(body);
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a product (admin); the response carries X-Consistency-Token' })
-  @ApiIdParam()
-  @ApiZodBody(updateProductBody)
+  @ApiRoute({ id: 'products.update', summary: 'Change a product (admin)', writes: true })
   @ApiJson(200, 'The product as stored', productDetailSchema)
-  @ApiProblems(400, 404, 409, 422)
+  @ApiProblem(404, 'No such product')
+  @ApiProblem(409, 'The SKU is taken')
+  @ApiProblem(422, 'No such category')
   @Authenticated({ admin: true })
   update(
-    @Param(new ZodValidationPipe(idParam)) { id }: { id: number },
-    @Body(new ZodValidationPipe(updateProductBody)) body: UpdateProductBody,
+    @Param({ schema: idParam }) { id }: { id: number },
+    @Body({ schema: updateProductBody }) body: UpdateProductBody,
   ): Promise<ProductDetailDto> {
     return this.products.update(id, body);
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Archive a product (admin); orders keep pointing at it' })
-  @ApiIdParam()
-  @ApiResponse({ status: 204, description: 'Archived' })
-  @ApiProblems(400, 404)
+  @ApiRoute({ id: 'products.archive', summary: 'Archive a product (admin); orders keep pointing at it', writes: true })
+  @ApiEmpty(204, 'Archived')
+  @ApiProblem(404, 'No such product')
   @HttpCode(204)
   @Authenticated({ admin: true })
-  async archive(@Param(new ZodValidationPipe(idParam)) { id }: { id: number }): Promise<void> {
+  async archive(@Param({ schema: idParam }) { id }: { id: number }): Promise<void> {
     await this.products.archive(id);
   }
 }

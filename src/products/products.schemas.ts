@@ -8,6 +8,7 @@ import {
   positiveId,
 } from '../common/http/query-params.js';
 import { cursorParam } from '../common/pagination/keyset-cursor.js';
+import { requestContract } from '../common/openapi/contract.js';
 import { PRODUCT_DETAIL_FIELDS, PRODUCT_FIELDS } from './product.dto.js';
 
 /**
@@ -87,21 +88,27 @@ const productFields = {
     .max(MAX_INT, 'must be a category id'),
 };
 
-export const createProductBody = z
-  .object({
-    ...productFields,
-    description: productFields.description.default(''),
-    currency: productFields.currency.default('USD'),
-    stock: productFields.stock.default(0),
-    status: productFields.status.default('active'),
-  })
-  .strict();
+export const createProductBody = requestContract(
+  'ProductCreateRequest',
+  z
+    .object({
+      ...productFields,
+      description: productFields.description.default(''),
+      currency: productFields.currency.default('USD'),
+      stock: productFields.stock.default(0),
+      status: productFields.status.default('active'),
+    })
+    .strict(),
+);
 
-export const updateProductBody = z
-  .object(productFields)
-  .partial()
-  .strict()
-  .refine((body) => Object.keys(body).length > 0, { message: 'must change at least one field' });
+export const updateProductBody = requestContract(
+  'ProductUpdateRequest',
+  z
+    .object(productFields)
+    .partial()
+    .strict()
+    .refine((body) => Object.keys(body).length > 0, { message: 'must change at least one field' }),
+);
 
 export type ListProductsQuery = z.output<typeof listProductsQuery>;
 export type ProductDetailQuery = z.output<typeof productDetailQuery>;

@@ -4,7 +4,14 @@ import { ConflictProblem, NotFoundProblem, UnprocessableProblem, ValidationProbl
 import { MAX_INT, isSqlDate } from '../common/http/query-params.js';
 import { encodeCursor, isId, type Page } from '../common/pagination/keyset-cursor.js';
 import { PRODUCT_SUMMARIES } from '../loaders/request-loaders.js';
-import { pick, toProductDetailDto, toProductDto, type ProductDetailDto, type ProductDto } from './product.dto.js';
+import {
+  pick,
+  toProductDetailDto,
+  toProductDto,
+  type ProductDetailDto,
+  type ProductDto,
+  type SearchResultDto,
+} from './product.dto.js';
 import { PRODUCTS_NAMESPACE, PRODUCT_TTL_MS, productTag, productsChanged } from './products.cache.js';
 import { ProductsRepository, type ProductListQuery } from './products.repository.js';
 import type {
@@ -43,11 +50,7 @@ export class ProductsService {
   }
 
   /** Ranked matches, a page at a time (`page` ≤ 50: relevance past that is noise). */
-  async search({ q, limit, page }: SearchProductsQuery): Promise<{
-    data: (ProductDto & { score: number; highlight: string })[];
-    page: number;
-    nextPage: number | null;
-  }> {
+  async search({ q, limit, page }: SearchProductsQuery): Promise<SearchResultDto> {
     const rows = await this.products.search(q, limit + 1, (page - 1) * limit);
     return {
       data: rows

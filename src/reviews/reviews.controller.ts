@@ -1,16 +1,15 @@
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiIdParam, ApiJson, ApiProblems, ApiZodBody, ApiZodQuery } from '../common/openapi/zod-openapi.js';
-import { pageOf, reviewSchema } from '../common/openapi/schemas.js';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiJson, ApiProblem, ApiRoute } from '../common/openapi/zod-openapi.js';
 import { Body, Controller, Get, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
-import { ZodValidationPipe } from '../common/http/index.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
 import { Loaders, LoadersInterceptor } from '../loaders/loaders.interceptor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { idParam } from '../common/http/query-params.js';
+import { reviewPageSchema, reviewSchema, type ReviewDto } from './review.dto.js';
 import { createReviewBody, listReviewsQuery, type CreateReviewBody, type ListReviewsQuery } from './reviews.schemas.js';
-import { ReviewsService, type ReviewDto } from './reviews.service.js';
+import { ReviewsService } from './reviews.service.js';
 
 @ApiTags('reviews')
 @Controller('products/:id/reviews')
@@ -19,30 +18,27 @@ export class ReviewsController {
   constructor(private readonly reviews: ReviewsService) {}
 
   @Get()
-  @ApiOperation({ summary: "A product's reviews, newest first, keyset-paginated" })
-  @ApiIdParam()
-  @ApiZodQuery(listReviewsQuery)
-  @ApiJson(200, 'A page of reviews', pageOf(reviewSchema))
-  @ApiProblems(400, 404)
+  @ApiRoute({ id: 'reviews.list', summary: "A product's reviews, newest first, keyset-paginated" })
+  @ApiJson(200, 'A page of reviews', reviewPageSchema)
+  @ApiProblem(404, 'No such product')
   list(
-    @Param(new ZodValidationPipe(idParam)) { id }: { id: number },
-    @Query(new ZodValidationPipe(listReviewsQuery)) query: ListReviewsQuery,
+    @Param({ schema: idParam }) { id }: { id: number },
+    @Query({ schema: listReviewsQuery }) query: ListReviewsQuery,
     @Loaders() loaders: RequestLoaders,
   ): Promise<Page<ReviewDto>> {
     return this.reviews.list(id, query, loaders);
   }
 
   @Post()
-  @ApiOperation({ summary: 'Review a product (one per user and product)' })
-  @ApiIdParam()
-  @ApiZodBody(createReviewBody)
+  @ApiRoute({ id: 'reviews.create', summary: 'Review a product (one per user and product)', writes: true })
   @ApiJson(201, 'The review', reviewSchema)
-  @ApiProblems(400, 404, 409)
+  @ApiProblem(404, 'No such product')
+  @ApiProblem(409, 'You have already reviewed this product')
   @Authenticated()
   create(
     @CurrentUser() user: AuthUser,
-    @Param(new ZodValidationPipe(idParam)) { id }: { id: number },
-    @Body(new ZodValidationPipe(createReviewBody)) body: CreateReviewBody,
+    @Param({ schema: idParam }) { id }: { id: number },
+    @Body({ schema: createReviewBody }) body: CreateReviewBody,
     @Loaders() loaders: RequestLoaders,
   ): Promise<ReviewDto> {
     return this.reviews.create(user, id, body, loaders);

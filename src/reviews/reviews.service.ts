@@ -5,18 +5,11 @@ import { ConflictProblem, NotFoundProblem } from '../common/http/index.js';
 import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-cursor.js';
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { RequestLoaders, UserSummary } from '../loaders/request-loaders.js';
+import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { productsChanged } from '../products/products.cache.js';
+import type { UserSummary } from '../users/user.dto.js';
+import type { ReviewDto } from './review.dto.js';
 import type { CreateReviewBody, ListReviewsQuery } from './reviews.schemas.js';
-
-export interface ReviewDto {
-  id: number;
-  productId: number;
-  rating: number;
-  comment: string;
-  createdAt: string;
-  user: UserSummary | null;
-}
 
 interface ReviewRow {
   id: number;

@@ -1,14 +1,30 @@
-import type { UserRole } from '../generated/prisma/client.js';
+import { z } from 'zod';
+import { int32, isoDateTime, responseContract } from '../common/openapi/contract.js';
 
-/** What clients see of a user. Built field by field: the password hash can never leak. */
-export interface UserDto {
+/** What clients see of a user. Built field by field (`toUserDto`): the password hash can never leak. */
+export const userSchema = responseContract(
+  'User',
+  z.object({
+    id: int32,
+    email: z.email(),
+    name: z.string(),
+    role: z.enum(['customer', 'admin']),
+    createdAt: isoDateTime,
+  }),
+);
+
+/** Who wrote a review or placed an order, as others may see it. */
+export const userSummarySchema = responseContract('UserSummary', userSchema.pick({ id: true, name: true }));
+
+export type UserDto = z.infer<typeof userSchema>;
+export type UserSummary = z.infer<typeof userSummarySchema>;
+
+export function toUserDto(user: {
   id: number;
   email: string;
   name: string;
-  role: UserRole;
-  createdAt: string;
-}
-
-export function toUserDto(user: { id: number; email: string; name: string; role: UserRole; createdAt: Date }): UserDto {
+  role: UserDto['role'];
+  createdAt: Date;
+}): UserDto {
   return { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt.toISOString() };
 }

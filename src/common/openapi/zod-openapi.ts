@@ -1,66 +1,81 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiParam, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { SetMetadata, applyDecorators } from '@nestjs/common';
+import { ApiOperation, ApiResponse, type StandardSchemaConverter } from '@nestjs/swagger';
 import { z } from 'zod';
+import { PROBLEM_CONTENT_TYPE } from '../http/problem-details.js';
+import { problemSchema, requestComponents, responseComponents } from './contract.js';
+import { responseHeaders, type ResponseHeader } from './http-headers.js';
 
-type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
+type JsonSchema = Record<string, unknown>;
 
-/** The JSON Schema of what a client sends (zod's input side), without the `$schema` line. */
-export function inputSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  return json;
+/** Metadata of `@ApiRoute({ writes: true })`, read by the document builder. */
+export const API_WRITES = 'openapi:writes';
+
+export interface ApiRouteOptions {
+  /** A stable operation id, `<domain>.<verb>` (e.g. `products.get`): client generators name methods after it. */
+  id: string;
+  summary: string;
+  description?: string;
+  /** A successful answer always carries `X-Consistency-Token` (the handler writes). @default false */
+  writes?: boolean;
 }
 
-/** Documents a JSON body with its zod schema. */
-export const ApiZodBody = (schema: z.ZodType) => ApiBody({ schema: inputSchema(schema) as object });
+/** The operation: its stable id and summary (the document builder adds what every route of its kind answers). */
+export const ApiRoute = ({ id, summary, description, writes = false }: ApiRouteOptions) =>
+  applyDecorators(ApiOperation({ operationId: id, summary, description }), SetMetadata(API_WRITES, writes));
 
-/** Documents each query parameter of a zod object schema. */
-export function ApiZodQuery(schema: z.ZodType) {
-  const json = inputSchema(schema);
-  return applyDecorators(
-    ...Object.entries(json.properties ?? {}).map(([name, property]) =>
-      ApiQuery({
-        name,
-        required: json.required?.includes(name) ?? false,
-        schema: property as object,
-        description: property.description as string | undefined,
-      }),
-    ),
-  );
+export interface ApiAnswerOptions {
+  /** Headers particular to this answer, `true` where always sent. */
+  headers?: Partial<Record<ResponseHeader, boolean>>;
 }
 
-/** Documents an integer id path parameter. */
-export const ApiIdParam = (name = 'id') =>
-  ApiParam({ name, schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } });
+/** A JSON answer described by a registered response schema (`responseContract`): a `$ref` to its component. */
+export const ApiJson = (status: number, description: string, schema: z.ZodType, { headers }: ApiAnswerOptions = {}) =>
+  ApiResponse({ status, description, standardSchema: schema, ...(headers && { headers: responseHeaders(headers) }) });
 
-const PROBLEM = {
-  type: 'object',
-  required: ['type', 'title', 'status'],
-  properties: {
-    type: { type: 'string', format: 'uri' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
-    },
-  },
+/** An answer without a body (204, 304). */
+export const ApiEmpty = (status: number, description: string) => ApiResponse({ status, description });
+
+/**
+ * A problem answer particular to the route (404, 409, 422…), in `application/problem+json`; `schema`
+ * when the problem carries more than the `Problem` component. The builder adds the problems every
+ * route of its kind can give (see `openapi-document.ts`).
+ */
+export const ApiProblem = (status: number, description: string, schema: z.ZodType = problemSchema) =>
+  ApiResponse({
+    status,
+    description,
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: refTo(responseComponents.get(schema)!.id) } } },
+  });
+
+const refTo = (id: string) => `#/components/schemas/${id}`;
+
+/** Every registered schema, as `components.schemas` (responses: output side; request bodies: input side). */
+export function contractComponents(): Record<string, JsonSchema> {
+  const convert = (registry: typeof responseComponents, io: 'input' | 'output') => {
+    const { schemas } = z.toJSONSchema(registry, { uri: refTo, io, unrepresentable: 'any' }) as {
+      schemas: Record<string, JsonSchema>;
+    };
+    return Object.fromEntries(
+      Object.entries(schemas).map(([id, { $schema: _schema, $id: _id, ...schema }]) => [id, schema]),
+    );
+  };
+  return { ...convert(responseComponents, 'output'), ...convert(requestComponents, 'input') };
+}
+
+/**
+ * `standardSchemaConverter` for @nestjs/swagger: a registered schema is a `$ref` to its component
+ * (the builder adds every component); any other (query and path parameters) is written inline.
+ */
+export const zodSchemaConverter: StandardSchemaConverter = (schema, { schemaType }) => {
+  if (!(schema instanceof z.ZodType)) return undefined;
+  const id = (schemaType === 'output' ? responseComponents : requestComponents).get(schema)?.id;
+  if (id) return { schema: { $ref: refTo(id) } };
+  const { $schema: _schema, ...inline } = z.toJSONSchema(schema, { io: schemaType, unrepresentable: 'any' });
+  return { schema: inline };
 };
 
-/** The problem+json error responses a route can give. */
-export function ApiProblems(...statuses: number[]) {
-  return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: 'Problem details (RFC 9457)',
-        content: { 'application/problem+json': { schema: PROBLEM } },
-      }),
-    ),
-  );
+/** The JSON Schema of what a client sends, for a header documented by hand (`ApiHeader`). */
+export function inputSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _schema, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return json;
 }
-
-/** A 2xx response described by a JSON schema. */
-export const ApiJson = (status: number, description: string, schema: object) =>
-  ApiResponse({ status, description, schema });

@@ -1,0 +1,174 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { createFakeGateway } from '../dev/fake-payment-gateway.js';
+import { ContractChecker, type OpenApiDocument } from './support/openapi-contract.js';
+import { ADMIN_EMAIL, createTestApp } from './support/test-app.js';
+
+/**
+ * The OpenAPI document against the real app on the real services: every documented route is
+ * called, with its successes and the errors it can give, and each response is checked (status
+ * documented, body valid for that status and media type, required headers present).
+ */
+describe('OpenAPI contract (e2e: every documented route, real responses checked against the document)', () => {
+  let app: NestFastifyApplication;
+  let provider: FastifyInstance;
+  const behaviour = { latencyMs: 0, failureRate: 0 };
+  let contract: ContractChecker;
+  let admin: Record<string, string>;
+  let customer: Record<string, string>;
+  const run = `${process.pid}-${Date.now() % 1_000_000}`;
+  let productId: number;
+
+  beforeAll(async () => {
+    provider = createFakeGateway(behaviour);
+    app = await createTestApp({
+      PAYMENT_GATEWAY_URL: await provider.listen({ port: 0, host: '127.0.0.1' }),
+      DOCS_ENABLED: 'true',
+    });
+    contract = new ContractChecker((await app.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await provider?.close();
+  });
+
+  /** Sends a request, expects `status`, and checks the response against the document. */
+  async function send(
+    status: number,
+    method: InjectOptions['method'] & string,
+    url: string,
+    options: InjectOptions = {},
+  ) {
+    const response = await app.inject({ ...options, method, url });
+    expect(response.statusCode, `${method} ${url}: ${response.body.slice(0, 300)}`).toBe(status);
+    expect(contract.check(method, url, response)).toEqual([]);
+    return response;
+  }
+  const bearer = (response: { json: () => { accessToken: string } }) => ({
+    authorization: `Bearer ${response.json().accessToken}`,
+  });
+
+  it('health probes', async () => {
+    await send(200, 'GET', '/health/live');
+    await send(200, 'GET', '/health/ready');
+  });
+
+  it('auth: register, login, me', async () => {
+    const email = `contract-${run}@example.com`;
+    const registered = await send(201, 'POST', '/auth/register', {
+      payload: { email, password: 'password123', name: 'Contract Tester' },
+    });
+    customer = bearer(registered);
+    await send(409, 'POST', '/auth/register', { payload: { email, password: 'password123', name: 'Again' } });
+    await send(400, 'POST', '/auth/register', { payload: { email: 'nope', password: 'short' } });
+    await send(200, 'POST', '/auth/login', { payload: { email, password: 'password123' } });
+    await send(401, 'POST', '/auth/login', { payload: { email, password: 'wrong-password' } });
+    admin = bearer(await send(200, 'POST', '/auth/login', { payload: { email: ADMIN_EMAIL, password: 'password' } }));
+    await send(200, 'GET', '/me', { headers: customer });
+    await send(401, 'GET', '/me');
+    await send(415, 'POST', '/auth/login', { payload: 'email=a', headers: { 'content-type': 'text/plain' } });
+  });
+
+  it('catalog reads: lists, search, detail, 304s, 400 and 404', async () => {
+    const list = await send(200, 'GET', '/products?limit=5');
+    await send(304, 'GET', '/products?limit=5', { headers: { 'if-none-match': String(list.headers.etag) } });
+    await send(400, 'GET', '/products?limit=0');
+    await send(200, 'GET', '/products/search?q=hammer');
+    await send(400, 'GET', '/products/search');
+    const detail = await send(200, 'GET', '/products/1');
+    await send(304, 'GET', '/products/1', { headers: { 'if-none-match': String(detail.headers.etag) } });
+    await send(404, 'GET', '/products/2000000000');
+    await send(400, 'GET', '/products/abc');
+  });
+
+  it('product writes (admin): create, conflict, 403, 413, 415, update', async () => {
+    const body = { sku: `CT-${run}`, name: 'Contract Mug', priceCents: 1_250, categoryId: 1, stock: 100 };
+    productId = (await send(201, 'POST', '/products', { payload: body, headers: admin })).json().id;
+    await send(409, 'POST', '/products', { payload: body, headers: admin });
+    await send(422, 'POST', '/products', {
+      payload: { ...body, sku: `CU-${run}`, categoryId: 2_000_000_000 },
+      headers: admin,
+    });
+    await send(403, 'POST', '/products', { payload: body, headers: customer });
+    await send(401, 'POST', '/products', { payload: body });
+    await send(400, 'POST', '/products', { payload: { ...body, priceCents: -1 }, headers: admin });
+    await send(415, 'POST', '/products', { payload: 'x', headers: { ...admin, 'content-type': 'text/plain' } });
+    await send(413, 'POST', '/products', {
+      payload: JSON.stringify({ ...body, description: 'x'.repeat(1_100_000) }),
+      headers: { ...admin, 'content-type': 'application/json' },
+    });
+    await send(200, 'PATCH', `/products/${productId}`, { payload: { name: 'Contract Mug II' }, headers: admin });
+    await send(404, 'PATCH', '/products/2000000000', { payload: { name: 'Nobody' }, headers: admin });
+  });
+
+  it('reviews: list, create, one per user, 404', async () => {
+    await send(200, 'GET', `/products/${productId}/reviews`);
+    await send(201, 'POST', `/products/${productId}/reviews`, {
+      payload: { rating: 5, comment: 'Holds tea.' },
+      headers: customer,
+    });
+    await send(409, 'POST', `/products/${productId}/reviews`, { payload: { rating: 4 }, headers: customer });
+    await send(404, 'GET', '/products/2000000000/reviews');
+    await send(200, 'GET', `/products/${productId}/reviews?limit=1`);
+  });
+
+  it('checkout: 201, replay, 202, 402, 409, 400; then orders, export and the dashboard', async () => {
+    const checkout = (status: number, key: string | undefined, payload: object) =>
+      send(status, 'POST', '/checkout', {
+        payload,
+        headers: { ...customer, ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      });
+    const order = { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' };
+    const placed = await checkout(201, `ct-${run}-1`, order);
+    const replayed = await checkout(201, `ct-${run}-1`, order);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    await checkout(402, `ct-${run}-2`, { ...order, paymentToken: 'tok_declined' });
+    await checkout(409, `ct-${run}-3`, { ...order, items: [{ productId, quantity: 100 }] });
+    await checkout(422, `ct-${run}-1`, { ...order, items: [{ productId, quantity: 2 }] });
+    await checkout(400, undefined, order);
+    behaviour.failureRate = 1;
+    try {
+      await checkout(202, `ct-${run}-4`, order);
+    } finally {
+      behaviour.failureRate = 0;
+    }
+
+    const orderId = placed.json().orderId as number;
+    await send(200, 'GET', '/orders', { headers: customer });
+    await send(400, 'GET', '/orders', { headers: { ...customer, 'x-consistency-token': 'not a token' } });
+    await send(200, 'GET', `/orders/${orderId}`, { headers: customer });
+    await send(404, 'GET', '/orders/2000000000', { headers: customer });
+    await send(200, 'GET', '/admin/orders?limit=5', { headers: admin });
+    await send(403, 'GET', '/admin/orders', { headers: customer });
+    await send(200, 'GET', '/admin/orders/export?format=ndjson', { headers: admin });
+    await send(200, 'GET', '/admin/orders/export?format=csv', { headers: admin });
+    await send(400, 'GET', '/admin/orders/export?format=xml', { headers: admin });
+    await send(200, 'GET', '/admin/analytics/dashboard', { headers: admin });
+  });
+
+  it('API keys: issue, list, limits (429), revoke (then 401), archive the product', async () => {
+    const name = `contract-${run}`;
+    const issued = await send(201, 'POST', '/admin/api-keys', {
+      payload: { name, limits: { search: 1 } },
+      headers: admin,
+    });
+    await send(409, 'POST', '/admin/api-keys', { payload: { name }, headers: admin });
+    await send(200, 'GET', '/admin/api-keys?limit=5', { headers: admin });
+    const key = { 'x-api-key': issued.json().key as string };
+    await send(200, 'GET', '/products/search?q=contract', { headers: key });
+    await send(429, 'GET', '/products/search?q=contract', { headers: key });
+    await send(204, 'DELETE', `/admin/api-keys/${issued.json().id}`, { headers: admin });
+    await send(404, 'DELETE', '/admin/api-keys/2000000000', { headers: admin });
+    await send(401, 'GET', '/health/live', { headers: key });
+    await send(204, 'DELETE', `/products/${productId}`, { headers: admin });
+  });
+
+  it('called every documented operation with a success', () => {
+    const operations = Object.values(contract.document.paths).flatMap((item) => Object.values(item));
+    const succeeded = new Set(
+      [...contract.seen].filter((seen) => /\s2\d\d$/.test(seen)).map((seen) => seen.split(' ')[0]),
+    );
+    expect(operations.map((operation) => operation.operationId).filter((id) => !succeeded.has(id))).toEqual([]);
+  });
+});
