@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import {
-  createRedisClient,
-  FAIL_FAST,
+  createFailFastClient,
   whenReady,
   withDeadline,
   type RedisClient,
@@ -112,9 +111,10 @@ export class SlidingWindowStore implements ThrottlerStorage {
     private readonly prefix: string,
     private readonly commandTimeoutMs: number,
   ) {
-    this.redis = createRedisClient(connection, FAIL_FAST) as SlidingWindowRedis;
-    this.redis.on('error', () => undefined); // reported per request through the failure policy
-    this.redis.defineCommand('slidingWindow', { numberOfKeys: 2, lua: SLIDING_WINDOW });
+    // Connection errors are reported per request through the failure policy.
+    this.redis = createFailFastClient<SlidingWindowRedis>(connection, {
+      scripts: { slidingWindow: { numberOfKeys: 2, lua: SLIDING_WINDOW } },
+    });
   }
 
   /** Waits (bounded) for the connection: requests before it would meet the failure policy, not a queue. */

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createRedisClient, type RedisClient, type RedisConnectionOptions } from '../../common/redis/index.js';
+import { createSubscriberClient, type RedisClient, type RedisConnectionOptions } from '../../common/redis/index.js';
 
 /** What instances tell each other so that their L1 copies stay true. */
 export type BusMessage =
@@ -28,12 +28,7 @@ export class CacheBus {
     onResync: () => void,
   ) {
     // On a cluster, ioredis subscribes on one node; Redis Cluster forwards every PUBLISH to all nodes.
-    this.subscriber = createRedisClient(connection, {
-      retryStrategy: (times) => Math.min(times * 100, 1_000),
-      connectTimeout: 1_000,
-      maxRetriesPerRequest: null,
-    });
-    this.subscriber.on('error', () => undefined);
+    this.subscriber = createSubscriberClient(connection);
     this.subscriber.on('ready', () => {
       if (this.connectedBefore) this.logger.warn('bus reconnected: clearing L1 (invalidations may have been missed)');
       this.connectedBefore = true;

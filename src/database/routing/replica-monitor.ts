@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { isConnectionError } from '../database-errors.js';
 import type { ReplicaRoutingOptions } from '../database.options.js';
+import { withDeadline } from '../../common/deadline.js';
 import { parseLsn, type Lsn } from '../../common/lsn.js';
 import { initialReplicaState, type ReplicaState } from './replica-state.js';
 
@@ -237,24 +238,20 @@ export class ReplicaMonitor {
     sql: string,
     timeoutMs = this.options.probeTimeoutMs,
   ): Promise<pg.QueryResult> {
-    let timeout: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
+      return await withDeadline(
         (async () => {
           target.client ??= await this.connect(target.url, timeoutMs);
           return target.client.query(sql);
         })(),
-        new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+        timeoutMs,
+        'no answer',
+      );
     } catch (error) {
       // Not awaited: ending a connection the server never answered waits for that server (a
       // primary shutting down holds new connections unanswered until it exits), and the round with it.
       void this.disconnect(target);
       throw error;
-    } finally {
-      clearTimeout(timeout);
     }
   }
 
@@ -277,12 +274,7 @@ export class ReplicaMonitor {
     const client = target.client;
     target.client = undefined;
     if (!client) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      client.end().catch(() => undefined),
-      new Promise((resolve) => (timer = setTimeout(resolve, this.options.probeTimeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await withDeadline(client.end(), this.options.probeTimeoutMs).catch(() => undefined);
   }
 }
 
