@@ -1,14 +1,9 @@
 import { Logger } from '@nestjs/common';
+import type { Invalidation } from './invalidation.js';
 import { createSubscriberClient, type RedisClient, type RedisConnectionOptions } from '../../common/redis/index.js';
 
-/** What instances tell each other so that their L1 copies stay true. */
-export type BusMessage =
-  | { type: 'keys'; stems: string[]; position?: string }
-  | { type: 'tags'; tags: string[]; position?: string }
-  | { type: 'bump'; namespace: string; version: number; position?: string }
-  /** `deleteByPattern`: what it deleted is unknown, so L1 is cleared. */
-  | { type: 'cleared'; position?: string }
-  | { type: 'filled'; key: string };
+/** What instances tell each other: invalidations (so L1 copies stay true), and fills (waiters look again). */
+export type BusMessage = Invalidation | { type: 'filled'; key: string };
 
 /**
  * Redis pub/sub between instances. Each instance ignores its own messages. Whenever the
