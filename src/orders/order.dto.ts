@@ -1,5 +1,6 @@
 import type { OrderStatus } from '../generated/prisma/client.js';
-import type { ProductSummary, UserSummary } from '../loaders/request-loaders.js';
+import type { ProductSummary } from '../products/product.dto.js';
+import type { UserSummary } from '../users/users.repository.js';
 
 export interface OrderItemDto {
   productId: number;
@@ -43,4 +44,13 @@ export function toOrderFields(order: OrderRow): Omit<OrderDto, 'items'> {
     currency: order.currency,
     createdAt: order.createdAt,
   };
+}
+
+/** An order's line as stored. */
+export interface OrderItemRow {
+  id: number;
+  orderId: number;
+  productId: number;
+  quantity: number;
+  unitPriceCents: number;
 }

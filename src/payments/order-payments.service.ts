@@ -1,17 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CacheService } from '../cache/index.js';
-import { Db } from '../database/index.js';
-import type { OrderStatus, Prisma } from '../generated/prisma/client.js';
-import { productsChanged } from '../products/products.cache.js';
+import type { OrderStatus } from '../generated/prisma/client.js';
+import { ProductsCache } from '../products/products.cache.js';
+import { OrderPaymentsRepository, type OrderPayment } from './order-payments.repository.js';
 import { PaymentGateway, type ChargeResult } from './payment-gateway.js';
 
-export interface OrderPayment {
-  orderId: number;
-  userId: number;
-  status: OrderStatus;
-  totalCents: number;
-  currency: string;
-}
+export type { OrderPayment } from './order-payments.repository.js';
 
 /** Statuses that still wait for a charge. */
 const PAYABLE: ReadonlySet<OrderStatus> = new Set(['pending', 'payment_pending']);
@@ -28,9 +21,9 @@ export class OrderPayments {
   private readonly logger = new Logger('OrderPayments');
 
   constructor(
-    private readonly db: Db,
+    private readonly orders: OrderPaymentsRepository,
     private readonly gateway: PaymentGateway,
-    private readonly cache: CacheService,
+    private readonly products: ProductsCache,
   ) {}
 
   /**
@@ -70,58 +63,23 @@ export class OrderPayments {
   }
 
   private async find(orderId: number): Promise<OrderPayment> {
-    const [order] = await this.db.primary.$queryRaw<OrderPayment[]>`
-      SELECT id AS "orderId", user_id AS "userId", status, total_cents AS "totalCents", currency
-      FROM orders WHERE id = ${orderId}`;
+    const order = await this.orders.find(orderId);
     if (!order) throw new Error(`order ${orderId} does not exist`);
     return order;
   }
 
   /** The provider could not answer: the order waits, and its charge event is due now. */
   private async defer(order: OrderPayment): Promise<OrderStatus> {
-    const changed = await this.db.transaction(async (tx) => {
-      const updated = await tx.$executeRaw`
-        UPDATE orders SET status = 'payment_pending', updated_at = now() WHERE id = ${order.orderId} AND status = 'pending'`;
-      await tx.$executeRaw`
-        UPDATE outbox_events SET available_at = now()
-        WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${order.orderId}`;
-      return updated > 0;
-    });
-    if (changed) await this.db.rememberWrite(order.userId);
+    if (await this.orders.defer(order.orderId)) await this.orders.rememberWrite(order.userId);
     return 'payment_pending';
   }
 
   private async settle(order: OrderPayment, status: 'paid' | 'payment_failed'): Promise<OrderStatus> {
-    const restocked = await this.db.transaction(async (tx) => {
-      const updated = await tx.$executeRaw`
-        UPDATE orders SET status = ${status}::"OrderStatus", updated_at = now()
-        WHERE id = ${order.orderId} AND status IN ('pending', 'payment_pending')`;
-      if (!updated) return null;
-      const products = status === 'payment_failed' ? await this.returnStock(tx, order.orderId) : [];
-      await tx.$executeRaw`
-        UPDATE outbox_events SET sent_at = now()
-        WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${order.orderId}`;
-      await tx.outboxEvent.create({
-        data: {
-          topic: 'email',
-          payload: { orderId: order.orderId, template: status === 'paid' ? 'order-confirmation' : 'payment-failed' },
-        },
-      });
-      return products;
-    });
+    const restocked = await this.orders.settle(order.orderId, status);
     if (restocked === null) return (await this.find(order.orderId)).status;
     // After the commit: a miss right after the invalidation must load the returned stock.
-    await productsChanged(this.cache, restocked);
-    await this.db.rememberWrite(order.userId);
+    await this.products.changed(restocked);
+    await this.orders.rememberWrite(order.userId);
     return status;
-  }
-
-  /** Puts the order's units back; returns the products touched. */
-  private async returnStock(tx: Prisma.TransactionClient, orderId: number): Promise<number[]> {
-    const products = await tx.$queryRaw<{ id: number }[]>`
-      UPDATE products p SET stock = p.stock + oi.quantity, updated_at = now()
-      FROM order_items oi WHERE oi.order_id = ${orderId} AND p.id = oi.product_id
-      RETURNING p.id`;
-    return products.map((product) => product.id);
   }
 }

@@ -89,3 +89,12 @@ export function pick<T extends object>(value: T, fields: readonly string[] | und
   if (!fields) return value;
   return Object.fromEntries(fields.map((field) => [field, value[field as keyof T]])) as Partial<T>;
 }
+
+/** What other pages (orders) show of a product. */
+export interface ProductSummary {
+  id: number;
+  sku: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+}

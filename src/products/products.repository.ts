@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db, isoTimestamp } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { ProductDetailRow, ProductRow } from './product.dto.js';
+import type { ProductDetailRow, ProductRow, ProductSummary } from './product.dto.js';
 import type { CreateProductBody, UpdateProductBody } from './products.schemas.js';
 
 const PRODUCT_COLUMNS = Prisma.sql`
@@ -93,7 +93,7 @@ export function searchSql(q: string, limit: number, offset: number): Prisma.Sql 
     ORDER BY hits.score DESC, p.id`;
 }
 
-/** The only code that reads or writes products. */
+/** The only code that reads or writes products (but checkout's placing statement, which takes stock). */
 @Injectable()
 export class ProductsRepository {
   constructor(private readonly db: Db) {}
@@ -125,6 +125,31 @@ export class ProductsRepository {
   /** Details of these products (those that exist), in no particular order. */
   findDetails(ids: number[]): Promise<ProductDetailRow[]> {
     return this.db.reader().$queryRaw<ProductDetailRow[]>(productDetailsSql(ids));
+  }
+
+  /** Summaries of these products (those that exist), from a replica. */
+  findSummaries(ids: readonly number[]): Promise<ProductSummary[]> {
+    return this.db.reader().$queryRaw<ProductSummary[]>`
+      SELECT id, sku, name, price_cents AS "priceCents", currency FROM products WHERE id = ANY(${[...ids]}::int[])`;
+  }
+
+  /** Whether the product exists (archived ones too: their reviews stay readable). */
+  async exists(id: number): Promise<boolean> {
+    const product = await this.db.reader().product.findUnique({ where: { id }, select: { id: true } });
+    return product !== null;
+  }
+
+  /**
+   * Puts an order's units back, in the caller's transaction (the order's settlement); returns the
+   * products touched. Taking stock is part of checkout's one placing statement (see
+   * `CheckoutRepository.place`): splitting it would add round trips to every checkout.
+   */
+  async returnStock(tx: Prisma.TransactionClient, orderId: number): Promise<number[]> {
+    const products = await tx.$queryRaw<{ id: number }[]>`
+      UPDATE products p SET stock = p.stock + oi.quantity, updated_at = now()
+      FROM order_items oi WHERE oi.order_id = ${orderId} AND p.id = oi.product_id
+      RETURNING p.id`;
+    return products.map((product) => product.id);
   }
 
   async create(data: CreateProductBody): Promise<number> {
