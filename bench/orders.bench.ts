@@ -8,6 +8,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { CacheService } from '../src/cache/cache.service.js';
+import { APP_NAME } from '../src/config/app-identity.js';
 import { loadAppConfig } from '../src/config/load-app-config.js';
 import { redisConnection } from '../src/config/redis-connection.js';
 import { Db } from '../src/database/db.service.js';
@@ -23,7 +24,11 @@ import { table } from './lib/measure.js';
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 30);
 const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test', LOG_LEVEL: 'error' });
-const db = new Db({ primaryUrl: config.DATABASE_URL, replicaUrls: config.DATABASE_REPLICA_URLS });
+const db = new Db({
+  applicationName: APP_NAME,
+  primaryUrl: config.DATABASE_URL,
+  replicaUrls: config.DATABASE_REPLICA_URLS,
+});
 const cache = new CacheService({ redis: redisConnection(config, 'cache'), prefix: 'store-api:bench' });
 await db.onModuleInit();
 await cache.onModuleInit();

@@ -12,7 +12,6 @@ import { RedisStore } from './redis-store.js';
 export function cacheSettings(options: CacheModuleOptions) {
   return {
     enabled: options.enabled !== false,
-    prefix: options.prefix ?? 'store-api:development',
     ttlMs: options.defaultTtlMs ?? 60_000,
     graceMs: options.defaultGraceMs ?? 30_000,
     negativeTtlMs: options.negativeTtlMs ?? 5_000,
@@ -58,7 +57,7 @@ export class CacheParts {
     readonly stats: CacheStats,
   ) {
     this.settings = cacheSettings(options);
-    this.names = new CacheNames(this.settings.prefix);
+    this.names = new CacheNames(options.prefix);
     this.codec = new CacheCodec(this.settings.compressAboveBytes, options.customTypes);
     this.l2 = new RedisStore(options.redis, this.settings.redis, stats);
     this.l1 = new MemoryStore(this.settings.l1, stats);

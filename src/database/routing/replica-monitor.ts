@@ -60,7 +60,12 @@ export class ReplicaMonitor {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(primaryUrl: string, replicaUrls: string[], options: ReplicaRoutingOptions = {}) {
+  constructor(
+    primaryUrl: string,
+    replicaUrls: string[],
+    options: ReplicaRoutingOptions = {},
+    private readonly applicationName = 'replica-probe',
+  ) {
     this.options = { ...ROUTING_DEFAULTS, ...options };
     this.primaryTarget = { url: primaryUrl };
     this.replicas = replicaUrls.map((url) => ({ url }));
@@ -258,7 +263,7 @@ export class ReplicaMonitor {
   private async connect(url: string, timeoutMs: number): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: url,
-      application_name: 'store-api:replica-probe',
+      application_name: this.applicationName,
       // Longer than the probe's own timeout, which fires first: a connection that does not come is
       // "no answer" (the server may be slow), not "connection refused" (the server is away).
       connectionTimeoutMillis: 2 * timeoutMs,
