@@ -7,6 +7,7 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { writeFile } from 'node:fs/promises';
+import { APP_NAME } from '../src/config/app-identity.js';
 import { loadAppConfig } from '../src/config/load-app-config.js';
 import { Db } from '../src/database/db.service.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
@@ -18,7 +19,11 @@ const CONCURRENCY = 16;
 
 const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test', LOG_LEVEL: 'error' });
 const bare = new PrismaClient({ adapter: new PrismaPg({ connectionString: config.DATABASE_URL, max: 5 }) });
-const db = new Db({ primaryUrl: config.DATABASE_URL, replicaUrls: config.DATABASE_REPLICA_URLS });
+const db = new Db({
+  applicationName: APP_NAME,
+  primaryUrl: config.DATABASE_URL,
+  replicaUrls: config.DATABASE_REPLICA_URLS,
+});
 await db.onModuleInit();
 const [{ max }] = await bare.$queryRaw<{ max: number }[]>`SELECT max(id)::int AS max FROM products`;
 const randomId = () => 1 + Math.floor(Math.random() * max);

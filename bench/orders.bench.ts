@@ -8,18 +8,27 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { CacheService } from '../src/cache/cache.service.js';
+import { APP_NAME } from '../src/config/app-identity.js';
 import { loadAppConfig } from '../src/config/load-app-config.js';
 import { redisConnection } from '../src/config/redis-connection.js';
 import { Db } from '../src/database/db.service.js';
-import { PRODUCT_SUMMARIES, RequestLoaders } from '../src/loaders/request-loaders.js';
-import { orderPageSql } from '../src/orders/orders.repository.js';
+import { RequestLoaders } from '../src/loaders/request-loaders.js';
+import { orderPageSql, OrdersRepository } from '../src/orders/orders.repository.js';
+import { PRODUCT_SUMMARIES_NAMESPACE, ProductsCache } from '../src/products/products.cache.js';
+import { ProductsRepository } from '../src/products/products.repository.js';
+import { UsersCache } from '../src/users/users.cache.js';
+import { UsersRepository } from '../src/users/users.repository.js';
 import type { OrderRow } from '../src/orders/order.dto.js';
 import { Latencies } from './lib/latencies.js';
 import { table } from './lib/measure.js';
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 30);
 const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test', LOG_LEVEL: 'error' });
-const db = new Db({ primaryUrl: config.DATABASE_URL, replicaUrls: config.DATABASE_REPLICA_URLS });
+const db = new Db({
+  applicationName: APP_NAME,
+  primaryUrl: config.DATABASE_URL,
+  replicaUrls: config.DATABASE_REPLICA_URLS,
+});
 const cache = new CacheService({ redis: redisConnection(config, 'cache'), prefix: 'store-api:bench' });
 await db.onModuleInit();
 await cache.onModuleInit();
@@ -48,8 +57,12 @@ async function naive(limit: number) {
 }
 
 async function withLoaders(limit: number, cold = true) {
-  if (cold) await cache.bumpNamespace(PRODUCT_SUMMARIES);
-  const loaders = new RequestLoaders(db, cache);
+  if (cold) await cache.bumpNamespace(PRODUCT_SUMMARIES_NAMESPACE);
+  const loaders = new RequestLoaders(
+    new ProductsCache(cache, new ProductsRepository(db)),
+    new UsersCache(cache, new UsersRepository(db)),
+    new OrdersRepository(db),
+  );
   const orders = await db.reader().$queryRaw<OrderRow[]>(orderPageSql({ limit, userId }));
   return Promise.all(
     orders.map(async (order) => {

@@ -6,7 +6,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProblemDetailsFilter, SchemaValidationPipe } from './common/http/index.js';
-import { AppConfig, redisConnection, type AppConfigValues } from './config/index.js';
+import { AppConfig, appKeyPrefix, redisConnection, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
 import { HealthModule } from './health/index.js';
@@ -32,7 +32,7 @@ export class AppModule {
           useFactory: (app: AppConfig) => ({
             enabled: app.RATE_LIMIT_ENABLED,
             redis: redisConnection(app, 'cache'),
-            keyPrefix: `store-api:${app.NODE_ENV}:rate-limit`,
+            keyPrefix: `${appKeyPrefix(app)}:rate-limit`,
             windowMs: app.RATE_LIMIT_WINDOW_MS,
             commandTimeoutMs: app.RATE_LIMIT_TIMEOUT_MS,
             policies: {
@@ -74,6 +74,6 @@ export function apiKeysOptions(app: AppConfigValues): ApiKeysModuleOptions {
   return {
     secret: app.API_KEY_SECRET ?? deriveApiKeySecret(app.JWT_SECRET),
     cacheTtlMs: app.API_KEY_CACHE_TTL_MS,
-    bus: { redis: redisConnection(app, 'cache'), channel: `store-api:${app.NODE_ENV}:api-keys` },
+    bus: { redis: redisConnection(app, 'cache'), channel: `${appKeyPrefix(app)}:api-keys` },
   };
 }

@@ -4,7 +4,14 @@ import { AUTHENTICATED } from './auth/auth.constants.js';
 import { CacheModule, type CacheModuleOptions } from './cache/index.js';
 import { deriveKey } from './common/derive-key.js';
 import { parseLsn } from './common/lsn.js';
-import { AppConfig, AppConfigModule, redisConnection, type AppConfigValues } from './config/index.js';
+import {
+  APP_NAME,
+  AppConfig,
+  AppConfigModule,
+  appKeyPrefix,
+  redisConnection,
+  type AppConfigValues,
+} from './config/index.js';
 import { DatabaseModule, Db, requestConsistency, type DatabaseModuleOptions } from './database/index.js';
 import { Prisma } from './generated/prisma/client.js';
 import { loggerParams } from './logging/logger-params.js';
@@ -49,6 +56,7 @@ export function databaseOptions(app: AppConfigValues, { replicas = true } = {}):
     statementTimeoutMillis: app.DB_STATEMENT_TIMEOUT_MS,
   };
   return {
+    applicationName: APP_NAME,
     primaryUrl: app.DATABASE_URL,
     replicaUrls: replicas ? app.DATABASE_REPLICA_URLS : [],
     primaryPool: { ...pool, max: app.DB_POOL_MAX },
@@ -73,7 +81,7 @@ function cacheOptions(app: AppConfig, db: Db): CacheModuleOptions {
   return {
     enabled: app.CACHE_ENABLED,
     redis: redisConnection(app, 'cache'),
-    prefix: `store-api:${app.NODE_ENV}`,
+    prefix: appKeyPrefix(app),
     defaultTtlMs: app.CACHE_DEFAULT_TTL_MS,
     defaultGraceMs: app.CACHE_GRACE_MS,
     negativeTtlMs: app.CACHE_NEGATIVE_TTL_MS,

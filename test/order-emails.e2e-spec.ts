@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createSmtpSink } from '../dev/smtp-sink.js';
-import { AppConfig } from '../src/config/index.js';
+import { APP_NAME, AppConfig } from '../src/config/index.js';
 import { Db } from '../src/database/index.js';
 import { Mailer } from '../src/emails/mailer.js';
 import { OrderEmails } from '../src/emails/order-emails.service.js';
@@ -46,7 +46,12 @@ describe('order emails while the primary drops away (e2e: real primary behind a 
         SMTP_URL: `smtp://127.0.0.1:${(sink.smtp.server.address() as AddressInfo).port}`,
       }),
     );
-    db = new Db({ primaryUrl: config.DATABASE_URL, replicaUrls: [], primaryPool: { connectionTimeoutMillis: 500 } });
+    db = new Db({
+      applicationName: APP_NAME,
+      primaryUrl: config.DATABASE_URL,
+      replicaUrls: [],
+      primaryPool: { connectionTimeoutMillis: 500 },
+    });
     await db.onModuleInit();
     mailer = new Mailer(config);
     emails = new OrderEmails(db, mailer, config);

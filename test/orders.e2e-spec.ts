@@ -2,7 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import { CacheService } from '../src/cache/index.js';
 import { Db } from '../src/database/index.js';
-import { PRODUCT_SUMMARIES, USER_SUMMARIES } from '../src/loaders/request-loaders.js';
+import { PRODUCT_SUMMARIES_NAMESPACE as PRODUCT_SUMMARIES } from '../src/products/products.cache.js';
+import { USER_SUMMARIES_NAMESPACE as USER_SUMMARIES } from '../src/users/users.cache.js';
 import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
 

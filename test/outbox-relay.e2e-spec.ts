@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { APP_NAME } from '../src/config/index.js';
 import { Db } from '../src/database/index.js';
 import { OutboxRelay, jobIdOf } from '../src/outbox/outbox-relay.js';
 import { testConfig } from './support/test-app.js';
@@ -12,7 +13,11 @@ describe('outbox relay into BullMQ (real Postgres + queue Redis)', () => {
   let queues: { charge: Queue; email: Queue };
 
   beforeAll(async () => {
-    db = new Db({ primaryUrl: config.DATABASE_URL, replicaUrls: config.DATABASE_REPLICA_URLS });
+    db = new Db({
+      applicationName: APP_NAME,
+      primaryUrl: config.DATABASE_URL,
+      replicaUrls: config.DATABASE_REPLICA_URLS,
+    });
     await db.onModuleInit();
     redis = new Redis(config.REDIS_QUEUE_URL!, { maxRetriesPerRequest: null });
     queues = {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CacheService } from '../cache/index.js';
-import { Db } from '../database/index.js';
+import { AnalyticsRepository } from './analytics.repository.js';
 import type { Dashboard } from './dashboard.dto.js';
 
 const HOUR = 3_600_000;
@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 @Injectable()
 export class AnalyticsService {
   constructor(
-    private readonly db: Db,
+    private readonly reports: AnalyticsRepository,
     private readonly cache: CacheService,
   ) {}
 
@@ -33,22 +33,7 @@ export class AnalyticsService {
   }
 
   private async compute(from: Date, to: Date): Promise<Dashboard> {
-    const [[totals], topProducts, daily] = await Promise.all([
-      this.db.reader().$queryRaw<{ revenue: bigint | null; count: number }[]>`
-        SELECT sum(total_cents)::bigint AS revenue, count(*)::int AS count
-        FROM orders WHERE status <> 'cancelled' AND created_at >= ${from} AND created_at < ${to}`,
-      this.db.reader().$queryRaw<{ productId: number; name: string; units: bigint; revenue: bigint }[]>`
-        SELECT p.id AS "productId", p.name, t.units, t.revenue FROM (
-          SELECT oi.product_id, sum(oi.quantity)::bigint AS units, sum(oi.quantity * oi.unit_price_cents)::bigint AS revenue
-          FROM orders o JOIN order_items oi ON oi.order_id = o.id
-          WHERE o.status <> 'cancelled' AND o.created_at >= ${from} AND o.created_at < ${to}
-          GROUP BY oi.product_id ORDER BY revenue DESC LIMIT 10
-        ) t JOIN products p ON p.id = t.product_id ORDER BY t.revenue DESC`,
-      this.db.reader().$queryRaw<{ day: Date; count: number; revenue: bigint }[]>`
-        SELECT date_trunc('day', created_at, 'UTC') AS day, count(*)::int AS count, sum(total_cents)::bigint AS revenue
-        FROM orders WHERE status <> 'cancelled' AND created_at >= ${from} AND created_at < ${to}
-        GROUP BY 1 ORDER BY 1`,
-    ]);
+    const { totals, topProducts, daily } = await this.reports.salesBetween(from, to);
     const revenueCents = Number(totals.revenue ?? 0);
     return {
       from: from.toISOString(),

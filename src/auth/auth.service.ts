@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/index.js';
-import { Db } from '../database/index.js';
+import { UsersRepository } from '../users/users.repository.js';
 import type { User } from '../generated/prisma/client.js';
 import { RateLimitService, limitRefusal } from '../rate-limit/index.js';
 import { toUserDto, type UserDto } from '../users/user.dto.js';
@@ -20,7 +20,7 @@ export class AuthService {
   private readonly bearerVerified = new LRUCache<string, AuthUser & { expiresAt: number }>({ max: 10_000 });
 
   constructor(
-    private readonly db: Db,
+    private readonly users: UsersRepository,
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     private readonly passwords: PasswordHasher,
@@ -30,7 +30,7 @@ export class AuthService {
   async register({ email, password, name }: RegisterBody): Promise<Session> {
     const passwordHash = await this.passwords.hash(password);
     try {
-      const user = await this.db.primary.user.create({ data: { email, name, passwordHash } });
+      const user = await this.users.create({ email, name, passwordHash });
       return this.session(user);
     } catch (error) {
       if ((error as { code?: string }).code === 'P2002')
@@ -42,7 +42,7 @@ export class AuthService {
   async login({ email, password }: LoginBody): Promise<Session> {
     await this.countAttempt(email);
     // The primary: a user who just registered must be able to log in at once.
-    const user = await this.db.primary.user.findUnique({ where: { email } });
+    const user = await this.users.findByEmail(email);
     const valid = await this.passwords.verify(user?.passwordHash, password);
     if (!user || !valid) throw new UnauthorizedException('Wrong email or password.');
     return this.session(user);
@@ -114,7 +114,7 @@ export class AuthService {
   }
 
   async me(id: number): Promise<UserDto> {
-    const user = await this.db.reader().user.findUnique({ where: { id } });
+    const user = await this.users.findById(id);
     if (!user) throw new UnauthorizedException('The account no longer exists.');
     return toUserDto(user);
   }

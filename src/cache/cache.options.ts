@@ -7,8 +7,8 @@ export interface CacheModuleOptions {
   redis: RedisConnectionOptions;
   /** Off: every call goes straight to its loader (for measuring what the cache buys). @default true */
   enabled?: boolean;
-  /** Key prefix, `app:env`. @default 'store-api:development' */
-  prefix?: string;
+  /** Prefix of every key and channel, e.g. `<app>:<env>`: instances with one prefix share entries. */
+  prefix: string;
   /** Default freshness of an entry. @default 60_000 */
   defaultTtlMs?: number;
   /** After soft expiry, how long a stale value may still be served while one refresh runs. @default 30_000 */

@@ -60,6 +60,11 @@ interface PlacementRow {
 export class CheckoutRepository {
   constructor(private readonly db: Db) {}
 
+  /** The primary's position after this session's last commit (a replica at it shows the order). */
+  committedPosition(): Promise<string> {
+    return this.db.committedPosition();
+  }
+
   async place(request: OrderRequest): Promise<Placement> {
     const { userId, key, requestHash, paymentToken, deferred, chargeAfterMs, lockMs } = request;
     const ids = request.items.map((item) => item.productId);

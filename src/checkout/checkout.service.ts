@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
-import { CacheService } from '../cache/index.js';
 import { ConflictProblem, ProblemException, UnprocessableProblem } from '../common/http/index.js';
 import { AppConfig } from '../config/index.js';
-import { Db } from '../database/index.js';
 import { OrderPayments, type OrderPayment } from '../payments/order-payments.service.js';
-import { productsChanged } from '../products/products.cache.js';
+import { ProductsCache } from '../products/products.cache.js';
 import { CheckoutRepository, type OrderLine } from './checkout.repository.js';
 import type { CheckoutBody } from './checkout.schemas.js';
 import { IdempotencyStore, type StoredResponse } from './idempotency.store.js';
@@ -30,11 +28,10 @@ const MAX_PLACEMENTS = 3;
 @Injectable()
 export class CheckoutService {
   constructor(
-    private readonly db: Db,
     private readonly orders: CheckoutRepository,
     private readonly keys: IdempotencyStore,
     private readonly payments: OrderPayments,
-    private readonly cache: CacheService,
+    private readonly products: ProductsCache,
     private readonly config: AppConfig,
   ) {}
 
@@ -76,9 +73,8 @@ export class CheckoutService {
   ): Promise<CheckoutResult> {
     // Read after the commit: a replica at this position shows the order (one read, shared with the
     // response's consistency token).
-    const position = await this.db.committedPosition().catch(() => undefined);
-    await productsChanged(
-      this.cache,
+    const position = await this.orders.committedPosition().catch(() => undefined);
+    await this.products.changed(
       body.items.map((item) => item.productId),
       { position },
     );

@@ -1,4 +1,5 @@
 export { AppConfig } from './app-config.js';
+export { APP_NAME, appKeyPrefix } from './app-identity.js';
 export { AppConfigModule } from './app-config.module.js';
 export type { AppConfigValues, LogLevel } from './app-config.schema.js';
 export { InvalidConfigError, loadAppConfig, loadDatabaseUrl } from './load-app-config.js';

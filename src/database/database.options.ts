@@ -47,8 +47,8 @@ export interface DatabaseModuleOptions {
   primaryUrl: string;
   /** Connection URLs of the read replicas; may be empty. */
   replicaUrls: string[];
-  /** `application_name` prefix: `<prefix>:primary`, `<prefix>:replica-1`… @default 'store-api' */
-  applicationName?: string;
+  /** `application_name` prefix (the app's name): `<prefix>:primary`, `<prefix>:replica-1`, `<prefix>:replica-probe`. */
+  applicationName: string;
   primaryPool?: PoolOptions;
   replicaPool?: PoolOptions;
   routing?: ReplicaRoutingOptions;

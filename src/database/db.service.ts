@@ -42,7 +42,7 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
   private turnRoute?: { client: PrismaClient; decision: RoutingDecision; replica?: number };
 
   constructor(@Inject(DATABASE_MODULE_OPTIONS) options: DatabaseModuleOptions) {
-    const prefix = options.applicationName ?? 'store-api';
+    const prefix = options.applicationName;
     const common = {
       slowQueryMs: options.slowQueryMs ?? 200,
       leakWarningMs: options.leakWarningMs ?? 5_000,
@@ -81,7 +81,12 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
           this.stats,
         ),
     );
-    this.monitor = new ReplicaMonitor(options.primaryUrl, options.replicaUrls, options.routing);
+    this.monitor = new ReplicaMonitor(
+      options.primaryUrl,
+      options.replicaUrls,
+      options.routing,
+      `${prefix}:replica-probe`,
+    );
     this.router = new ReplicaRouter(this.monitor.states, this.monitor.primary);
     // The primary dropped an idle connection (a restart, a failover): reads that need a recent
     // position (a token, a cache fence) go to the primary until a probe shows a replica has it.

@@ -3,6 +3,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import type { Queue } from 'bullmq';
 import { CacheService } from '../cache/index.js';
 import { AppConfig } from '../config/index.js';
+import { withDeadline } from '../common/deadline.js';
 import { Db } from '../database/index.js';
 import { ALL_QUEUES } from '../queues/queues.constants.js';
 
@@ -56,7 +57,7 @@ export class ReadinessProbes {
 
   private async cacheRedis(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('cache-redis');
-    const up = await withTimeout(this.cache.ping(), this.config.HEALTH_CHECK_TIMEOUT_MS).catch(() => false);
+    const up = await withDeadline(this.cache.ping(), this.config.HEALTH_CHECK_TIMEOUT_MS).catch(() => false);
     return up ? session.up({ circuit: this.cache.circuit }) : session.degraded({ circuit: this.cache.circuit });
   }
 
@@ -75,7 +76,7 @@ export class ReadinessProbes {
   private async backlog(queue: Queue): Promise<HealthIndicatorResult> {
     const session = this.indicators.check(`queue-${queue.name}`);
     try {
-      const counts = await withTimeout(
+      const counts = await withDeadline(
         queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
         this.config.HEALTH_CHECK_TIMEOUT_MS,
       );
@@ -88,15 +89,4 @@ export class ReadinessProbes {
       return session.degraded({ message: 'backlog unknown' });
     }
   }
-}
-
-/** `promise`, or a rejection after `ms`; the timer never outlives the race (no timers after shutdown). */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -6,8 +6,9 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { CacheService } from '../cache/index.js';
-import { Db } from '../database/index.js';
+import { OrdersRepository } from '../orders/orders.repository.js';
+import { ProductsCache } from '../products/products.cache.js';
+import { UsersCache } from '../users/users.cache.js';
 import { RequestLoaders } from './request-loaders.js';
 
 const LOADERS = Symbol('loaders');
@@ -20,14 +21,16 @@ const LOADERS = Symbol('loaders');
 @Injectable()
 export class LoadersInterceptor implements NestInterceptor {
   constructor(
-    private readonly db: Db,
-    private readonly cache: CacheService,
+    private readonly products: ProductsCache,
+    private readonly users: UsersCache,
+    private readonly orders: OrdersRepository,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     context.switchToHttp().getRequest<{ [LOADERS]?: RequestLoaders }>()[LOADERS] = new RequestLoaders(
-      this.db,
-      this.cache,
+      this.products,
+      this.users,
+      this.orders,
     );
     return next.handle();
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Queue } from 'bullmq';
 import { ApiKeysService } from '../api-keys/index.js';
 import { CacheService } from '../cache/index.js';
+import { withDeadline } from '../common/deadline.js';
 import { Db } from '../database/index.js';
 import { PaymentGateway } from '../payments/payment-gateway.js';
 import { ALL_QUEUES } from '../queues/queues.constants.js';
@@ -205,12 +206,7 @@ export class InfraMetrics implements OnModuleInit, OnModuleDestroy {
   private async queueCounts(): Promise<Sample[]> {
     const states = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
     const counts = await Promise.all(
-      this.queues.map((queue) =>
-        Promise.race([
-          queue.getJobCounts(...states),
-          new Promise<null>((resolve) => setTimeout(() => resolve(null), 500).unref()),
-        ]).catch(() => null),
-      ),
+      this.queues.map((queue) => withDeadline(queue.getJobCounts(...states), 500).catch(() => null)),
     );
     return this.queues.flatMap((queue, index): Sample[] =>
       counts[index] ? states.map((state) => [{ queue: queue.name, state }, counts[index]![state] ?? 0]) : [],

@@ -59,3 +59,12 @@ export function toOrderFields(order: OrderRow): Omit<OrderDto, 'items'> {
     createdAt: order.createdAt,
   };
 }
+
+/** An order's line as stored. */
+export interface OrderItemRow {
+  id: number;
+  orderId: number;
+  productId: number;
+  quantity: number;
+  unitPriceCents: number;
+}

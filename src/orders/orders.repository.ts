@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db, isoTimestamp } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Readable } from 'node:stream';
-import type { OrderDto, OrderRow } from './order.dto.js';
+import type { OrderDto, OrderItemRow, OrderRow } from './order.dto.js';
 import { exportOrders } from './orders-export.js';
 
 export interface OrderPageQuery {
@@ -58,6 +58,13 @@ export class OrdersRepository {
 
   findPageWithItems(query: OrderPageQuery): Promise<OrderWithItemsRow[]> {
     return this.db.reader().$queryRaw<OrderWithItemsRow[]>(orderPageWithItemsSql(query));
+  }
+
+  /** The items of these orders, by order then id. */
+  findItems(orderIds: readonly number[]): Promise<OrderItemRow[]> {
+    return this.db.reader().$queryRaw<OrderItemRow[]>`
+      SELECT id, order_id AS "orderId", product_id AS "productId", quantity, unit_price_cents AS "unitPriceCents"
+      FROM order_items WHERE order_id = ANY(${[...orderIds]}::int[]) ORDER BY order_id, id`;
   }
 
   findPage(query: OrderPageQuery): Promise<OrderRow[]> {

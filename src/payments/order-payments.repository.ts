@@ -10,15 +10,14 @@ export interface OrderPayment {
   currency: string;
 }
 
-/** What a settlement changed: nothing (another path settled first), or the products restocked. */
-export type Settlement = { settled: false } | { settled: true; restocked: number[] };
-
 /**
  * The SQL of an order's payment. Each change is one statement (an implicit transaction, like
  * checkout's): a conditional status change from a payable status, and in the same statement what
  * follows from it, so a worker pays one round trip per change instead of BEGIN, three or four
  * statements and COMMIT. Sub-statements share one snapshot; each one that must happen only with the
  * status change reads the CTE that made it, so a settlement that lost the race changes nothing.
+ * Returned stock is written here, in the settlement, as checkout's placing statement takes it:
+ * going through the products repository would split the statement and add round trips.
  */
 @Injectable()
 export class OrderPaymentsRepository {
@@ -53,9 +52,10 @@ export class OrderPaymentsRepository {
   /**
    * A payable order becomes `status`; with it, its pending charge event is closed, the email event
    * written, and on failure its units go back (products locked in id order, as checkout locks
-   * them, so the two never deadlock; lines of one product summed).
+   * them, so the two never deadlock; lines of one product summed). Returns the products
+   * restocked, `null` when another path settled the order first.
    */
-  async settle(orderId: number, status: 'paid' | 'payment_failed'): Promise<Settlement> {
+  async settle(orderId: number, status: 'paid' | 'payment_failed'): Promise<number[] | null> {
     const template = status === 'paid' ? 'order-confirmation' : 'payment-failed';
     const [row] = await this.db.write(
       (primary) => primary.$queryRaw<{ settled: boolean; restocked: number[] }[]>`
@@ -91,6 +91,11 @@ export class OrderPaymentsRepository {
       SELECT EXISTS (SELECT 1 FROM settled) AS settled,
              coalesce((SELECT array_agg(id ORDER BY id) FROM restocked), '{}') AS restocked`,
     );
-    return row.settled ? { settled: true, restocked: row.restocked } : { settled: false };
+    return row.settled ? row.restocked : null;
+  }
+
+  /** Remembers the user's last write so their next reads see it (any instance). */
+  async rememberWrite(userId: number): Promise<void> {
+    await this.db.rememberWrite(userId);
   }
 }

@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CacheService } from '../cache/index.js';
-import { Db } from '../database/index.js';
 import type { OrderStatus } from '../generated/prisma/client.js';
-import { productsChanged } from '../products/products.cache.js';
+import { ProductsCache } from '../products/products.cache.js';
 import { OrderPaymentsRepository, type OrderPayment } from './order-payments.repository.js';
 import { PaymentGateway, type ChargeResult } from './payment-gateway.js';
 
@@ -23,10 +21,9 @@ export class OrderPayments {
   private readonly logger = new Logger('OrderPayments');
 
   constructor(
-    private readonly db: Db,
     private readonly orders: OrderPaymentsRepository,
     private readonly gateway: PaymentGateway,
-    private readonly cache: CacheService,
+    private readonly products: ProductsCache,
   ) {}
 
   /**
@@ -73,16 +70,16 @@ export class OrderPayments {
 
   /** The provider could not answer: the order waits, and its charge event is due now. */
   private async defer(order: OrderPayment): Promise<OrderStatus> {
-    if (await this.orders.defer(order.orderId)) await this.db.rememberWrite(order.userId);
+    if (await this.orders.defer(order.orderId)) await this.orders.rememberWrite(order.userId);
     return 'payment_pending';
   }
 
   private async settle(order: OrderPayment, status: 'paid' | 'payment_failed'): Promise<OrderStatus> {
-    const settlement = await this.orders.settle(order.orderId, status);
-    if (!settlement.settled) return (await this.find(order.orderId)).status;
+    const restocked = await this.orders.settle(order.orderId, status);
+    if (restocked === null) return (await this.find(order.orderId)).status;
     // After the commit: a miss right after the invalidation must load the returned stock.
-    await productsChanged(this.cache, settlement.restocked);
-    await this.db.rememberWrite(order.userId);
+    await this.products.changed(restocked);
+    await this.orders.rememberWrite(order.userId);
     return status;
   }
 }

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/index.js';
 import { HttpPaymentGateway } from './http-payment-gateway.js';
+import { ProductsDataModule } from '../products/products-data.module.js';
 import { OrderPaymentsRepository } from './order-payments.repository.js';
 import { OrderPayments } from './order-payments.service.js';
 import { PaymentGateway } from './payment-gateway.js';
@@ -8,6 +9,7 @@ import { PaymentGateway } from './payment-gateway.js';
 /** The payment provider (one breaker per process, injectable as `PaymentGateway`) and order payments. */
 @Global()
 @Module({
+  imports: [ProductsDataModule],
   providers: [
     OrderPayments,
     OrderPaymentsRepository,

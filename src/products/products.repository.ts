@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db, isoTimestamp } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { ProductDetailRow, ProductRow } from './product.dto.js';
+import type { ProductDetailRow, ProductRow, ProductSummary } from './product.dto.js';
 import type { CreateProductBody, UpdateProductBody } from './products.schemas.js';
 
 const PRODUCT_COLUMNS = Prisma.sql`
@@ -93,7 +93,7 @@ export function searchSql(q: string, limit: number, offset: number): Prisma.Sql 
     ORDER BY hits.score DESC, p.id`;
 }
 
-/** The only code that reads or writes products. */
+/** The only code that reads or writes products (but checkout's placing statement, which takes stock). */
 @Injectable()
 export class ProductsRepository {
   constructor(private readonly db: Db) {}
@@ -125,6 +125,18 @@ export class ProductsRepository {
   /** Details of these products (those that exist), in no particular order. */
   findDetails(ids: number[]): Promise<ProductDetailRow[]> {
     return this.db.reader().$queryRaw<ProductDetailRow[]>(productDetailsSql(ids));
+  }
+
+  /** Summaries of these products (those that exist), from a replica. */
+  findSummaries(ids: readonly number[]): Promise<ProductSummary[]> {
+    return this.db.reader().$queryRaw<ProductSummary[]>`
+      SELECT id, sku, name, price_cents AS "priceCents", currency FROM products WHERE id = ANY(${[...ids]}::int[])`;
+  }
+
+  /** Whether the product exists (archived ones too: their reviews stay readable). */
+  async exists(id: number): Promise<boolean> {
+    const product = await this.db.reader().product.findUnique({ where: { id }, select: { id: true } });
+    return product !== null;
   }
 
   async create(data: CreateProductBody): Promise<number> {

@@ -3,7 +3,6 @@ import { CacheService } from '../cache/index.js';
 import { ConflictProblem, NotFoundProblem, UnprocessableProblem, ValidationProblem } from '../common/http/index.js';
 import { MAX_INT, isSqlDate } from '../common/http/query-params.js';
 import { encodeCursor, isId, type Page } from '../common/pagination/keyset-cursor.js';
-import { PRODUCT_SUMMARIES } from '../loaders/request-loaders.js';
 import {
   pick,
   toProductDetailDto,
@@ -12,7 +11,7 @@ import {
   type ProductDto,
   type SearchResultDto,
 } from './product.dto.js';
-import { PRODUCTS_NAMESPACE, PRODUCT_TTL_MS, productTag, productsChanged } from './products.cache.js';
+import { PRODUCTS_NAMESPACE, PRODUCT_TTL_MS, ProductsCache, productTag } from './products.cache.js';
 import { ProductsRepository, type ProductListQuery } from './products.repository.js';
 import type {
   CreateProductBody,
@@ -26,6 +25,7 @@ export class ProductsService {
   constructor(
     private readonly products: ProductsRepository,
     private readonly cache: CacheService,
+    private readonly productsCache: ProductsCache,
   ) {}
 
   async get(id: number, fields?: string[]): Promise<Partial<ProductDetailDto>> {
@@ -64,7 +64,7 @@ export class ProductsService {
   async create(body: CreateProductBody): Promise<ProductDetailDto> {
     const id = await this.products.create(body).catch(translateWriteError);
     // Also drops a cached "not found" of the new id.
-    await productsChanged(this.cache, [id], { listed: true });
+    await this.productsCache.changed([id], { listed: true });
     return this.refresh(id);
   }
 
@@ -75,8 +75,7 @@ export class ProductsService {
   async update(id: number, change: UpdateProductBody): Promise<ProductDetailDto> {
     const found = await this.products.update(id, change).catch(translateWriteError);
     if (!found) throw new NotFoundProblem(`Product ${id} does not exist.`);
-    await productsChanged(this.cache, [id], { listed: true });
-    await this.cache.delete({ namespace: PRODUCT_SUMMARIES, id }); // what order and admin pages show of it
+    await this.productsCache.changed([id], { listed: true, summaries: true });
     return this.refresh(id);
   }
 

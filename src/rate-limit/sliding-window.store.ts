@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import {
-  createRedisClient,
-  FAIL_FAST,
+  createFailFastClient,
   whenReady,
   withDeadline,
   type RedisClient,
@@ -88,6 +87,25 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 /** Redis (or its deadline) failed: the caller applies the policy's failure mode. */
 export class RateLimitStoreUnavailable extends Error {}
 
+/**
+ * The counters a request at `now` reads: the fixed window it falls in and the one before, and how
+ * far into its window it is. One hash tag per client key: both land in one Redis Cluster slot.
+ */
+export function windowKeys(
+  prefix: string,
+  key: string,
+  windowMs: number,
+  now: number,
+): { current: string; previous: string; elapsedMs: number } {
+  const windowStart = now - (now % windowMs);
+  const base = `${prefix}:{${key}}`;
+  return {
+    current: `${base}:${windowStart}`,
+    previous: `${base}:${windowStart - windowMs}`,
+    elapsedMs: now - windowStart,
+  };
+}
+
 type SlidingWindowRedis = RedisClient & {
   slidingWindow(
     current: string,
@@ -112,9 +130,10 @@ export class SlidingWindowStore implements ThrottlerStorage {
     private readonly prefix: string,
     private readonly commandTimeoutMs: number,
   ) {
-    this.redis = createRedisClient(connection, FAIL_FAST) as SlidingWindowRedis;
-    this.redis.on('error', () => undefined); // reported per request through the failure policy
-    this.redis.defineCommand('slidingWindow', { numberOfKeys: 2, lua: SLIDING_WINDOW });
+    // Connection errors are reported per request through the failure policy.
+    this.redis = createFailFastClient<SlidingWindowRedis>(connection, {
+      scripts: { slidingWindow: { numberOfKeys: 2, lua: SLIDING_WINDOW } },
+    });
   }
 
   /** Waits (bounded) for the connection: requests before it would meet the failure policy, not a queue. */
@@ -125,23 +144,11 @@ export class SlidingWindowStore implements ThrottlerStorage {
   /** One round trip. @throws RateLimitStoreUnavailable */
   async take({ key, windowMs, limit, count, spareMax = 0, divisor = 1, giveBack = 0 }: TakeRequest): Promise<Grant> {
     const now = Date.now();
-    const windowStart = now - (now % windowMs);
-    // One hash tag per client key: both windows land in the same Redis Cluster slot.
-    const base = `${this.prefix}:{${key}}`;
+    const { current, previous, elapsedMs } = windowKeys(this.prefix, key, windowMs, now);
     this.calls++;
     try {
       const [estimated, admitted, spare, windowLeftMs, waitMs] = await withDeadline(
-        this.redis.slidingWindow(
-          `${base}:${windowStart}`,
-          `${base}:${windowStart - windowMs}`,
-          now - windowStart,
-          windowMs,
-          limit,
-          count,
-          spareMax,
-          divisor,
-          giveBack,
-        ),
+        this.redis.slidingWindow(current, previous, elapsedMs, windowMs, limit, count, spareMax, divisor, giveBack),
         this.commandTimeoutMs,
       );
       return { estimated: Number(estimated), admitted, spare, windowLeftMs, waitMs };

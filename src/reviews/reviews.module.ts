@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import { LoadersInterceptor } from '../loaders/loaders.interceptor.js';
+import { LoadersModule } from '../loaders/loaders.module.js';
 import { ReviewsController } from './reviews.controller.js';
+import { ReviewsRepository } from './reviews.repository.js';
 import { ReviewsService } from './reviews.service.js';
 
-@Module({ controllers: [ReviewsController], providers: [ReviewsService, LoadersInterceptor] })
+@Module({ imports: [LoadersModule], controllers: [ReviewsController], providers: [ReviewsService, ReviewsRepository] })
 export class ReviewsModule {}

@@ -1,30 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
-import { CacheService } from '../cache/index.js';
 import { ConflictProblem, NotFoundProblem } from '../common/http/index.js';
 import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-cursor.js';
-import { Db } from '../database/index.js';
-import { Prisma } from '../generated/prisma/client.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
-import { productsChanged } from '../products/products.cache.js';
+import { ProductsCache } from '../products/products.cache.js';
+import { ProductsRepository } from '../products/products.repository.js';
 import type { UserSummary } from '../users/user.dto.js';
 import type { ReviewDto } from './review.dto.js';
+import { ReviewsRepository, type ReviewRow } from './reviews.repository.js';
 import type { CreateReviewBody, ListReviewsQuery } from './reviews.schemas.js';
-
-interface ReviewRow {
-  id: number;
-  productId: number;
-  userId: number;
-  rating: number;
-  comment: string;
-  createdAt: Date;
-}
 
 @Injectable()
 export class ReviewsService {
   constructor(
-    private readonly db: Db,
-    private readonly cache: CacheService,
+    private readonly reviews: ReviewsRepository,
+    private readonly products: ProductsRepository,
+    private readonly productsCache: ProductsCache,
   ) {}
 
   async list(
@@ -33,11 +24,7 @@ export class ReviewsService {
     loaders: RequestLoaders,
   ): Promise<Page<ReviewDto>> {
     await this.requireProduct(productId);
-    const after = cursor ? Prisma.sql`AND (created_at, id) < (${cursor.createdAt}, ${cursor.id})` : Prisma.empty;
-    const rows = await this.db.reader().$queryRaw<ReviewRow[]>`
-      SELECT id, product_id AS "productId", user_id AS "userId", rating, comment, created_at AS "createdAt"
-      FROM reviews WHERE product_id = ${productId} ${after}
-      ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`;
+    const rows = await this.reviews.findPage(productId, limit + 1, cursor);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
@@ -53,11 +40,8 @@ export class ReviewsService {
   async create(user: AuthUser, productId: number, body: CreateReviewBody, loaders: RequestLoaders): Promise<ReviewDto> {
     await this.requireProduct(productId);
     try {
-      const row = await this.db.primary.review.create({
-        data: { productId, userId: user.id, rating: body.rating, comment: body.comment },
-        select: { id: true, productId: true, userId: true, rating: true, comment: true, createdAt: true },
-      });
-      await productsChanged(this.cache, [productId]);
+      const row = await this.reviews.create({ productId, userId: user.id, rating: body.rating, comment: body.comment });
+      await this.productsCache.changed([productId]);
       return this.toDto(row, await loaders.users.load(user.id));
     } catch (error) {
       if ((error as { code?: string }).code === 'P2002')
@@ -67,8 +51,7 @@ export class ReviewsService {
   }
 
   private async requireProduct(id: number): Promise<void> {
-    const product = await this.db.reader().product.findUnique({ where: { id }, select: { id: true } });
-    if (!product) throw new NotFoundProblem(`Product ${id} does not exist.`);
+    if (!(await this.products.exists(id))) throw new NotFoundProblem(`Product ${id} does not exist.`);
   }
 
   private toDto(row: ReviewRow, user: UserSummary | null): ReviewDto {

@@ -4,6 +4,7 @@ import { Worker, type Job, type Processor, type Queue } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 import { Counter, Histogram } from 'prom-client';
 import { AppConfig } from '../config/index.js';
+import { withDeadline } from '../common/deadline.js';
 import { Db } from '../database/index.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { queueConnection, releaseQueueConnection } from '../queues/queue-connection.js';
@@ -63,10 +64,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     this.logger.log('shutting down: relay stopped, finishing active jobs');
     await this.relay.stop();
     const drained = Promise.all(this.workers.map((worker) => worker.close())).then(() => true);
-    const deadline = new Promise<false>((resolve) =>
-      setTimeout(() => resolve(false), this.config.WORKER_SHUTDOWN_TIMEOUT_MS).unref(),
-    );
-    if (!(await Promise.race([drained, deadline]))) {
+    if (!(await withDeadline(drained, this.config.WORKER_SHUTDOWN_TIMEOUT_MS).catch(() => false))) {
       this.logger.warn('active jobs outlived the shutdown deadline; closing anyway (they will be retried as stalled)');
       await Promise.all(this.workers.map((worker) => worker.close(true)));
     }

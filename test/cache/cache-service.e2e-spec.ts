@@ -7,7 +7,8 @@ import { WireCounts } from '../support/wire-counts.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const inL1 = (service: CacheService, name: string) => (service as unknown as { l1: Map<string, unknown> }).l1.has(name);
+const inL1 = (service: CacheService, name: string) =>
+  (service as unknown as { parts: { l1: { has(name: string): boolean } } }).parts.l1.has(name);
 
 describe.each(REDIS_MODES)('CacheService on real Redis (%s)', (mode) => {
   const services: CacheService[] = [];

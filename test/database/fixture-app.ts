@@ -9,7 +9,7 @@ import {
   ReadFromPrimary,
   type DatabaseModuleOptions,
 } from '../../src/database/index.js';
-import { redisConnection } from '../../src/config/index.js';
+import { APP_NAME, redisConnection } from '../../src/config/index.js';
 import { testConfig } from '../support/test-app.js';
 
 export const PROBE_TABLE = 'db_fixture_values';
@@ -64,6 +64,7 @@ class FixtureController {
 export async function createDatabaseFixture(overrides: Partial<DatabaseModuleOptions> = {}) {
   const config = testConfig();
   const options: DatabaseModuleOptions = {
+    applicationName: APP_NAME,
     primaryUrl: config.DATABASE_URL,
     replicaUrls: config.DATABASE_REPLICA_URLS,
     routing: { probeIntervalMs: 100, probeTimeoutMs: 300, maxLagMs: 500, rejoinAfter: 2 },

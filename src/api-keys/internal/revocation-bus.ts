@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
-  createRedisClient,
-  FAIL_FAST,
+  createFailFastClient,
+  createSubscriberClient,
   whenReady,
   withDeadline,
   type RedisClient,
@@ -35,13 +35,8 @@ export class RevocationBus {
     // No offline queue: a publish while Redis is away fails at once rather than later. ioredis'
     // retries per command stay (with none, a Redis restart surfaced an unhandled "Connection is
     // closed." rejection from this client).
-    this.publisher = createRedisClient(connection, { ...FAIL_FAST, maxRetriesPerRequest: undefined });
-    this.subscriber = createRedisClient(connection, {
-      connectTimeout: FAIL_FAST.connectTimeout,
-      maxRetriesPerRequest: null,
-      retryStrategy: FAIL_FAST.retryStrategy,
-    });
-    for (const client of [this.publisher, this.subscriber]) client.on('error', () => undefined);
+    this.publisher = createFailFastClient(connection, { overrides: { maxRetriesPerRequest: undefined } });
+    this.subscriber = createSubscriberClient(connection);
     this.subscriber.on('ready', () => handlers.onResync());
     this.subscribed = this.subscriber.subscribe(channel).catch(() => undefined);
     this.subscriber.on('message', (_channel: string, raw: string) => {
@@ -57,13 +52,10 @@ export class RevocationBus {
 
   /** Waits (bounded) for both connections: a revocation right after start-up (the CLI) is then sent. */
   async ready(timeoutMs = 1_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    try {
-      await Promise.all([whenReady(this.publisher, timeoutMs), Promise.race([this.subscribed, timeout])]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await Promise.all([
+      whenReady(this.publisher, timeoutMs),
+      withDeadline(this.subscribed, timeoutMs).catch(() => undefined),
+    ]);
   }
 
   async publishRevoked(id: number): Promise<void> {

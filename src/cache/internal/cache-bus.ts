@@ -1,14 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { createRedisClient, type RedisClient, type RedisConnectionOptions } from '../../common/redis/index.js';
+import type { Invalidation } from './invalidation.js';
+import { createSubscriberClient, type RedisClient, type RedisConnectionOptions } from '../../common/redis/index.js';
 
-/** What instances tell each other so that their L1 copies stay true. */
-export type BusMessage =
-  | { type: 'keys'; stems: string[]; position?: string }
-  | { type: 'tags'; tags: string[]; position?: string }
-  | { type: 'bump'; namespace: string; version: number; position?: string }
-  /** `deleteByPattern`: what it deleted is unknown, so L1 is cleared. */
-  | { type: 'cleared'; position?: string }
-  | { type: 'filled'; key: string };
+/** What instances tell each other: invalidations (so L1 copies stay true), and fills (waiters look again). */
+export type BusMessage = Invalidation | { type: 'filled'; key: string };
 
 /**
  * Redis pub/sub between instances. Each instance ignores its own messages. Whenever the
@@ -28,12 +23,7 @@ export class CacheBus {
     onResync: () => void,
   ) {
     // On a cluster, ioredis subscribes on one node; Redis Cluster forwards every PUBLISH to all nodes.
-    this.subscriber = createRedisClient(connection, {
-      retryStrategy: (times) => Math.min(times * 100, 1_000),
-      connectTimeout: 1_000,
-      maxRetriesPerRequest: null,
-    });
-    this.subscriber.on('error', () => undefined);
+    this.subscriber = createSubscriberClient(connection);
     this.subscriber.on('ready', () => {
       if (this.connectedBefore) this.logger.warn('bus reconnected: clearing L1 (invalidations may have been missed)');
       this.connectedBefore = true;

@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import {
-  createRedisClient,
-  FAIL_FAST,
+  createFailFastClient,
   masterNodes,
   unlinkKeys,
   whenReady,
@@ -63,11 +62,13 @@ export class RedisStore {
     private readonly stats: CacheStats,
   ) {
     this.deadlineMs = options.commandTimeoutMs;
-    this.redis = createRedisClient(connection, FAIL_FAST) as LockRedis;
-    this.redis.on('error', () => undefined); // counted per command; the connection retries by itself
-    this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
-    this.redis.defineCommand('extendLock', { numberOfKeys: 1, lua: EXTEND_LOCK });
-    this.redis.defineCommand('dropTags', { lua: DROP_TAGS });
+    this.redis = createFailFastClient<LockRedis>(connection, {
+      scripts: {
+        releaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
+        extendLock: { numberOfKeys: 1, lua: EXTEND_LOCK },
+        dropTags: { lua: DROP_TAGS },
+      },
+    });
     this.breaker = circuitBreaker(handleAll, {
       halfOpenAfter: options.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(options.threshold),

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { withDeadline } from '../deadline.js';
 
 /** Where a Redis role lives: one server (a URL), or a Redis Cluster found from a few seed nodes. */
 export type RedisConnectionOptions = { url: string } | { clusterNodes: readonly string[] };
@@ -58,19 +59,58 @@ export function createRedisClient(connection: RedisConnectionOptions, options: R
   return cluster;
 }
 
+/** A Lua script to define as a command on a client. */
+export interface RedisScript {
+  lua: string;
+  /** Keys the script takes first; without it, the caller passes the count as the first argument. */
+  numberOfKeys?: number;
+}
+
+/**
+ * A `FAIL_FAST` client: connection errors go to `onError` (by default nowhere: callers count
+ * failures per command, and the connection retries by itself), `scripts` are defined as commands
+ * of the same names, `overrides` change single options. Bound each call with `withDeadline`.
+ */
+export function createFailFastClient<C extends RedisClient = RedisClient>(
+  connection: RedisConnectionOptions,
+  {
+    onError = () => undefined,
+    scripts = {},
+    overrides = {},
+  }: { onError?: (error: Error) => void; scripts?: Record<string, RedisScript>; overrides?: RedisClientOptions } = {},
+): C {
+  const client = createRedisClient(connection, { ...FAIL_FAST, ...overrides });
+  client.on('error', onError);
+  for (const [name, script] of Object.entries(scripts)) client.defineCommand(name, script);
+  return client as C;
+}
+
+/**
+ * A client for SUBSCRIBE: it waits for its connection however long it takes (a subscription must
+ * come back after an outage), reconnecting every ≤ 1 s; errors are ignored (the owner resyncs on
+ * its 'ready' event).
+ */
+export function createSubscriberClient(connection: RedisConnectionOptions): RedisClient {
+  const client = createRedisClient(connection, {
+    connectTimeout: FAIL_FAST.connectTimeout,
+    maxRetriesPerRequest: null,
+    retryStrategy: FAIL_FAST.retryStrategy,
+  });
+  client.on('error', () => undefined);
+  return client;
+}
+
 /**
  * Waits (bounded) until the client can take commands: connected, and on a cluster with every
  * master's connection open. False after `timeoutMs`; a Redis that is down must not block a start.
  */
 export async function whenReady(client: RedisClient, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   const ready = (async () => {
     await readyEvent(client);
     if (isCluster(client)) await Promise.all(client.nodes('master').map(readyEvent));
     return true;
   })();
-  return Promise.race([ready, timeout]).finally(() => clearTimeout(timer));
+  return withDeadline(ready, timeoutMs).catch(() => false);
 }
 
 function readyEvent(client: RedisClient): Promise<void> {

@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import {
-  createRedisClient,
-  FAIL_FAST,
+  createFailFastClient,
   whenReady,
   withDeadline,
   type RedisClient,
@@ -26,8 +25,9 @@ export class LastWriteStore {
     connection: RedisConnectionOptions | undefined,
     private readonly ttlMs: number,
   ) {
-    this.redis = connection ? createRedisClient(connection, FAIL_FAST) : undefined;
-    this.redis?.on('error', (error) => this.warnOnce(error));
+    this.redis = connection
+      ? createFailFastClient(connection, { onError: (error) => this.warnOnce(error) })
+      : undefined;
   }
 
   /** Waits (bounded) for the connection: commands sent before it are refused, not queued. */

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { isConnectionError } from '../database-errors.js';
 import type { ReplicaRoutingOptions } from '../database.options.js';
+import { withDeadline } from '../../common/deadline.js';
 import { parseLsn, type Lsn } from '../../common/lsn.js';
 import { initialReplicaState, type ReplicaState } from './replica-state.js';
 
@@ -59,7 +60,12 @@ export class ReplicaMonitor {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(primaryUrl: string, replicaUrls: string[], options: ReplicaRoutingOptions = {}) {
+  constructor(
+    primaryUrl: string,
+    replicaUrls: string[],
+    options: ReplicaRoutingOptions = {},
+    private readonly applicationName = 'replica-probe',
+  ) {
     this.options = { ...ROUTING_DEFAULTS, ...options };
     this.primaryTarget = { url: primaryUrl };
     this.replicas = replicaUrls.map((url) => ({ url }));
@@ -237,31 +243,27 @@ export class ReplicaMonitor {
     sql: string,
     timeoutMs = this.options.probeTimeoutMs,
   ): Promise<pg.QueryResult> {
-    let timeout: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
+      return await withDeadline(
         (async () => {
           target.client ??= await this.connect(target.url, timeoutMs);
           return target.client.query(sql);
         })(),
-        new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+        timeoutMs,
+        'no answer',
+      );
     } catch (error) {
       // Not awaited: ending a connection the server never answered waits for that server (a
       // primary shutting down holds new connections unanswered until it exits), and the round with it.
       void this.disconnect(target);
       throw error;
-    } finally {
-      clearTimeout(timeout);
     }
   }
 
   private async connect(url: string, timeoutMs: number): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: url,
-      application_name: 'store-api:replica-probe',
+      application_name: this.applicationName,
       // Longer than the probe's own timeout, which fires first: a connection that does not come is
       // "no answer" (the server may be slow), not "connection refused" (the server is away).
       connectionTimeoutMillis: 2 * timeoutMs,
@@ -277,12 +279,7 @@ export class ReplicaMonitor {
     const client = target.client;
     target.client = undefined;
     if (!client) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      client.end().catch(() => undefined),
-      new Promise((resolve) => (timer = setTimeout(resolve, this.options.probeTimeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await withDeadline(client.end(), this.options.probeTimeoutMs).catch(() => undefined);
   }
 }
 
