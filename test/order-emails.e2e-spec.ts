@@ -4,6 +4,7 @@ import { createSmtpSink } from '../dev/smtp-sink.js';
 import { APP_NAME, AppConfig } from '../src/config/index.js';
 import { Db } from '../src/database/index.js';
 import { Mailer } from '../src/emails/mailer.js';
+import { OrderEmailsRepository } from '../src/emails/order-emails.repository.js';
 import { OrderEmails } from '../src/emails/order-emails.service.js';
 import { connect } from './support/sql.js';
 import { tcpProxy, type TcpProxy } from './support/tcp-proxy.js';
@@ -54,7 +55,7 @@ describe('order emails while the primary drops away (e2e: real primary behind a 
     });
     await db.onModuleInit();
     mailer = new Mailer(config);
-    emails = new OrderEmails(db, mailer, config);
+    emails = new OrderEmails(new OrderEmailsRepository(db), mailer, config);
     sql = await connect();
     const { rows } = await sql.query<{ id: number }>(
       `SELECT o.id FROM orders o

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/index.js';
-import { Db, isConnectionError } from '../database/index.js';
+import { isConnectionError } from '../database/index.js';
 import type { EmailTemplate } from '../queues/queues.constants.js';
-import { renderOrderEmail, type OrderEmailData } from './email-templates.js';
+import { renderOrderEmail } from './email-templates.js';
 import { Mailer } from './mailer.js';
+import { OrderEmailsRepository } from './order-emails.repository.js';
 
 export type DeliveryOutcome = 'sent' | 'already-sent';
 
@@ -33,7 +34,7 @@ export class OrderEmails {
   private readonly domain: string;
 
   constructor(
-    private readonly db: Db,
+    private readonly deliveries: OrderEmailsRepository,
     private readonly mailer: Mailer,
     config: AppConfig,
   ) {
@@ -42,54 +43,26 @@ export class OrderEmails {
 
   async deliver(orderId: number, template: EmailTemplate): Promise<DeliveryOutcome> {
     const messageId = `<order-${orderId}.${template}@${this.domain}>`;
-    // The claim and what the email says, in one statement: no order row is read without a claim.
-    const [claimed] = await this.db.primary.$queryRaw<(OrderEmailData & { email: string; messageId: string })[]>`
-      WITH claim AS (
-        INSERT INTO email_deliveries (order_id, template, message_id, claimed_until, attempts)
-        VALUES (${orderId}, ${template}, ${messageId}, now() + make_interval(secs => ${CLAIM_MS / 1000}), 1)
-        ON CONFLICT (order_id, template) DO UPDATE
-          SET claimed_until = EXCLUDED.claimed_until, attempts = email_deliveries.attempts + 1
-          WHERE email_deliveries.sent_at IS NULL
-            AND (email_deliveries.claimed_until IS NULL OR email_deliveries.claimed_until < now())
-        RETURNING message_id
-      )
-      SELECT claim.message_id AS "messageId", o.id AS "orderId", u.email, u.name AS "customerName",
-        o.total_cents AS "totalCents", o.currency,
-        json_agg(json_build_object('name', p.name, 'quantity', oi.quantity, 'unitPriceCents', oi.unit_price_cents)
-          ORDER BY oi.id) AS items
-      FROM claim
-      JOIN orders o ON o.id = ${orderId}
-      JOIN users u ON u.id = o.user_id
-      JOIN order_items oi ON oi.order_id = o.id
-      JOIN products p ON p.id = oi.product_id
-      GROUP BY claim.message_id, o.id, u.id`;
+    const claimed = await this.deliveries.claim(orderId, template, messageId, CLAIM_MS);
     if (!claimed) {
-      const [row] = await this.db.primary.$queryRaw<{ sent: boolean }[]>`
-        SELECT sent_at IS NOT NULL AS sent FROM email_deliveries WHERE order_id = ${orderId} AND template = ${template}`;
-      if (row?.sent) return 'already-sent';
+      if (await this.deliveries.isSent(orderId, template)) return 'already-sent';
       throw new EmailClaimedElsewhereError(`order ${orderId} ${template}: another worker is sending it`);
     }
     try {
-      const { email: to, messageId, ...data } = claimed;
-      await this.mailer.send({ to, messageId, ...renderOrderEmail(template, data) });
+      // The Message-ID of the first claim: a resend after a crash carries the same one.
+      const { email: to, messageId: firstMessageId, ...data } = claimed;
+      await this.mailer.send({ to, messageId: firstMessageId, ...renderOrderEmail(template, data) });
     } catch (error) {
       // Not sent: free the claim, so that the job's next attempt sends at once (a claim left behind
       // would hold every attempt off until it lapses).
-      await this.record(
-        `order ${orderId}: ${template} not sent, claim not yet freed`,
-        () =>
-          this.db.primary.$executeRaw`
-          UPDATE email_deliveries SET claimed_until = NULL WHERE order_id = ${orderId} AND template = ${template}`,
+      await this.record(`order ${orderId}: ${template} not sent, claim not yet freed`, () =>
+        this.deliveries.release(orderId, template),
       );
       throw error;
     }
     // Sent: record it, or the job's next attempt would send it again.
-    await this.record(
-      `order ${orderId}: ${template} sent, not yet recorded`,
-      () =>
-        this.db.primary.$executeRaw`
-        UPDATE email_deliveries SET sent_at = now(), claimed_until = NULL
-        WHERE order_id = ${orderId} AND template = ${template}`,
+    await this.record(`order ${orderId}: ${template} sent, not yet recorded`, () =>
+      this.deliveries.markSent(orderId, template),
     );
     this.logger.log(`order ${orderId}: ${template} sent`);
     return 'sent';

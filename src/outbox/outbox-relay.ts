@@ -63,18 +63,19 @@ export class OutboxRelay {
     if (!rows.length) return 0;
     const ids = rows.map((row) => row.id);
     try {
+      const byTopic = new Map<OutboxRow['topic'], OutboxRow[]>();
+      for (const row of rows.toSorted((a, b) => (a.id < b.id ? -1 : 1)))
+        byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
       await Promise.all(
-        (Object.keys(this.queues) as OutboxRow['topic'][]).map((topic) => {
-          const jobs = rows
-            .filter((row) => row.topic === topic)
-            .sort((a, b) => (a.id < b.id ? -1 : 1))
-            .map((row) => ({
+        [...byTopic].map(([topic, events]) =>
+          this.queues[topic].addBulk(
+            events.map((row) => ({
               name: JOB_NAMES[topic],
               data: { ...row.payload, outboxId: String(row.id) },
               opts: { jobId: jobIdOf(row.id) },
-            }));
-          return jobs.length ? this.queues[topic].addBulk(jobs) : undefined;
-        }),
+            })),
+          ),
+        ),
       );
     } catch (error) {
       await this.db.primary
