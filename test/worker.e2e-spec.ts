@@ -348,5 +348,27 @@ describe.each(REDIS_MODES)('worker: deferred charges, emails, relay (e2e: real p
     });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
+
+    // A refused caller's action never runs. The board's answers pass an async onSend hook, so an
+    // async admin check let Fastify run the handler now and then after the 401 (seen: the shared
+    // test queues paused by the fuzz suite's forged-token probes).
+    const callers = [{}, buyer, basic(ADMIN_EMAIL, 'wrong'), { authorization: 'Bearer not.a.token' }];
+    for (let i = 0; i < 40; i++) {
+      const refused = await inline.inject({
+        method: 'PUT',
+        url: '/admin/queues/api/queues/pause',
+        headers: callers[i % callers.length],
+      });
+      expect(refused.statusCode).toBe(401);
+    }
+    const config = testConfig(redisEnv(mode));
+    const connection = queueConnection(config);
+    const emails = new Queue(EMAILS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+    try {
+      expect(await emails.isPaused()).toBe(false);
+    } finally {
+      await emails.close();
+      releaseQueueConnection(connection);
+    }
   });
 });

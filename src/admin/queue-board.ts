@@ -40,18 +40,30 @@ export class QueueBoard {
     return this.board.registerPlugin() as FastifyPluginCallback;
   }
 
-  /** `onRequest` of the board's scope: admins pass; anyone else gets the same 401. */
-  async authorize(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /**
+   * `onRequest` of the board's scope: admins pass; anyone else gets the same 401. Callback style on
+   * purpose: an async hook that answers lets Fastify go on to the handler whenever the answer is
+   * not yet written when the hook resolves (the scope's async `onSend` writes it a tick later), so
+   * a refused caller's pause or clean would still run. Here a refusal never calls `done`.
+   */
+  readonly authorize = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    this.admitted(request, reply).then((admitted) => admitted && done(), done);
+  };
+
+  /** True for an admin; otherwise the 401 (or 429, 503) is sent and false returned. */
+  private async admitted(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     try {
       const user = request.user ?? (await this.basicUser(request));
       if (user?.role !== 'admin') throw new UnauthorizedException(DENIED);
+      return true;
     } catch (error) {
       const details = toProblemDetails(error);
       if (details.status === 401) {
         details.detail = DENIED;
         reply.header('www-authenticate', 'Basic realm="store-api queues", charset="UTF-8"');
       }
-      return void sendProblem(request, reply, error, details);
+      sendProblem(request, reply, error, details);
+      return false;
     }
   }
 

@@ -162,6 +162,23 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
+   * Rows by numeric id in `namespace` (`null` for ids that do not exist): `getMany` over
+   * `findByIds`, which returns the rows it found, each with its `id`.
+   */
+  getManyByIds<T extends { id: number }>(
+    namespace: string,
+    ids: readonly number[],
+    findByIds: (ids: number[]) => Promise<T[]>,
+    options: SetOptions = {},
+  ): Promise<(T | null)[]> {
+    return this.getMany<T>(
+      ids.map((id) => ({ namespace, id })),
+      async (missing) => new Map((await findByIds(missing.map((key) => key.id as number))).map((row) => [row.id, row])),
+      options,
+    );
+  }
+
+  /**
    * Values for many keys: one MGET for what L1 lacks, one loader call for the misses, which
    * returns the found values by encoded id (missing ones are cached as "not found").
    */

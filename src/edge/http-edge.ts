@@ -145,7 +145,7 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
     limits,
   );
   await fastify.register(async (scope) => {
-    scope.addHook('onRequest', (request, reply) => board.authorize(request, reply));
+    scope.addHook('onRequest', board.authorize);
     scope.addHook('onSend', async (request, reply, payload) => board.errorsAsProblems(request, reply, payload));
     await scope.register(board.plugin, { prefix: QUEUE_BOARD_PATH });
   });

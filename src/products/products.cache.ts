@@ -68,13 +68,13 @@ export class ProductsCache {
 
   /** Summaries of these products (`null` for ids that do not exist): one MGET, one query for the misses. */
   summaries(ids: readonly number[]): Promise<(ProductSummary | null)[]> {
-    return this.cache.getMany<ProductSummary>(
-      ids.map((id) => ({ namespace: PRODUCT_SUMMARIES_NAMESPACE, id })),
-      async (missing) => {
-        const rows = await this.products.findSummaries(missing.map((key) => key.id as number));
-        return new Map(rows.map((row) => [row.id, row]));
+    return this.cache.getManyByIds(
+      PRODUCT_SUMMARIES_NAMESPACE,
+      ids,
+      (missing) => this.products.findSummaries(missing),
+      {
+        ttlMs: SUMMARY_TTL_MS,
       },
-      { ttlMs: SUMMARY_TTL_MS },
     );
   }
 }

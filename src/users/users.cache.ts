@@ -17,13 +17,8 @@ export class UsersCache {
 
   /** Summaries of these users (`null` for ids that do not exist): one MGET, one query for the misses. */
   summaries(ids: readonly number[]): Promise<(UserSummary | null)[]> {
-    return this.cache.getMany<UserSummary>(
-      ids.map((id) => ({ namespace: USER_SUMMARIES_NAMESPACE, id })),
-      async (missing) => {
-        const rows = await this.users.findSummaries(missing.map((key) => key.id as number));
-        return new Map(rows.map((row) => [row.id, row]));
-      },
-      { ttlMs: SUMMARY_TTL_MS },
-    );
+    return this.cache.getManyByIds(USER_SUMMARIES_NAMESPACE, ids, (missing) => this.users.findSummaries(missing), {
+      ttlMs: SUMMARY_TTL_MS,
+    });
   }
 }
