@@ -63,19 +63,17 @@ export class OutboxRelay {
     if (!rows.length) return 0;
     const ids = rows.map((row) => row.id);
     try {
-      const byTopic = new Map<OutboxRow['topic'], OutboxRow[]>();
-      for (const row of rows.toSorted((a, b) => (a.id < b.id ? -1 : 1)))
-        byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      const inOrder = rows.toSorted((a, b) => (a.id < b.id ? -1 : 1));
       await Promise.all(
-        [...byTopic].map(([topic, events]) =>
-          this.queues[topic].addBulk(
-            events.map((row) => ({
-              name: JOB_NAMES[topic],
-              data: { ...row.payload, outboxId: String(row.id) },
-              opts: { jobId: jobIdOf(row.id) },
-            })),
-          ),
-        ),
+        (Object.keys(this.queues) as OutboxRow['topic'][]).flatMap((topic) => {
+          const events = inOrder.filter((row) => row.topic === topic);
+          const jobs = events.map((row) => ({
+            name: JOB_NAMES[topic],
+            data: { ...row.payload, outboxId: String(row.id) },
+            opts: { jobId: jobIdOf(row.id) },
+          }));
+          return jobs.length ? [this.queues[topic].addBulk(jobs)] : [];
+        }),
       );
     } catch (error) {
       await this.db.primary
