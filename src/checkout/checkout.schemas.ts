@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STORABLE_TEXT, isStorableText } from '../common/http/query-params.js';
+import { MAX_INT, STORABLE_TEXT, isStorableText } from '../common/http/query-params.js';
 import { int32, problemSchema, requestContract, responseContract } from '../common/openapi/contract.js';
 
 export const checkoutBody = requestContract(
@@ -14,7 +14,7 @@ export const checkoutBody = requestContract(
                 .number({ error: 'must be a number' })
                 .int('must be an integer')
                 .min(1, 'must be a product id')
-                .max(2_147_483_647, 'must be a product id'),
+                .max(MAX_INT, 'must be a product id'),
               quantity: z
                 .number({ error: 'must be a number' })
                 .int('must be an integer')

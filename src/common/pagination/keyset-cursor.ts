@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isSqlDate } from '../http/query-params.js';
+import { MAX_INT, isSqlDate } from '../http/query-params.js';
 
 /**
  * Opaque keyset cursors: the sort key of the last row of a page (and which sort it belongs to),
@@ -24,7 +24,7 @@ function decode(value: string): unknown[] | undefined {
 }
 
 export const isId = (value: unknown): value is number =>
-  Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= 2_147_483_647;
+  Number.isSafeInteger(value) && (value as number) > 0 && (value as number) <= MAX_INT;
 
 /** A cursor field: decodes to the raw key parts; each list checks their shape for its sort. */
 export const cursorParam = z
