@@ -1,5 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CacheService } from '../src/cache/index.js';
+import { Db } from '../src/database/index.js';
+import { PRODUCT_SEARCH_NAMESPACE, ProductsCache } from '../src/products/products.cache.js';
 import { createTestApp } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
 
 describe('product search (e2e)', () => {
   let app: NestFastifyApplication;
@@ -42,6 +46,35 @@ describe('product search (e2e)', () => {
   it('caches results briefly', async () => {
     await search('copper lamp');
     expect((await search('copper lamp')).headers['x-cache']).toBe('HIT');
+  });
+
+  it('ranks a query once for minutes; the rows (stock, names) are read fresh by id until the catalog is edited', async () => {
+    type Hit = { id: number; name: string; stock: number };
+    const hits = async () => (await search('walnut', '&limit=5')).json().data as Hit[];
+    const [first] = await hits();
+    const db = app.get(Db);
+    // Behind the API's back (no invalidation): renamed so a fresh ranking would no longer find it.
+    await db.primary.$executeRaw`UPDATE products SET name = 'Renamed lamp', stock = stock + 7 WHERE id = ${first.id}`;
+    try {
+      await app.get(CacheService).bumpNamespace(PRODUCT_SEARCH_NAMESPACE); // the responses, not the ranking
+      let seen: Hit | undefined;
+      await waitFor(
+        async () => {
+          seen = (await hits()).find((hit) => hit.id === first.id);
+          await app.get(CacheService).bumpNamespace(PRODUCT_SEARCH_NAMESPACE);
+          return seen?.name === 'Renamed lamp';
+        },
+        5_000,
+        'the replica to show the rename',
+      );
+      expect(seen?.stock).toBe(first.stock + 7);
+      // A catalog edit through the API drops the rankings: ranked afresh, the product is gone.
+      await app.get(ProductsCache).changed([first.id], { listed: true });
+      expect((await hits()).map((hit) => hit.id)).not.toContain(first.id);
+    } finally {
+      await db.primary.$executeRaw`UPDATE products SET name = ${first.name}, stock = ${first.stock} WHERE id = ${first.id}`;
+      await app.get(ProductsCache).changed([first.id], { listed: true });
+    }
   });
 
   it.each([

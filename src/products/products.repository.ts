@@ -71,6 +71,9 @@ export interface SearchHit extends ProductRow {
   highlight: string;
 }
 
+/** What a search hit owes to ranking alone (no stock): cacheable until the catalog is edited. */
+export type SearchRank = Pick<SearchHit, 'id' | 'score' | 'highlight'>;
+
 /**
  * Full-text (weighted: name A, description B; `websearch_to_tsquery` accepts any user input)
  * OR trigram word similarity on the name, so "hammmer" still finds hammers. Both are GIN-indexed
@@ -111,6 +114,12 @@ export class ProductsRepository {
 
   search(q: string, limit: number, offset: number): Promise<SearchHit[]> {
     return this.db.reader().$queryRaw<SearchHit[]>(searchSql(q, limit, offset));
+  }
+
+  /** Active products by id (those that exist), in no particular order: a primary-key lookup. */
+  findRows(ids: readonly number[]): Promise<ProductRow[]> {
+    return this.db.reader().$queryRaw<ProductRow[]>`
+      SELECT ${PRODUCT_COLUMNS} FROM products p WHERE p.id = ANY(${[...ids]}::int[]) AND p.status = 'active'`;
   }
 
   /** Active product ids by units ordered, most first (never-ordered ones last, by id). */

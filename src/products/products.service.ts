@@ -51,7 +51,7 @@ export class ProductsService {
 
   /** Ranked matches, a page at a time (`page` ≤ 50: relevance past that is noise). */
   async search({ q, limit, page }: SearchProductsQuery): Promise<SearchResultDto> {
-    const rows = await this.products.search(q, limit + 1, (page - 1) * limit);
+    const rows = await this.productsCache.search(q, limit + 1, (page - 1) * limit);
     return {
       data: rows
         .slice(0, limit)
