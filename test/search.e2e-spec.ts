@@ -35,6 +35,16 @@ describe('product search (e2e)', () => {
     expect(data.every((product: { name: string }) => /hammer/i.test(product.name))).toBe(true);
   });
 
+  it('ranks full-text matches (score ≥ 1) above typo matches, which only fill what full text leaves', async () => {
+    type Hit = { name: string; description: string; score: number };
+    const typos = (await search('hammmer')).json().data as Hit[];
+    expect(typos.length).toBeGreaterThan(0);
+    expect(typos.every((hit) => hit.score < 1)).toBe(true);
+    const hits = (await search('hammer', '&limit=50')).json().data as Hit[];
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) expect(hit.score >= 1).toBe(/hammer/i.test(`${hit.name} ${hit.description}`));
+  });
+
   it('pages through results without repeats', async () => {
     const first = (await search('steel', '&limit=10&page=1')).json();
     const second = (await search('steel', '&limit=10&page=2')).json();
@@ -72,7 +82,8 @@ describe('product search (e2e)', () => {
       await app.get(ProductsCache).changed([first.id], { listed: true });
       expect((await hits()).map((hit) => hit.id)).not.toContain(first.id);
     } finally {
-      await db.primary.$executeRaw`UPDATE products SET name = ${first.name}, stock = ${first.stock} WHERE id = ${first.id}`;
+      await db.primary
+        .$executeRaw`UPDATE products SET name = ${first.name}, stock = ${first.stock} WHERE id = ${first.id}`;
       await app.get(ProductsCache).changed([first.id], { listed: true });
     }
   });
