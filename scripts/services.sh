@@ -412,7 +412,8 @@ defaults
 
 frontend api
     bind $BALANCER_BIND:$BALANCER_PORT
-    option forwardfor
+    # The client's address for the API's rate limits (TRUST_PROXY), never a value the client sent.
+    http-request set-header X-Forwarded-For %[src]
     default_backend api
 
 backend api
