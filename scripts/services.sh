@@ -451,6 +451,9 @@ start_balancer() {
   balancer_config >"$config.new"
   "$HAPROXY_BIN" -c -q -f "$config.new" || fail "HAProxy refuses the generated $config.new"
   mv "$config.new" "$config"
+  if [[ -z $pid ]] && (exec 3<>"/dev/tcp/127.0.0.1/$BALANCER_PORT") 2>/dev/null; then
+    fail "something else listens on :$BALANCER_PORT: stop it, or set BALANCER_PORT."
+  fi
   if [[ -n $pid ]]; then
     # -sf: the new process takes the ports, the old one finishes its connections and exits. Slots
     # restart in maintenance; a running `npm run cluster` enables its instances again.
