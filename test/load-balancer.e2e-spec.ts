@@ -72,8 +72,8 @@ const total = (stats: ServerStat[], field: 'retries' | 'redispatches' | 'respons
  * (SIGTERM: not-ready, drain, close, exit 0) needs no retry at all.
  */
 describe.skipIf(!existsSync(HAPROXY))('load balancer: HAProxy in front of three API instances (e2e)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'store-api-balancer-'));
-  const runtime = new HaproxyRuntime(join(dir, 'admin.sock'));
+  let dir: string;
+  let runtime: HaproxyRuntime;
   const base = `http://127.0.0.1:${BALANCER_PORT}`;
   const env = {
     SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
@@ -91,6 +91,8 @@ describe.skipIf(!existsSync(HAPROXY))('load balancer: HAProxy in front of three 
     waitFor(async () => wanted.test((await status(index)) ?? ''), timeoutMs, `api${index + 1} ${wanted}`);
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'store-api-balancer-'));
+    runtime = new HaproxyRuntime(join(dir, 'admin.sock'));
     const config = execFileSync('bash', ['scripts/services.sh', 'balancer-config'], {
       env: {
         ...process.env,
@@ -118,7 +120,7 @@ describe.skipIf(!existsSync(HAPROXY))('load balancer: HAProxy in front of three 
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop('SIGKILL')));
     haproxy?.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves through the balancer, spreading requests over every instance', async () => {
