@@ -2,17 +2,21 @@
 # Local services for dev and CI, without Docker: the PostgreSQL primary (the machine's `main`
 # cluster), two streaming replicas made with pg_basebackup, Redis in its two roles, and PgBouncer
 # (transaction pooling in front of the primary; the Debian package, installed if missing), plus a
-# 3-master Redis Cluster that the tests run the cache and queues against.
+# 3-master Redis Cluster that the tests run the cache and queues against, and HAProxy in front of
+# the API instances that `npm run cluster` starts (docs/load-balancer.md).
 #
 #   scripts/services.sh up        idempotent; fast when everything already runs
 #   scripts/services.sh down      stops what `up` started (replicas, cache Redis, PgBouncer,
 #                                 Redis Cluster)
 #   scripts/services.sh status    one line per service
+#   scripts/services.sh balancer-config   prints the HAProxy configuration `up` writes (the
+#                                 BALANCER_* variables below change it; the tests run it)
 #   scripts/services.sh purge     down, then delete the replica clusters, their slots,
 #                                 PgBouncer's state directory and the Redis Cluster's
 #
 # Ports follow .env.example: primary 5432, replicas 5433/5434, queue Redis 6379, cache Redis 6380,
-# PgBouncer 6432, Redis Cluster 7001-7003 (cluster bus on 17001-17003).
+# PgBouncer 6432, Redis Cluster 7001-7003 (cluster bus on 17001-17003), HAProxy 8080 (its stats
+# page on 8404) in front of API instances on 3101, 3102, …
 set -euo pipefail
 
 PRIMARY_PORT=${PRIMARY_PORT:-5432}
@@ -29,6 +33,20 @@ PGBOUNCER_POOL_SIZE=${PGBOUNCER_POOL_SIZE:-10}
 PGBOUNCER_STATEMENT_TIMEOUT_MS=${PGBOUNCER_STATEMENT_TIMEOUT_MS:-5000}
 STATE_DIR=${SERVICES_STATE_DIR:-/var/tmp/store-api-services}
 PGBOUNCER_DIR=$STATE_DIR/pgbouncer
+# The balancer: loopback only by default (local instances run with the public development secret).
+BALANCER_BIND=${BALANCER_BIND:-127.0.0.1}
+BALANCER_PORT=${BALANCER_PORT:-8080}
+BALANCER_STATS_PORT=${BALANCER_STATS_PORT:-8404}
+# Server slots api1..apiN on consecutive ports, in maintenance until `npm run cluster` enables them.
+BALANCER_FIRST_INSTANCE_PORT=${BALANCER_FIRST_INSTANCE_PORT:-3101}
+BALANCER_SLOTS=${BALANCER_SLOTS:-8}
+# An instance is out after CHECK_FALL failed checks CHECK_INTERVAL_MS apart: its drain
+# (SHUTDOWN_DRAIN_MS) must be longer than interval × fall.
+BALANCER_CHECK_INTERVAL_MS=${BALANCER_CHECK_INTERVAL_MS:-1000}
+BALANCER_CHECK_FALL=${BALANCER_CHECK_FALL:-2}
+BALANCER_CHECK_RISE=${BALANCER_CHECK_RISE:-2}
+BALANCER_DIR=${BALANCER_DIR:-$STATE_DIR/haproxy}
+HAPROXY_BIN=/usr/sbin/haproxy
 PGBOUNCER_BIN=/usr/sbin/pgbouncer
 PG_SOCKET_DIR=/var/run/postgresql
 
@@ -339,6 +357,124 @@ stop_redis_cluster() {
   done
 }
 
+# HAProxy: this project's own instance (config, pid and stats socket under $BALANCER_DIR), never
+# the package's /etc/haproxy one.
+haproxy_pid() {
+  local pid
+  pid=$(cat "$BALANCER_DIR/haproxy.pid" 2>/dev/null) && running "$pid" && echo "$pid"
+}
+
+disable_system_haproxy() {
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now haproxy.service >/dev/null 2>&1 || true
+  else
+    update-rc.d haproxy disable >/dev/null 2>&1 || true
+    start-stop-daemon --stop --quiet --oknodo --retry 5 --pidfile /run/haproxy.pid --exec "$HAPROXY_BIN" >/dev/null 2>&1 || true
+  fi
+}
+
+install_haproxy() {
+  [[ -x $HAPROXY_BIN ]] && return 0
+  command -v apt-get >/dev/null 2>&1 || fail "HAProxy is missing and there is no apt-get: install haproxy (≥ 2.4)."
+  log "installing HAProxy (apt-get install haproxy)"
+  mkdir -p "$STATE_DIR"
+  local install=(apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold haproxy)
+  if ! DEBIAN_FRONTEND=noninteractive "${install[@]}" >"$STATE_DIR/haproxy-install.log" 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$STATE_DIR/haproxy-install.log" 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive "${install[@]}" >>"$STATE_DIR/haproxy-install.log" 2>&1 ||
+      fail "apt-get install haproxy failed; see $STATE_DIR/haproxy-install.log"
+  fi
+  disable_system_haproxy
+}
+
+balancer_config() {
+  cat <<EOF
+# Written by scripts/services.sh (edits are overwritten): this project's HAProxy (docs/load-balancer.md).
+global
+    pidfile $BALANCER_DIR/haproxy.pid
+    # The runtime API: \`show stat\`, \`set server api/apiN state ready|maint\` (npm run cluster).
+    stats socket $BALANCER_DIR/admin.sock mode 600 level admin
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    timeout http-keep-alive 10s
+    timeout check ${BALANCER_CHECK_INTERVAL_MS}ms
+    # Up to 3 more attempts, each on another server (redispatch on every retry): a dead instance
+    # costs a retry, not an error.
+    retries 3
+    option redispatch 1
+    # Not 503: from this API it means a shared dependency is down (another instance would say the
+    # same, and retries multiply the load on it); a stopping instance is drained, not retried.
+    retry-on conn-failure empty-response response-timeout
+
+frontend api
+    bind $BALANCER_BIND:$BALANCER_PORT
+    # The client's address for the API's rate limits (TRUST_PROXY), never a value the client sent.
+    http-request set-header X-Forwarded-For %[src]
+    default_backend api
+
+backend api
+    balance roundrobin
+    option httpchk GET /health/ready
+    http-check expect status 200
+    # A request that reached a server is retried only if its method is idempotent (a POST may have
+    # done its work); one whose connection never opened is retried whatever its method.
+    acl idempotent method GET HEAD OPTIONS PUT DELETE
+    http-request disable-l7-retry unless idempotent
+    default-server check inter ${BALANCER_CHECK_INTERVAL_MS}ms fall $BALANCER_CHECK_FALL rise $BALANCER_CHECK_RISE
+EOF
+  local slot
+  for slot in $(seq 1 "$BALANCER_SLOTS"); do
+    echo "    server api$slot 127.0.0.1:$((BALANCER_FIRST_INSTANCE_PORT + slot - 1)) disabled"
+  done
+  if ((BALANCER_STATS_PORT)); then
+    cat <<EOF
+
+frontend stats
+    bind 127.0.0.1:$BALANCER_STATS_PORT
+    stats enable
+    stats uri /
+    stats refresh 2s
+EOF
+  fi
+}
+
+start_balancer() {
+  install_haproxy
+  mkdir -p "$BALANCER_DIR"
+  local config=$BALANCER_DIR/haproxy.cfg pid
+  pid=$(haproxy_pid) || true
+  if [[ -n $pid ]] && cmp -s <(balancer_config) "$config"; then return 0; fi
+  balancer_config >"$config.new"
+  "$HAPROXY_BIN" -c -q -f "$config.new" || fail "HAProxy refuses the generated $config.new"
+  mv "$config.new" "$config"
+  if [[ -z $pid ]] && (exec 3<>"/dev/tcp/127.0.0.1/$BALANCER_PORT") 2>/dev/null; then
+    fail "something else listens on :$BALANCER_PORT: stop it, or set BALANCER_PORT."
+  fi
+  if [[ -n $pid ]]; then
+    # -sf: the new process takes the ports, the old one finishes its connections and exits. Slots
+    # restart in maintenance; a running `npm run cluster` enables its instances again.
+    log "HAProxy's configuration changed: reloading it"
+    "$HAPROXY_BIN" -D -f "$config" -sf "$pid"
+  else
+    log "starting HAProxy on $BALANCER_BIND:$BALANCER_PORT (instances from :$BALANCER_FIRST_INSTANCE_PORT, stats on :$BALANCER_STATS_PORT)"
+    "$HAPROXY_BIN" -D -f "$config"
+  fi
+  wait_for "HAProxy on :$BALANCER_PORT" test -S "$BALANCER_DIR/admin.sock"
+}
+
+stop_balancer() {
+  local pid
+  pid=$(haproxy_pid) || return 0
+  log "stopping HAProxy"
+  kill -USR1 "$pid" 2>/dev/null || true # soft stop: finishes the connections it has
+  for _ in $(seq 1 50); do running "$pid" || return 0; sleep 0.1; done
+  kill -TERM "$pid" 2>/dev/null || true
+}
+
 up() {
   require pg_lsclusters pg_createcluster pg_ctlcluster pg_dropcluster pg_isready psql runuser redis-server redis-cli
   [[ $(id -u) == 0 ]] || fail "services:up manages PostgreSQL clusters and needs root (run it with sudo)."
@@ -350,6 +486,7 @@ up() {
   start_redis
   start_redis_cluster
   start_pgbouncer
+  start_balancer
   status
 }
 
@@ -371,6 +508,7 @@ down() {
     rm -f "$STATE_DIR/redis-queue.pid"
   fi
   stop_pgbouncer
+  stop_balancer
 }
 
 purge() {
@@ -384,6 +522,7 @@ purge() {
   done
   [[ ! -d $PGBOUNCER_DIR ]] || { log "deleting PgBouncer's state ($PGBOUNCER_DIR)"; rm -rf "$PGBOUNCER_DIR"; }
   [[ ! -d $STATE_DIR/redis-cluster ]] || { log "deleting Redis Cluster's state"; rm -rf "$STATE_DIR/redis-cluster"; }
+  [[ ! -d $BALANCER_DIR ]] || { log "deleting HAProxy's state ($BALANCER_DIR)"; rm -rf "$BALANCER_DIR"; }
 }
 
 status() {
@@ -402,6 +541,7 @@ status() {
   local pool_mode
   pool_mode=$(pgbouncer_admin 'SHOW CONFIG' 2>/dev/null | awk -F'|' '$1 == "pool_mode" { print $2 }') || true
   printf 'services: pgbouncer :%s %s\n' "$PGBOUNCER_PORT" "$(pgbouncer_pid >/dev/null && [[ -n $pool_mode ]] && echo "up ($pool_mode pooling, → :$PRIMARY_PORT)" || echo DOWN)"
+  printf 'services: haproxy :%s %s\n' "$BALANCER_PORT" "$(haproxy_pid >/dev/null && echo "up (instances from :$BALANCER_FIRST_INSTANCE_PORT; npm run cluster)" || echo DOWN)"
 }
 
 case "${1:-}" in
@@ -409,5 +549,6 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   purge) purge ;;
-  *) echo "usage: $0 up|down|status|purge" >&2; exit 2 ;;
+  balancer-config) balancer_config ;;
+  *) echo "usage: $0 up|down|status|purge|balancer-config" >&2; exit 2 ;;
 esac

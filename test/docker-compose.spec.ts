@@ -15,6 +15,7 @@ interface Service {
   stop_grace_period?: string;
   ports?: string[];
   expose?: string[];
+  volumes?: string[];
 }
 
 const raw = readFileSync('docker-compose.yml', 'utf8');
@@ -135,12 +136,14 @@ describe('docker-compose.yml', () => {
     expect([services.api.healthcheck?.test].flat().join(' ')).toContain('/health/ready');
   });
 
-  it('publishes only the app port: the operations and worker metrics ports stay inside the network', () => {
+  it('publishes only the balancer: the api (scalable), its operations port and the worker metrics port stay inside the network', () => {
     const api = loadAppConfig(services.api.environment);
     const worker = loadAppConfig(services.worker.environment);
     expect(api.OPS_PORT).toBeGreaterThan(0);
-    expect(services.api.ports).toEqual([`${api.PORT}:${api.PORT}`]);
-    expect(services.api.expose).toEqual([String(api.OPS_PORT)]);
+    // No fixed host port: `--scale api=3` would have three replicas claim it.
+    expect(services.api.ports).toBeUndefined();
+    expect(services.api.expose).toEqual([String(api.PORT), String(api.OPS_PORT)]);
+    expect(services.balancer.ports).toEqual([`${api.PORT}:${api.PORT}`]);
     expect(services.worker.ports).toBeUndefined();
     expect(services.worker.expose).toEqual([String(worker.WORKER_METRICS_PORT)]);
     // Production defaults: no docs, no metrics on the app port.
@@ -184,9 +187,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the data services, dev stand-ins and dashboards on 127.0.0.1 only; the API alone on every interface', () => {
+  it('publishes the data services, dev stand-ins and dashboards on 127.0.0.1 only; the balancer alone on every interface', () => {
     for (const [name, service] of Object.entries(services)) {
-      if (name === 'api') continue;
+      if (name === 'balancer') continue;
       for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
     }
     for (const name of ['postgres-primary', 'redis-cache', 'redis-queue']) {
@@ -199,5 +202,48 @@ describe('docker-compose.yml', () => {
     expect(commandOf(services.worker)).toBe('node dist/worker.js');
     const grace = Number(/^(\d+)s$/.exec(String(services.worker.stop_grace_period))?.[1]);
     expect(grace * 1000).toBeGreaterThan(loadAppConfig(services.worker.environment).WORKER_SHUTDOWN_TIMEOUT_MS);
+  });
+
+  describe('the balancer (HAProxy in front of every api replica)', () => {
+    const haproxy = readFileSync('ops/haproxy/haproxy.cfg', 'utf8').replace(/^\s*#.*$/gm, '');
+    const api = loadAppConfig(services.api.environment);
+    const backend = /^backend api$([\s\S]*?)(?=^\S|(?![\s\S]))/m.exec(haproxy)?.[1] ?? '';
+
+    it('mounts its configuration and starts after the api is healthy', () => {
+      expect(services.balancer.image).toMatch(/^haproxy:/);
+      expect(services.balancer.volumes).toContain('./ops/haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
+      expect(services.balancer.depends_on?.api?.condition).toBe('service_healthy');
+      expect(haproxy).toMatch(new RegExp(`^frontend api$\\s+bind :${api.PORT}$`, 'm'));
+    });
+
+    it("finds every replica through Docker's DNS and checks each one's readiness", () => {
+      expect(haproxy).toMatch(/^resolvers docker$\s+nameserver dns 127\.0\.0\.11:53$/m);
+      expect(backend).toMatch(new RegExp(`^\\s+server-template api \\d+ api:${api.PORT}$`, 'm'));
+      expect(backend).toMatch(/^\s+default-server check .*resolvers docker init-addr none$/m);
+      expect(backend).toMatch(/^\s+option httpchk GET \/health\/ready$/m);
+      expect(backend).toMatch(/^\s+http-check expect status 200$/m);
+    });
+
+    it('retries failed connections on another replica, and a request that reached one only if idempotent', () => {
+      expect(haproxy).toMatch(/^\s+retries [1-9]$/m);
+      expect(haproxy).toMatch(/^\s+option redispatch 1$/m);
+      expect(haproxy).toMatch(/^\s+retry-on conn-failure empty-response/m);
+      expect(backend).toMatch(/^\s+acl idempotent method GET HEAD OPTIONS PUT DELETE$/m);
+      expect(backend).toMatch(/^\s+http-request disable-l7-retry unless idempotent$/m);
+    });
+
+    it('drains longer than the balancer needs to take a replica out, and Docker waits for the drain', () => {
+      const check = /^\s+default-server check inter (\d+)s fall (\d+)/m.exec(backend);
+      expect(check).not.toBeNull();
+      const outAfterMs = Number(check![1]) * 1000 * Number(check![2]);
+      expect(api.SHUTDOWN_DRAIN_MS).toBeGreaterThan(outAfterMs);
+      const grace = Number(/^(\d+)s$/.exec(String(services.api.stop_grace_period))?.[1]) * 1000;
+      expect(grace).toBeGreaterThan(api.SHUTDOWN_DRAIN_MS + 5_000);
+    });
+
+    it("gives the api each client's address from the balancer, never one the client sent", () => {
+      expect(haproxy).toMatch(/^\s+http-request set-header X-Forwarded-For %\[src\]$/m);
+      expect(api.TRUST_PROXY).toEqual(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']);
+    });
   });
 });

@@ -68,6 +68,8 @@ const localDefaults = (database: string, queuePrefix: string) => ({
   QUEUE_PREFIX: queuePrefix,
   // The API's documentation is served outside production unless turned off.
   DOCS_ENABLED: 'true',
+  // No balancer to wait for: a stopped process exits at once (`npm run cluster` sets its own).
+  SHUTDOWN_DRAIN_MS: '0',
 });
 
 export const LOCAL_DEFAULTS = {
@@ -203,6 +205,9 @@ const appConfigFields = z.object({
   HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
   // Readiness answers from background probes run this often (a result 3 intervals old counts as down).
   HEALTH_PROBE_INTERVAL_MS: int(50, 60_000, 1_000),
+  // On SIGTERM the API reports not-ready and keeps serving this long before it closes, so that a
+  // balancer's health checks take it out first (≥ the balancer's check interval × fall).
+  SHUTDOWN_DRAIN_MS: int(0, 600_000, 5_000),
   // The internal operations port: /metrics, /health/live, /health/ready with full detail (0 = none).
   OPS_PORT: int(0, 65_535, 9400),
   // Its interface; unset: the same as HOST.

@@ -1,4 +1,5 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   HealthCheckService,
   HealthIndicatorService,
@@ -24,6 +25,8 @@ export interface Readiness {
  */
 @Injectable()
 export class ReadinessService {
+  private draining = false;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -42,7 +45,23 @@ export class ReadinessService {
     return { statusCode, body: detail === 'full' ? body : statusesOnly(body) };
   }
 
+  /**
+   * Reports not ready from now on (a `shutdown` check down, 503) while the application goes on
+   * serving, and resolves after `ms`: time for a balancer's health checks to take this instance
+   * out of rotation before it stops accepting requests.
+   */
+  async drain(ms: number): Promise<void> {
+    this.draining = true;
+    await sleep(ms);
+  }
+
   private lastResults(): HealthIndicatorFunction[] {
+    const results = this.probeResults();
+    if (!this.draining) return results;
+    return [...results, () => this.indicators.check('shutdown').down({ message: 'draining' })];
+  }
+
+  private probeResults(): HealthIndicatorFunction[] {
     const round = this.monitor.latest();
     if (!round) return [() => this.indicators.check('primary').down({ message: 'not probed yet' })];
     const age = Date.now() - round.at;

@@ -2,21 +2,28 @@ import { InvalidConfigError } from '../../config/index.js';
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
 
 /**
- * On SIGTERM/SIGINT: close the application (its shutdown hooks drain work and close connections),
- * then exit 0, or 1 if closing failed. Not `enableShutdownHooks()`: that re-raises the signal
- * after the hooks, so even a clean drain ends as "killed by SIGTERM".
+ * On SIGTERM/SIGINT: run `beforeClose` (e.g. a drain delay while still serving), close the
+ * application (its shutdown hooks drain work and close connections), then exit 0, or 1 if closing
+ * failed. Not `enableShutdownHooks()`: that re-raises the signal after the hooks, so even a clean
+ * drain ends as "killed by SIGTERM".
  */
-export function exitOnSignals(app: INestApplicationContext, logger: LoggerService): void {
+export function exitOnSignals(
+  app: INestApplicationContext,
+  logger: LoggerService,
+  beforeClose: () => Promise<void> = async () => {},
+): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal}: stopping`);
-      app.close().then(
-        () => process.exit(0),
-        (error: Error) => {
-          logger.error(`shutdown failed: ${error.stack}`);
-          process.exit(1);
-        },
-      );
+      beforeClose()
+        .then(() => app.close())
+        .then(
+          () => process.exit(0),
+          (error: Error) => {
+            logger.error(`shutdown failed: ${error.stack}`);
+            process.exit(1);
+          },
+        );
     });
   }
 }
