@@ -3,7 +3,13 @@ import fastifyCors from '@fastify/cors';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onSendHookHandler,
+  preSerializationHookHandler,
+} from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { constants as zlib } from 'node:zlib';
 import { QUEUE_BOARD_PATH, QueueBoard } from '../admin/queue-board.js';
@@ -14,6 +20,8 @@ import { CacheFastPath, notModifiedPayload } from '../cache/index.js';
 import { ProblemException, chosenStatusOnSend, sendProblem } from '../common/http/index.js';
 import { registerBodyParsers } from '../common/http/body-parsers.js';
 import { InvalidUtf8Query, isUtf8Query } from '../common/http/query-encoding.js';
+import { nextLinkOf } from '../common/pagination/next-link.js';
+import type { PaginatedOptions } from '../common/pagination/paginated.decorator.js';
 import type { AppConfigValues } from '../config/index.js';
 import { AccessLog } from '../logging/access-log.js';
 import { accessLogger } from '../logging/logger-params.js';
@@ -45,6 +53,7 @@ const EXPOSED_HEADERS = [
   'RateLimit-Policy',
   'Retry-After',
   'Idempotent-Replayed',
+  'Link',
 ];
 
 /**
@@ -65,7 +74,9 @@ const EXPOSED_HEADERS = [
  *  3. Body read (inflated by @fastify/compress) and parsed: JSON in UTF-8 only, else 400 / 415.
  *  4. preHandler (`HttpEdge.preHandler`): the request's log context (its `reqId` on every line),
  *     then Nest: guards (`@Authenticated`), interceptors (consistency, cache), pipes, handler.
- *  5. onSend, on the routes that need it: a 304 for a cached ETag match (`@Cacheable`),
+ *  5. preSerialization, on `@Paginated` routes: `Link: rel="next"` from the body's next page
+ *     (cache hits of step 2 get it from the cached value). onSend, on the routes that need it:
+ *     a 304 for a cached ETag match (`@Cacheable`),
  *     `private, no-store` (`@Authenticated`); then compression (brotli/gzip over 1 KB).
  *  6. onResponse (`HttpEdge.onResponse`): metrics, the access log; once shutting down, idle
  *     connections are closed as each response ends (a keep-alive socket would hold the process).
@@ -135,6 +146,9 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
       ...(policy?.choosesStatus ? [chosenStatusOnSend] : []),
     ];
     if (hooks.length) route.onSend = [...hooks, ...[route.onSend ?? []].flat()];
+    // Handler answers are objects until serialized: the next page is read there, not parsed back.
+    if (policy?.paginated)
+      route.preSerialization = [nextLinkPreSerialization(policy.paginated), ...[route.preSerialization ?? []].flat()];
   });
   fastify.addHook('onResponse', edge.onResponse);
   fastify.addHook('preClose', edge.preClose);
@@ -156,6 +170,19 @@ type Done = HookHandlerDoneFunction;
 /** A 304 decided by the cache interceptor (Nest sets the route's status after interceptors). */
 const notModifiedOnSend: onSendHookHandler = (request, reply, payload, done) =>
   done(null, notModifiedPayload(request, reply, payload));
+
+/** `Link: <…>; rel="next"` (RFC 8288) when the page names a next one: clients follow it, not build it. */
+function writeNextLink(request: FastifyRequest, reply: FastifyReply, body: unknown, options: PaginatedOptions): void {
+  const link = nextLinkOf(request.url, body, options);
+  if (link) reply.header('link', link);
+}
+
+const nextLinkPreSerialization =
+  (options: PaginatedOptions): preSerializationHookHandler<unknown> =>
+  (request, reply, payload, done) => {
+    if (reply.statusCode === 200) writeNextLink(request, reply, payload, options);
+    done(null, payload);
+  };
 
 /** Authenticated answers are the caller's own: no shared cache keeps them, unless the route says otherwise. */
 const privateOnSend: onSendHookHandler = (_request, reply, payload, done) => {
@@ -283,7 +310,13 @@ class HttpEdge {
         new ProblemException(401, 'unknown-api-key', 'The X-API-Key is not a registered key, or it was revoked.'),
       );
     if (!policy.answeredByEdge || request.method !== 'GET') return done();
-    const answered = this.cache.answer(request, reply, policy.cacheable!);
+    const paginated = policy.paginated;
+    const answered = this.cache.answer(
+      request,
+      reply,
+      policy.cacheable!,
+      paginated && ((value) => writeNextLink(request, reply, value, paginated)),
+    );
     if (answered === false) return done();
     if (answered !== true) answered.then((sent) => sent || done(), done);
   }
