@@ -1,8 +1,10 @@
 /**
  * Bytes per response (docs/payloads.md): a product detail, a list page (default size, 20) and an
  * orders page of 50, each as sent (raw) and compressed the way the edge compresses (gzip at zlib's
- * default level, brotli at quality 4). Runs the built API (dist/main.js) on the test database
- * (`NODE_ENV=test`); each figure is the median over the sampled items.
+ * default level, brotli at quality 4). Runs this checkout's build and a baseline commit's
+ * (`PAYLOADS_BASELINE`, default the commit before lean payloads; `none` to skip) side by side on
+ * the test database (`NODE_ENV=test`), caching off (sizes only); each figure is the median over the
+ * sampled items.
  */
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { APP_NAME } from '../src/config/app-identity.js';
@@ -11,10 +13,13 @@ import { Db } from '../src/database/db.service.js';
 import { BENCH_JWT_SECRET, apiEnv } from './lib/api-env.js';
 import { signAccessToken } from './lib/jwt.js';
 import { table } from './lib/measure.js';
+import { buildBaseline } from './lib/baseline-build.js';
 import { ensureBuilt, startApi, stopApi } from './lib/server.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 25);
 const PORT = Number(process.env.BENCH_PORT ?? 4710);
+/** The last commit of main before lean payloads (issue 16, part 5). */
+const BASELINE = process.env.PAYLOADS_BASELINE ?? '55addb3';
 const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test', LOG_LEVEL: 'error' });
 const db = new Db({ applicationName: APP_NAME, primaryUrl: config.DATABASE_URL, replicaUrls: [] });
 await db.onModuleInit();
@@ -26,11 +31,12 @@ const customers = await db.primary.$queryRaw<{ id: number }[]>`
 await db.onApplicationShutdown();
 
 ensureBuilt();
-const api = await startApi(PORT, apiEnv(undefined, { LOG_LEVEL: 'warn', CACHE_WARM_TOP_PRODUCTS: '0' }));
+const baseline = BASELINE === 'none' ? undefined : buildBaseline(BASELINE);
+const env = apiEnv(undefined, { LOG_LEVEL: 'warn', CACHE_WARM_TOP_PRODUCTS: '0', CACHE_ENABLED: 'false' });
 
 /** The body as sent without compression, and what gzip (zlib default level) and brotli q4 make of it. */
-async function sizes(url: string, headers: Record<string, string> = {}) {
-  const response = await fetch(`http://127.0.0.1:${PORT}${url}`, {
+async function sizes(port: number, url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`http://127.0.0.1:${port}${url}`, {
     headers: { 'accept-encoding': 'identity', ...headers },
   });
   const raw = Buffer.from(await response.arrayBuffer());
@@ -57,26 +63,31 @@ async function measure(name: string, requests: (() => Promise<{ raw: number; gzi
   };
 }
 
-const rows = [
+const rowsOf = async (port: number) => [
   await measure(
     'GET /products/:id',
     products.map(
       ({ id }) =>
         () =>
-          sizes(`/products/${id}`),
+          sizes(port, `/products/${id}`),
     ),
   ),
   await measure('GET /products (20)', [
-    () => sizes('/products'),
-    () => sizes('/products?sort=price_asc'),
-    () => sizes('/products?sort=price_desc'),
+    () => sizes(port, '/products'),
+    () => sizes(port, '/products?sort=price_asc'),
+    () => sizes(port, '/products?sort=price_desc'),
+  ]),
+  await measure('GET /products?fields=id,name,priceCents', [
+    () => sizes(port, '/products?fields=id,name,priceCents'),
+    () => sizes(port, '/products?sort=price_asc&fields=id,name,priceCents'),
+    () => sizes(port, '/products?sort=price_desc&fields=id,name,priceCents'),
   ]),
   await measure(
     'GET /orders?limit=50',
     customers.map(
       ({ id }) =>
         () =>
-          sizes('/orders?limit=50', asCustomer(id)),
+          sizes(port, '/orders?limit=50', asCustomer(id)),
     ),
   ),
   await measure(
@@ -84,7 +95,7 @@ const rows = [
     customers.map(
       ({ id }) =>
         () =>
-          sizes('/orders?limit=50&fields=id,status,totalCents,createdAt', asCustomer(id)).catch(() => ({
+          sizes(port, '/orders?limit=50&fields=id,status,totalCents,createdAt', asCustomer(id)).catch(() => ({
             raw: NaN,
             gzip: NaN,
             br: NaN,
@@ -92,5 +103,17 @@ const rows = [
     ),
   ),
 ];
-console.log(table(rows));
-await stopApi(api);
+
+const results: { label: string; rows: Awaited<ReturnType<typeof rowsOf>> }[] = [];
+for (const [label, cwd, port] of [
+  ...(baseline ? [[`before (${baseline.sha.slice(0, 7)})`, baseline.dir, PORT + 1] as const] : []),
+  ['after (this checkout)', undefined, PORT] as const,
+]) {
+  const api = await startApi(port, env, cwd);
+  try {
+    results.push({ label, rows: await rowsOf(port) });
+  } finally {
+    await stopApi(api);
+  }
+}
+for (const { label, rows } of results) console.log(`\n${label}\n${table(rows)}`);
