@@ -3,13 +3,7 @@ import fastifyCors from '@fastify/cors';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
-import type {
-  FastifyReply,
-  FastifyRequest,
-  HookHandlerDoneFunction,
-  onSendHookHandler,
-  preSerializationHookHandler,
-} from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookHandler } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { constants as zlib } from 'node:zlib';
 import { QUEUE_BOARD_PATH, QueueBoard } from '../admin/queue-board.js';
@@ -20,8 +14,6 @@ import { CacheFastPath, notModifiedPayload } from '../cache/index.js';
 import { ProblemException, chosenStatusOnSend, sendProblem } from '../common/http/index.js';
 import { registerBodyParsers } from '../common/http/body-parsers.js';
 import { InvalidUtf8Query, isUtf8Query } from '../common/http/query-encoding.js';
-import { nextLinkOf } from '../common/pagination/next-link.js';
-import type { PaginatedOptions } from '../common/pagination/paginated.decorator.js';
 import type { AppConfigValues } from '../config/index.js';
 import { AccessLog } from '../logging/access-log.js';
 import { accessLogger } from '../logging/logger-params.js';
@@ -29,6 +21,7 @@ import { HttpMetrics } from '../metrics/http-metrics.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
 import { RateLimitService, limitRefusal, type LimitDecision } from '../rate-limit/index.js';
 import { ClientIdentities, type ClientIdentity } from './client-identity.js';
+import { nextLinkPreSerialization, writeNextLink } from './next-link-header.js';
 import { RateLimitHeaders } from './rate-limit-headers.js';
 import { DEFAULT_ROUTE_POLICY, attachRoutePolicies, routePolicyIn, type RoutePolicy } from './route-policy.js';
 
@@ -170,19 +163,6 @@ type Done = HookHandlerDoneFunction;
 /** A 304 decided by the cache interceptor (Nest sets the route's status after interceptors). */
 const notModifiedOnSend: onSendHookHandler = (request, reply, payload, done) =>
   done(null, notModifiedPayload(request, reply, payload));
-
-/** `Link: <…>; rel="next"` (RFC 8288) when the page names a next one: clients follow it, not build it. */
-function writeNextLink(request: FastifyRequest, reply: FastifyReply, body: unknown, options: PaginatedOptions): void {
-  const link = nextLinkOf(request.url, body, options);
-  if (link) reply.header('link', link);
-}
-
-const nextLinkPreSerialization =
-  (options: PaginatedOptions): preSerializationHookHandler<unknown> =>
-  (request, reply, payload, done) => {
-    if (reply.statusCode === 200) writeNextLink(request, reply, payload, options);
-    done(null, payload);
-  };
 
 /** Authenticated answers are the caller's own: no shared cache keeps them, unless the route says otherwise. */
 const privateOnSend: onSendHookHandler = (_request, reply, payload, done) => {
