@@ -19,7 +19,7 @@ import { ensureBuilt, startApi, stopApi } from './lib/server.js';
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 25);
 const PORT = Number(process.env.BENCH_PORT ?? 4710);
 /** The last commit of main before lean payloads (issue 16, part 5). */
-const BASELINE = process.env.PAYLOADS_BASELINE ?? '55addb3';
+const BASELINE = process.env.PAYLOADS_BASELINE ?? '11ec1bc';
 const config = loadAppConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'test', LOG_LEVEL: 'error' });
 const db = new Db({ applicationName: APP_NAME, primaryUrl: config.DATABASE_URL, replicaUrls: [] });
 await db.onModuleInit();
