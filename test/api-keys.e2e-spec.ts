@@ -86,7 +86,7 @@ describe('API keys: registry, admin routes, verify, CLI', () => {
       last4: issued.key.slice(-4),
       limits: { default: 1000, search: 60 },
       createdAt: expect.any(String),
-      expiresAt: null,
+      // No expiry: the field is absent (lean payloads), not null.
     });
 
     const list = await listed();
@@ -100,8 +100,6 @@ describe('API keys: registry, admin routes, verify, CLI', () => {
       limits: { default: 1000, search: 60 },
       status: 'active',
       createdAt: issued.createdAt,
-      expiresAt: null,
-      revokedAt: null,
     });
 
     const { rows } = await context.sql.query('SELECT * FROM api_keys WHERE id = $1', [issued.id]);

@@ -1,6 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createFakeGateway } from '../dev/fake-payment-gateway.js';
+import { CacheService } from '../src/cache/index.js';
+import {
+  PRODUCTS_NAMESPACE,
+  PRODUCT_LISTS_NAMESPACE,
+  PRODUCT_SEARCH_NAMESPACE,
+} from '../src/products/products.cache.js';
+import { nextLink } from './support/links.js';
 import { ContractChecker, type OpenApiDocument } from './support/openapi-contract.js';
 import { ADMIN_EMAIL, createTestApp } from './support/test-app.js';
 
@@ -26,6 +33,10 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
       DOCS_ENABLED: 'true',
     });
     contract = new ContractChecker((await app.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument);
+    // The cache Redis is shared: entries another checkout's run wrote (another response shape) must not answer here.
+    const cache = app.get(CacheService);
+    for (const namespace of [PRODUCTS_NAMESPACE, PRODUCT_LISTS_NAMESPACE, PRODUCT_SEARCH_NAMESPACE])
+      await cache.bumpNamespace(namespace);
   });
 
   afterAll(async () => {
@@ -70,13 +81,28 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await send(415, 'POST', '/auth/login', { payload: 'email=a', headers: { 'content-type': 'text/plain' } });
   });
 
+  /** Sends the request, expects a `Link: rel="next"`, and follows it (the next page must keep the contract too). */
+  async function sendAndFollow(url: string, options: InjectOptions = {}) {
+    const response = await send(200, 'GET', url, options);
+    const next = nextLink(response);
+    expect(next, `${url}: no Link rel="next"`).toBeDefined();
+    await send(200, 'GET', next!, options);
+    return response;
+  }
+
   it('catalog reads: lists, search, detail, 304s, 400 and 404', async () => {
-    const list = await send(200, 'GET', '/products?limit=5');
+    const list = await sendAndFollow('/products?limit=5');
     await send(304, 'GET', '/products?limit=5', { headers: { 'if-none-match': String(list.headers.etag) } });
+    // A cache hit answered at the edge carries its Link too.
+    expect((await sendAndFollow('/products?limit=5')).headers['x-cache']).toBe('HIT');
+    await sendAndFollow('/products?limit=5&fields=id,name');
     await send(400, 'GET', '/products?limit=0');
-    await send(200, 'GET', '/products/search?q=hammer');
+    await send(400, 'GET', '/products?fields=id,cost');
+    await sendAndFollow('/products/search?q=hammer&limit=2');
+    await send(200, 'GET', '/products/search?q=hammer&fields=id,score');
     await send(400, 'GET', '/products/search');
     const detail = await send(200, 'GET', '/products/1');
+    await send(200, 'GET', '/products/1?fields=id,rating');
     await send(304, 'GET', '/products/1', { headers: { 'if-none-match': String(detail.headers.etag) } });
     await send(404, 'GET', '/products/2000000000');
     await send(400, 'GET', '/products/abc');
@@ -110,7 +136,18 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     });
     await send(409, 'POST', `/products/${productId}/reviews`, { payload: { rating: 4 }, headers: customer });
     await send(404, 'GET', '/products/2000000000/reviews');
-    await send(200, 'GET', `/products/${productId}/reviews?limit=1`);
+    // The only review: the last page, no Link.
+    expect((await send(200, 'GET', `/products/${productId}/reviews?limit=1`)).headers.link).toBeUndefined();
+    await send(200, 'GET', `/products/${productId}/reviews?fields=id,user`);
+    await send(400, 'GET', `/products/${productId}/reviews?fields=author`);
+    const second = await send(201, 'POST', `/products/${productId}/reviews`, {
+      payload: { rating: 3 },
+      headers: admin,
+    });
+    // Two reviews now: page 1 of 2 links page 2 (read from where the write has reached).
+    await sendAndFollow(`/products/${productId}/reviews?limit=1`, {
+      headers: { 'x-consistency-token': String(second.headers['x-consistency-token']) },
+    });
   });
 
   it('checkout: 201, replay, 202, 402, 409, 400; then orders, export and the dashboard', async () => {
@@ -136,10 +173,14 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
 
     const orderId = placed.json().orderId as number;
     await send(200, 'GET', '/orders', { headers: customer });
+    await send(200, 'GET', '/orders?fields=id,status', { headers: customer });
+    await send(400, 'GET', '/orders?fields=id,owner', { headers: customer });
     await send(400, 'GET', '/orders', { headers: { ...customer, 'x-consistency-token': 'not a token' } });
     await send(200, 'GET', `/orders/${orderId}`, { headers: customer });
+    await send(200, 'GET', `/orders/${orderId}?fields=id,items`, { headers: customer });
     await send(404, 'GET', '/orders/2000000000', { headers: customer });
-    await send(200, 'GET', '/admin/orders?limit=5', { headers: admin });
+    await sendAndFollow('/admin/orders?limit=5', { headers: admin });
+    await send(200, 'GET', '/admin/orders?limit=5&fields=id,user', { headers: admin });
     await send(403, 'GET', '/admin/orders', { headers: customer });
     await send(200, 'GET', '/admin/orders/export?format=ndjson', { headers: admin });
     await send(200, 'GET', '/admin/orders/export?format=csv', { headers: admin });
@@ -155,6 +196,7 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     });
     await send(409, 'POST', '/admin/api-keys', { payload: { name }, headers: admin });
     await send(200, 'GET', '/admin/api-keys?limit=5', { headers: admin });
+    await sendAndFollow('/admin/api-keys?limit=1', { headers: admin });
     const key = { 'x-api-key': issued.json().key as string };
     await send(200, 'GET', '/products/search?q=contract', { headers: key });
     await send(429, 'GET', '/products/search?q=contract', { headers: key });

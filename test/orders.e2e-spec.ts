@@ -4,6 +4,7 @@ import { CacheService } from '../src/cache/index.js';
 import { Db } from '../src/database/index.js';
 import { PRODUCT_SUMMARIES_NAMESPACE as PRODUCT_SUMMARIES } from '../src/products/products.cache.js';
 import { USER_SUMMARIES_NAMESPACE as USER_SUMMARIES } from '../src/users/users.cache.js';
+import { nextLink } from './support/links.js';
 import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
 
@@ -119,5 +120,56 @@ describe('orders, read side (e2e)', () => {
     const mine = (await get(`/admin/orders?userId=${busiest.id}&limit=10`, admin)).json();
     expect(mine.data.every((order: { userId: number }) => order.userId === busiest.id)).toBe(true);
     expect((await get('/admin/orders?status=lost', admin)).statusCode).toBe(400);
+  });
+
+  describe('lean payloads: sparse fieldsets, Link: rel="next"', () => {
+    it('follows Link from page to page to the last, which has neither Link nor nextCursor', async () => {
+      const { rows } = await sql.query('SELECT id FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC', [
+        busiest.id,
+      ]);
+      const seen: number[] = [];
+      let url: string | undefined = '/orders?limit=40&fields=id';
+      let last;
+      while (url) {
+        last = await get(url);
+        expect(last.statusCode, last.body).toBe(200);
+        seen.push(...last.json().data.map((order: { id: number }) => order.id));
+        url = nextLink(last);
+        if (url) expect(url).toBe(`/orders?limit=40&fields=id&cursor=${last.json().nextCursor}`);
+      }
+      expect(seen).toEqual(rows.map((row) => row.id));
+      expect(last!.json()).not.toHaveProperty('nextCursor');
+    });
+
+    it('answers only the fields asked for, without the items query when items are not asked for', async () => {
+      const before = statements();
+      const { data } = (await get('/orders?limit=50&fields=totalCents,id,status')).json();
+      expect(statements() - before).toBe(1);
+      expect(data).toHaveLength(50);
+      expect(data.every((order: object) => Object.keys(order).join() === 'id,status,totalCents')).toBe(true);
+      const [{ id }] = data;
+      expect((await get(`/orders/${id}?fields=id,items`)).json()).toEqual({
+        id,
+        items: expect.arrayContaining([expect.objectContaining({ productId: expect.any(Number) })]),
+      });
+      const admins = await get('/admin/orders?limit=2&fields=id,user', admin);
+      expect(admins.json().data.every((order: object) => Object.keys(order).join() === 'id,user')).toBe(true);
+      expect(nextLink(admins)).toBe(`/admin/orders?limit=2&fields=id%2Cuser&cursor=${admins.json().nextCursor}`);
+    });
+
+    it.each(['/orders?fields=id,secret', '/orders/1?fields=password', '/admin/orders?fields=items,email'])(
+      '%s: 400 naming the unknown field',
+      async (url) => {
+        const response = await get(url, admin);
+        expect(response.statusCode).toBe(400);
+        expect(response.headers['content-type']).toContain('application/problem+json');
+        expect(response.json().errors).toEqual([
+          {
+            field: 'query.fields',
+            message: expect.stringMatching(/^unknown field\(s\): (secret|password|email);/),
+          },
+        ]);
+      },
+    );
   });
 });

@@ -1,4 +1,5 @@
-import { useTestApp } from './support/test-app.js';
+import { ADMIN_EMAIL, login, useTestApp } from './support/test-app.js';
+import { nextLink } from './support/links.js';
 
 describe('products (e2e)', () => {
   const t = useTestApp();
@@ -8,7 +9,10 @@ describe('products (e2e)', () => {
   describe('GET /products/:id', () => {
     it('returns the product as stored', async () => {
       const { rows } = await t.sql.query(
-        'SELECT id, sku, name, price_cents FROM products ORDER BY id LIMIT 1 OFFSET 41',
+        // One with reviews and a description: every field has something to carry.
+        `SELECT id, sku, name, price_cents FROM products p
+         WHERE description <> '' AND EXISTS (SELECT 1 FROM reviews r WHERE r.product_id = p.id)
+         ORDER BY id LIMIT 1 OFFSET 41`,
       );
       const response = await get(`/products/${rows[0].id}`);
       expect(response.statusCode).toBe(200);
@@ -184,6 +188,68 @@ describe('products (e2e)', () => {
       const body = response.json();
       expect(body.errors[0].field).toBe(field);
       expect(body.errors[0].message).toEqual(expect.any(String));
+    });
+  });
+
+  describe('lean payloads: nothing empty, sparse fieldsets, Link: rel="next"', () => {
+    it('omits a missing description, an absent average and no latest reviews', async () => {
+      const admin = await login(t.app, ADMIN_EMAIL);
+      const sku = `LEAN-${process.pid}-${Date.now() % 1_000_000}`;
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/products',
+        headers: admin,
+        payload: { sku, name: 'Lean mug', priceCents: 900, categoryId: 1 },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const { id } = created.json();
+      for (const body of [created.json(), (await get(`/products/${id}`)).json()]) {
+        expect(body).not.toHaveProperty('description');
+        expect(body).not.toHaveProperty('latestReviews');
+        expect(body.rating).toEqual({ count: 0 });
+        expect(JSON.stringify(body)).not.toMatch(/null|""|\[\]/);
+      }
+      // A field asked for but empty stays absent.
+      expect((await get(`/products/${id}?fields=id,description`)).json()).toEqual({ id });
+      await t.app.inject({ method: 'DELETE', url: `/products/${id}`, headers: admin });
+    });
+
+    it('sends Link: rel="next", which leads to the next page with the same query', async () => {
+      const first = await get('/products?limit=3&sort=price_asc&fields=id,priceCents');
+      const link = nextLink(first);
+      expect(link).toBe(`/products?limit=3&sort=price_asc&fields=id%2CpriceCents&cursor=${first.json().nextCursor}`);
+      const second = await get(link!);
+      expect(second.statusCode).toBe(200);
+      const six = (await get('/products?limit=6&sort=price_asc&fields=id')).json().data;
+      expect(second.json().data.map((product: { id: number }) => product.id)).toEqual(
+        six.slice(3).map((product: { id: number }) => product.id),
+      );
+      expect(Object.keys(second.json().data[0]).sort()).toEqual(['id', 'priceCents']);
+    });
+
+    it('sends no Link and no nextCursor on the last page', async () => {
+      const {
+        rows: [{ max }],
+      } = await t.sql.query("SELECT max(price_cents) AS max FROM products WHERE status = 'active'");
+      const last = await get(`/products?minPrice=${max}`);
+      expect(last.json().data.length).toBeGreaterThan(0);
+      expect(last.json()).not.toHaveProperty('nextCursor');
+      expect(last.headers.link).toBeUndefined();
+    });
+
+    it('keeps Link and the field set on cached answers (edge hits), one entry per field set', async () => {
+      const url = `/products?limit=2&categoryId=3&fields=name,id`;
+      const miss = await get(url);
+      const hit = await get(url);
+      expect(hit.headers['x-cache']).toBe('HIT');
+      expect(hit.headers.link).toBe(miss.headers.link);
+      expect(hit.headers.link).toContain('fields=name%2Cid');
+      expect(Object.keys(hit.json().data[0]).sort()).toEqual(['id', 'name']);
+      // Another spelling of the same set shares the entry; another set does not.
+      expect((await get('/products?limit=2&categoryId=3&fields=id,name')).headers['x-cache']).toBe('HIT');
+      const other = await get('/products?limit=2&categoryId=3&fields=id');
+      expect(other.headers['x-cache']).toBe('MISS');
+      expect(Object.keys(other.json().data[0])).toEqual(['id']);
     });
   });
 

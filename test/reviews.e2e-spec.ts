@@ -1,3 +1,4 @@
+import { nextLink } from './support/links.js';
 import { login, useTestApp } from './support/test-app.js';
 
 describe('reviews (e2e)', () => {
@@ -89,5 +90,64 @@ describe('reviews (e2e)', () => {
     expect(
       (await t.app.inject({ method: 'POST', url: '/products/9/reviews', payload: { rating: 5 } })).statusCode,
     ).toBe(401);
+  });
+
+  describe('lean payloads: nothing empty, sparse fieldsets, Link: rel="next"', () => {
+    const get = (url: string) => t.app.inject({ method: 'GET', url });
+
+    it('omits an empty comment', async () => {
+      const {
+        rows: [product],
+      } = await t.sql.query(
+        `SELECT p.id FROM products p WHERE p.status = 'active' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.product_id = p.id AND r.user_id = 79) ORDER BY p.id DESC LIMIT 1`,
+      );
+      const headers = await login(t.app, 'user79@example.com');
+      const created = await t.app.inject({
+        method: 'POST',
+        url: `/products/${product.id}/reviews`,
+        headers,
+        payload: { rating: 4 },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.json()).not.toHaveProperty('comment');
+      const listed = (await get(`/products/${product.id}/reviews`)).json();
+      expect(listed.data[0]).toMatchObject({ id: created.json().id, rating: 4 });
+      expect(listed.data[0]).not.toHaveProperty('comment');
+      expect((await get(`/products/${product.id}`)).json().latestReviews[0]).not.toHaveProperty('comment');
+    });
+
+    it('follows Link to the last page; each review once, only the fields asked for', async () => {
+      const {
+        rows: [top],
+      } = await t.sql.query('SELECT product_id AS id FROM reviews GROUP BY 1 ORDER BY count(*) DESC LIMIT 1');
+      const { rows } = await t.sql.query(
+        'SELECT id FROM reviews WHERE product_id = $1 ORDER BY created_at DESC, id DESC',
+        [top.id],
+      );
+      const seen: number[] = [];
+      let url: string | undefined = `/products/${top.id}/reviews?limit=3&fields=rating,id`;
+      let pages = 0;
+      while (url) {
+        const response = await get(url);
+        expect(response.statusCode, response.body).toBe(200);
+        const { data } = response.json();
+        expect(data.every((review: object) => Object.keys(review).join() === 'id,rating')).toBe(true);
+        seen.push(...data.map((review: { id: number }) => review.id));
+        url = nextLink(response);
+        expect(url === undefined).toBe(response.json().nextCursor === undefined);
+        pages++;
+      }
+      expect(seen).toEqual(rows.map((row) => row.id));
+      expect(pages).toBeGreaterThan(1);
+    });
+
+    it('400 for an unknown field, naming it', async () => {
+      const response = await get('/products/9/reviews?fields=id,email');
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0]).toMatchObject({
+        field: 'query.fields',
+        message: expect.stringContaining('unknown field(s): email'),
+      });
+    });
   });
 });

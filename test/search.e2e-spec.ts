@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CacheService } from '../src/cache/index.js';
 import { Db } from '../src/database/index.js';
 import { PRODUCT_SEARCH_NAMESPACE, ProductsCache } from '../src/products/products.cache.js';
+import { nextLink } from './support/links.js';
 import { createTestApp } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -116,5 +117,41 @@ describe('product search (e2e)', () => {
   it('400 without q, and for a page past 50', async () => {
     expect((await app.inject({ method: 'GET', url: '/products/search' })).statusCode).toBe(400);
     expect((await search('hammer', '&page=51')).statusCode).toBe(400);
+  });
+
+  describe('lean payloads: sparse fieldsets, Link: rel="next"', () => {
+    it('answers only the fields asked for, cached per field set', async () => {
+      const response = await search('steel', '&limit=5&fields=score,id,name');
+      expect(response.statusCode).toBe(200);
+      const { data } = response.json();
+      expect(data.length).toBeGreaterThan(0);
+      expect(data.every((hit: object) => Object.keys(hit).join() === 'id,name,score')).toBe(true);
+      const again = await search('steel', '&limit=5&fields=name,id,score');
+      expect(again.headers['x-cache']).toBe('HIT');
+      expect(again.json()).toEqual(response.json());
+      const full = await search('steel', '&limit=5');
+      expect(full.json().data[0].highlight).toContain('<mark>');
+    });
+
+    it('links the next page while there is one, and omits nextPage and Link on the last', async () => {
+      const first = await search('steel', '&limit=10&fields=id');
+      expect(nextLink(first)).toBe('/products/search?q=steel&limit=10&fields=id&page=2');
+      const second = await app.inject({ method: 'GET', url: nextLink(first)! });
+      expect(second.json().page).toBe(2);
+      // Page 50 is the last there is, however many match.
+      const last = await search('steel', '&limit=1&page=50&fields=id');
+      expect(last.json().data).toHaveLength(1);
+      expect(last.json()).not.toHaveProperty('nextPage');
+      expect(last.headers.link).toBeUndefined();
+    });
+
+    it('400 for an unknown field, naming it', async () => {
+      const response = await search('steel', '&fields=id,vector');
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0]).toMatchObject({
+        field: 'query.fields',
+        message: expect.stringContaining('unknown field(s): vector'),
+      });
+    });
   });
 });

@@ -4,6 +4,7 @@ import { Authenticated } from '../auth/authenticated.decorator.js';
 import { idParam } from '../common/http/query-params.js';
 import { ApiEmpty, ApiJson, ApiProblem, ApiRoute } from '../common/openapi/zod-openapi.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
+import { Paginated } from '../common/pagination/paginated.decorator.js';
 import {
   apiKeyPageSchema,
   issueApiKeyBody,
@@ -39,6 +40,7 @@ export class ApiKeysController {
   @Get()
   @ApiRoute({ id: 'apiKeys.list', summary: 'API keys, newest first, revoked and expired ones included (admin)' })
   @ApiJson(200, 'A page of keys (never a key or its hash)', apiKeyPageSchema)
+  @Paginated()
   @Authenticated({ admin: true })
   list(@Query({ schema: listApiKeysQuery }) query: ListApiKeysQuery): Promise<Page<ApiKeyDto>> {
     return this.apiKeys.list(query);

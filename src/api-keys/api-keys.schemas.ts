@@ -85,8 +85,8 @@ export const apiKeySchema = responseContract(
     limits: limitsOut,
     status: z.enum(['active', 'expired', 'revoked']),
     createdAt: dateTime,
-    expiresAt: dateTime.nullable(),
-    revokedAt: dateTime.nullable(),
+    expiresAt: dateTime.optional().describe('Absent: the key never expires'),
+    revokedAt: dateTime.optional().describe('Absent: not revoked'),
   }),
 );
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { ConflictProblem, NotFoundProblem } from '../common/http/index.js';
-import type { Page } from '../common/pagination/keyset-cursor.js';
-import { encodeCursor } from '../common/pagination/keyset-cursor.js';
+import { withoutEmpty } from '../common/http/without-empty.js';
+import { encodeCursor, toPage, type Page } from '../common/pagination/keyset-cursor.js';
 import { ApiKeyFormat, displayPartsOf, hashApiKey } from './api-key-format.js';
 import { API_KEY_POLICIES } from './api-keys.constants.js';
 import { API_KEYS_OPTIONS } from './api-keys.module-definition.js';
@@ -127,10 +127,7 @@ export class ApiKeysService implements OnModuleInit, OnApplicationShutdown {
   /** Keys newest first, revoked and expired ones included (with their status); never a key or hash. */
   async list({ limit = 100, cursor }: { limit?: number; cursor?: number } = {}): Promise<Page<ApiKeyDto>> {
     const rows = await this.repository.page(limit, cursor);
-    return {
-      data: rows.map(toDto),
-      nextCursor: rows.length === limit ? encodeCursor([rows[rows.length - 1].id]) : null,
-    };
+    return toPage(rows.map(toDto), rows.length === limit ? encodeCursor([rows[rows.length - 1].id]) : undefined);
   }
 
   /**
@@ -204,7 +201,7 @@ function knownLimits(value: unknown): Partial<Record<string, number>> {
 
 function toDto(row: ApiKeyRow): ApiKeyDto {
   const expired = row.expiresAt !== null && row.expiresAt.getTime() <= Date.now();
-  return {
+  return withoutEmpty<ApiKeyDto>({
     id: row.id,
     name: row.name,
     prefix: row.prefix,
@@ -212,7 +209,7 @@ function toDto(row: ApiKeyRow): ApiKeyDto {
     limits: knownLimits(row.limits),
     status: row.revokedAt ? 'revoked' : expired ? 'expired' : 'active',
     createdAt: row.createdAt.toISOString(),
-    expiresAt: row.expiresAt?.toISOString() ?? null,
-    revokedAt: row.revokedAt?.toISOString() ?? null,
-  };
+    expiresAt: row.expiresAt?.toISOString(),
+    revokedAt: row.revokedAt?.toISOString(),
+  });
 }

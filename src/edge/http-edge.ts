@@ -21,6 +21,7 @@ import { HttpMetrics } from '../metrics/http-metrics.js';
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
 import { RateLimitService, limitRefusal, type LimitDecision } from '../rate-limit/index.js';
 import { ClientIdentities, type ClientIdentity } from './client-identity.js';
+import { nextLinkPreSerialization, writeNextLink } from './next-link-header.js';
 import { RateLimitHeaders } from './rate-limit-headers.js';
 import { DEFAULT_ROUTE_POLICY, attachRoutePolicies, routePolicyIn, type RoutePolicy } from './route-policy.js';
 
@@ -45,6 +46,7 @@ const EXPOSED_HEADERS = [
   'RateLimit-Policy',
   'Retry-After',
   'Idempotent-Replayed',
+  'Link',
 ];
 
 /**
@@ -65,7 +67,9 @@ const EXPOSED_HEADERS = [
  *  3. Body read (inflated by @fastify/compress) and parsed: JSON in UTF-8 only, else 400 / 415.
  *  4. preHandler (`HttpEdge.preHandler`): the request's log context (its `reqId` on every line),
  *     then Nest: guards (`@Authenticated`), interceptors (consistency, cache), pipes, handler.
- *  5. onSend, on the routes that need it: a 304 for a cached ETag match (`@Cacheable`),
+ *  5. preSerialization, on `@Paginated` routes: `Link: rel="next"` from the body's next page
+ *     (cache hits of step 2 get it from the cached value). onSend, on the routes that need it:
+ *     a 304 for a cached ETag match (`@Cacheable`),
  *     `private, no-store` (`@Authenticated`); then compression (brotli/gzip over 1 KB).
  *  6. onResponse (`HttpEdge.onResponse`): metrics, the access log; once shutting down, idle
  *     connections are closed as each response ends (a keep-alive socket would hold the process).
@@ -135,6 +139,9 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
       ...(policy?.choosesStatus ? [chosenStatusOnSend] : []),
     ];
     if (hooks.length) route.onSend = [...hooks, ...[route.onSend ?? []].flat()];
+    // Handler answers are objects until serialized: the next page is read there, not parsed back.
+    if (policy?.paginated)
+      route.preSerialization = [nextLinkPreSerialization(policy.paginated), ...[route.preSerialization ?? []].flat()];
   });
   fastify.addHook('onResponse', edge.onResponse);
   fastify.addHook('preClose', edge.preClose);
@@ -283,7 +290,13 @@ class HttpEdge {
         new ProblemException(401, 'unknown-api-key', 'The X-API-Key is not a registered key, or it was revoked.'),
       );
     if (!policy.answeredByEdge || request.method !== 'GET') return done();
-    const answered = this.cache.answer(request, reply, policy.cacheable!);
+    const paginated = policy.paginated;
+    const answered = this.cache.answer(
+      request,
+      reply,
+      policy.cacheable!,
+      paginated && ((value) => writeNextLink(request, reply, value, paginated)),
+    );
     if (answered === false) return done();
     if (answered !== true) answered.then((sent) => sent || done(), done);
   }

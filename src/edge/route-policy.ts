@@ -7,6 +7,7 @@ import { AUTHENTICATED } from '../auth/auth.constants.js';
 import type { AuthenticatedOptions } from '../auth/authenticated.decorator.js';
 import { CACHEABLE, type CacheableOptions } from '../cache/index.js';
 import { CHOOSES_STATUS } from '../common/http/index.js';
+import { PAGINATED, type PaginatedOptions } from '../common/pagination/paginated.decorator.js';
 import { RATE_LIMIT_POLICIES, RATE_LIMIT_SKIP } from '../rate-limit/index.js';
 
 /** What the edge does for one route, read from its decorators once, at start-up. */
@@ -21,6 +22,8 @@ export interface RoutePolicy {
   authenticated: boolean;
   /** `@ChoosesStatus`: the handler's `chooseStatus` is applied where the reply is sent. */
   choosesStatus?: boolean;
+  /** `@Paginated`: a 200 naming a next page carries `Link: <…>; rel="next"`. */
+  paginated?: PaginatedOptions;
 }
 
 /** Routes Nest does not declare (404s, Bull Board, the docs): counted under `default`, nothing else. */
@@ -34,7 +37,7 @@ const POLICY = 'edge';
 
 /**
  * Reads every controller method's decorators (`@RateLimit`, `@SkipRateLimit`, `@Cacheable`,
- * `@Authenticated`, on the method or its class) and stores the resulting `RoutePolicy` in the
+ * `@Authenticated`, `@Paginated`, on the method or its class) and stores the resulting `RoutePolicy` in the
  * Fastify route config Nest will register the route with — so a hook finds it on
  * `request.routeOptions.config` with no lookup per request. Call before routes are registered
  * (before `app.init()`). (The cache module refuses, at init, a route both authenticated and
@@ -56,12 +59,14 @@ export function attachRoutePolicies(app: NestFastifyApplication): void {
       const named = reflector.getAllAndOverride<string[]>(RATE_LIMIT_POLICIES, targets) ?? [];
       const cacheable = reflector.getAllAndOverride<CacheableOptions | undefined>(CACHEABLE, targets);
       const authenticated = reflector.getAllAndOverride<AuthenticatedOptions | undefined>(AUTHENTICATED, targets);
+      const paginated = reflector.getAllAndOverride<PaginatedOptions | undefined>(PAGINATED, targets);
       const policy: RoutePolicy = {
         limits: skip ? [] : ['default', ...named.filter((name) => name !== 'default')],
         authenticated: authenticated !== undefined,
         answeredByEdge: cacheable !== undefined && method === 'GET' && isPublic(cacheable),
         choosesStatus: reflector.getAllAndOverride<boolean>(CHOOSES_STATUS, targets) ?? false,
         ...(cacheable && method === 'GET' ? { cacheable } : {}),
+        ...(paginated ? { paginated } : {}),
       };
       const existing = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<string, unknown>;
       Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...existing, [POLICY]: policy }, handler);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withoutEmpty } from '../common/http/without-empty.js';
 import { int32, isoDateTime, pageOf, responseContract } from '../common/openapi/contract.js';
 import { productSummarySchema } from '../products/product.dto.js';
 import { userSummarySchema } from '../users/user.dto.js';
@@ -9,7 +10,7 @@ export const orderItemSchema = z.object({
   productId: int32,
   quantity: int32,
   unitPriceCents: int32,
-  product: productSummarySchema.nullable().describe('null if the product is gone'),
+  product: productSummarySchema.optional().describe('Absent if the product is gone'),
 });
 
 export const orderSchema = responseContract(
@@ -28,13 +29,17 @@ export const orderSchema = responseContract(
 /** Admin view: the order with who placed it. */
 export const adminOrderSchema = responseContract(
   'AdminOrder',
-  orderSchema.extend({ user: userSummarySchema.nullable() }),
+  orderSchema.extend({ user: userSummarySchema.optional().describe('Absent if the account is gone') }),
 );
 
 export const orderPageSchema = pageOf('OrderPage', orderSchema);
 export const adminOrderPageSchema = pageOf('AdminOrderPage', adminOrderSchema);
 
 export type OrderItemDto = z.infer<typeof orderItemSchema>;
+
+/** The fields `?fields=` may name on orders (`GET /orders`, `/orders/:id`); admins' lists add `user`. */
+export const ORDER_FIELDS = ['id', 'userId', 'status', 'totalCents', 'currency', 'createdAt', 'items'] as const;
+export const ADMIN_ORDER_FIELDS = [...ORDER_FIELDS, 'user'] as const;
 export type OrderDto = z.infer<typeof orderSchema>;
 export type AdminOrderDto = z.infer<typeof adminOrderSchema>;
 
@@ -58,6 +63,19 @@ export function toOrderFields(order: OrderRow): Omit<OrderDto, 'items'> {
     currency: order.currency,
     createdAt: order.createdAt,
   };
+}
+
+/** An order's line as clients see it: `product` omitted when it is gone. */
+export function toOrderItemDto(
+  item: OrderItemRow | OrderItemDto,
+  product: OrderItemDto['product'] | null,
+): OrderItemDto {
+  return withoutEmpty<OrderItemDto>({
+    productId: item.productId,
+    quantity: item.quantity,
+    unitPriceCents: item.unitPriceCents,
+    product,
+  });
 }
 
 /** An order's line as stored. */

@@ -5,6 +5,7 @@ import { Controller, Get, Param, Query, StreamableFile, UseInterceptors } from '
 import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
+import { Paginated } from '../common/pagination/paginated.decorator.js';
 import { Loaders, LoadersInterceptor } from '../loaders/loaders.interceptor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { idParam } from '../common/http/query-params.js';
@@ -13,9 +14,11 @@ import {
   adminOrdersQuery,
   exportOrdersQuery,
   listOrdersQuery,
+  orderQuery,
   type AdminOrdersQuery,
   type ExportOrdersQuery,
   type ListOrdersQuery,
+  type OrderQuery,
 } from './orders.schemas.js';
 import { OrdersService } from './orders.service.js';
 
@@ -30,26 +33,28 @@ export class OrdersController {
     id: 'orders.list',
     summary: "The caller's orders with items and products, keyset-paginated (one SQL statement)",
   })
-  @ApiJson(200, 'A page of orders', orderPageSchema)
+  @ApiJson(200, 'A page of orders (with `fields`, each holds only the fields named)', orderPageSchema)
+  @Paginated()
   @Authenticated()
   list(
     @CurrentUser() user: AuthUser,
     @Query({ schema: listOrdersQuery }) query: ListOrdersQuery,
-  ): Promise<Page<OrderDto>> {
+  ): Promise<Page<Partial<OrderDto>>> {
     return this.orders.listOwn(user, query);
   }
 
   @Get('orders/:id')
   @ApiRoute({ id: 'orders.get', summary: "One order (the caller's own, or any for an admin; else 404)" })
-  @ApiJson(200, 'The order', orderSchema)
+  @ApiJson(200, 'The order (with `fields`, only the fields named)', orderSchema)
   @ApiProblem(404, 'No such order of yours')
   @Authenticated()
   get(
     @CurrentUser() user: AuthUser,
     @Param({ schema: idParam }) { id }: { id: number },
+    @Query({ schema: orderQuery }) { fields }: OrderQuery,
     @Loaders() loaders: RequestLoaders,
-  ): Promise<OrderDto> {
-    return this.orders.get(user, id, loaders);
+  ): Promise<Partial<OrderDto>> {
+    return this.orders.get(user, id, loaders, fields);
   }
 
   @Get('admin/orders/export')
@@ -73,12 +78,13 @@ export class OrdersController {
 
   @Get('admin/orders')
   @ApiRoute({ id: 'orders.listAll', summary: 'All orders, by status and user (admin)' })
-  @ApiJson(200, 'A page of orders', adminOrderPageSchema)
+  @ApiJson(200, 'A page of orders (with `fields`, each holds only the fields named)', adminOrderPageSchema)
+  @Paginated()
   @Authenticated({ admin: true })
   listAll(
     @Query({ schema: adminOrdersQuery }) query: AdminOrdersQuery,
     @Loaders() loaders: RequestLoaders,
-  ): Promise<Page<AdminOrderDto>> {
+  ): Promise<Page<Partial<AdminOrderDto>>> {
     return this.orders.listAll(query, loaders);
   }
 }

@@ -1,9 +1,14 @@
 import { z } from 'zod';
 import { createdAtIdCursor } from '../common/pagination/keyset-cursor.js';
 import { isSqlDate, limitParam, positiveId } from '../common/http/query-params.js';
-import { ORDER_STATUSES } from './order.dto.js';
+import { fieldsParam } from '../common/http/sparse-fields.js';
+import { ADMIN_ORDER_FIELDS, ORDER_FIELDS, ORDER_STATUSES } from './order.dto.js';
 
-export const listOrdersQuery = z.object({ limit: limitParam, cursor: createdAtIdCursor.optional() }).strict();
+export const listOrdersQuery = z
+  .object({ limit: limitParam, cursor: createdAtIdCursor.optional(), fields: fieldsParam(ORDER_FIELDS).optional() })
+  .strict();
+
+export const orderQuery = z.object({ fields: fieldsParam(ORDER_FIELDS).optional() }).strict();
 
 export const adminOrdersQuery = z
   .object({
@@ -11,9 +16,11 @@ export const adminOrdersQuery = z
     cursor: createdAtIdCursor.optional(),
     status: z.enum(ORDER_STATUSES, { error: `must be one of ${ORDER_STATUSES.join(', ')}` }).optional(),
     userId: positiveId.optional(),
+    fields: fieldsParam(ADMIN_ORDER_FIELDS).optional(),
   })
   .strict();
 
+export type OrderQuery = z.output<typeof orderQuery>;
 export type ListOrdersQuery = z.output<typeof listOrdersQuery>;
 export type AdminOrdersQuery = z.output<typeof adminOrdersQuery>;
 

@@ -3,30 +3,55 @@ import type { Readable } from 'node:stream';
 import type { ExportOrdersQuery } from './orders.schemas.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { NotFoundProblem } from '../common/http/index.js';
-import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-cursor.js';
+import { pickFields, wants } from '../common/http/sparse-fields.js';
+import { createdAtIdCursorOf, toPage, type Page } from '../common/pagination/keyset-cursor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
-import { toOrderFields, type AdminOrderDto, type OrderDto, type OrderRow } from './order.dto.js';
+import { toOrderFields, toOrderItemDto, type AdminOrderDto, type OrderDto, type OrderRow } from './order.dto.js';
 import { OrdersRepository, type OrderPageQuery } from './orders.repository.js';
+
+/** A page request with its `?fields=` view (validated against the route's whitelist). */
+type Fields = { fields?: readonly string[] };
 
 @Injectable()
 export class OrdersService {
   constructor(private readonly orders: OrdersRepository) {}
 
-  /** The caller's orders with items and products: one statement whatever the page size. */
-  async listOwn(user: AuthUser, query: Omit<OrderPageQuery, 'userId' | 'status'>): Promise<Page<OrderDto>> {
-    const rows = await this.orders.findPageWithItems({ ...query, userId: user.id, limit: query.limit + 1 });
-    return this.pageOf(rows, query.limit, (order) => ({ ...toOrderFields(order), items: order.items }));
+  /**
+   * The caller's orders with items and products: one statement whatever the page size; without
+   * `items` in `fields`, the orders alone (no LATERAL join).
+   */
+  async listOwn(
+    user: AuthUser,
+    { fields, ...query }: Omit<OrderPageQuery, 'userId' | 'status'> & Fields,
+  ): Promise<Page<Partial<OrderDto>>> {
+    const page = { ...query, userId: user.id, limit: query.limit + 1 };
+    if (!wants(fields, 'items'))
+      return this.pageOf(await this.orders.findPage(page), query.limit, (order) =>
+        pickFields(toOrderFields(order), fields),
+      );
+    const rows = await this.orders.findPageWithItems(page);
+    return this.pageOf(rows, query.limit, (order) =>
+      pickFields({ ...toOrderFields(order), items: order.items }, fields),
+    );
   }
 
-  /** All orders (admin), with who placed each: orders, then one batch each of items, products and users. */
-  async listAll(query: OrderPageQuery, loaders: RequestLoaders): Promise<Page<AdminOrderDto>> {
+  /**
+   * All orders (admin), with who placed each: orders, then one batch each of items, products and
+   * users — the batches `fields` leaves out are not loaded.
+   */
+  async listAll(
+    { fields, ...query }: OrderPageQuery & Fields,
+    loaders: RequestLoaders,
+  ): Promise<Page<Partial<AdminOrderDto>>> {
     const rows = await this.orders.findPage({ ...query, limit: query.limit + 1 });
     // All loads of one page start in the same tick: DataLoader makes one batch of each kind.
     const page = await Promise.all(
-      rows.slice(0, query.limit).map(async (order) => ({
-        ...(await this.withItems(order, loaders)),
-        user: await loaders.users.load(order.userId),
-      })),
+      rows.slice(0, query.limit).map(async (order) => {
+        const base = wants(fields, 'items') ? await this.withItems(order, loaders) : toOrderFields(order);
+        // An account that is gone leaves `user` out (lean payloads: no null).
+        const user = wants(fields, 'user') ? await loaders.users.load(order.userId) : null;
+        return pickFields<Partial<AdminOrderDto>>(user ? { ...base, user } : base, fields);
+      }),
     );
     return this.pageOf(rows, query.limit, (_order, index) => page[index]);
   }
@@ -37,21 +62,23 @@ export class OrdersService {
   }
 
   /** Another customer's order is a 404, not a 403: its existence is not the caller's business. */
-  async get(user: AuthUser, id: number, loaders: RequestLoaders): Promise<OrderDto> {
+  async get(
+    user: AuthUser,
+    id: number,
+    loaders: RequestLoaders,
+    fields?: readonly string[],
+  ): Promise<Partial<OrderDto>> {
     const order = await this.orders.findById(id);
     if (!order || (order.userId !== user.id && user.role !== 'admin'))
       throw new NotFoundProblem(`Order ${id} does not exist.`);
-    return this.withItems(order, loaders);
+    return pickFields(wants(fields, 'items') ? await this.withItems(order, loaders) : toOrderFields(order), fields);
   }
 
   /** `rows` holds one extra row when there is a next page. */
   private pageOf<R extends OrderRow, T>(rows: R[], limit: number, build: (order: R, index: number) => T): Page<T> {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return {
-      data: page.map(build),
-      nextCursor: rows.length > limit && last ? createdAtIdCursorOf(last) : null,
-    };
+    return toPage(page.map(build), rows.length > limit && last ? createdAtIdCursorOf(last) : undefined);
   }
 
   private async withItems(order: OrderRow, loaders: RequestLoaders): Promise<OrderDto> {
@@ -59,12 +86,7 @@ export class OrdersService {
     return {
       ...toOrderFields(order),
       items: await Promise.all(
-        items.map(async (item) => ({
-          productId: item.productId,
-          quantity: item.quantity,
-          unitPriceCents: item.unitPriceCents,
-          product: await loaders.products.load(item.productId),
-        })),
+        items.map(async (item) => toOrderItemDto(item, await loaders.products.load(item.productId))),
       ),
     };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withoutEmpty } from '../common/http/without-empty.js';
 import { int32, isoDateTime, pageOf, responseContract } from '../common/openapi/contract.js';
 
 /** What clients see of a product. Built field by field (`toProductDto`): internal columns never leak. */
@@ -9,7 +10,7 @@ export const productSchema = responseContract(
       id: int32,
       sku: z.string(),
       name: z.string(),
-      description: z.string(),
+      description: z.string().optional().describe('Absent when the product has none'),
       priceCents: int32,
       currency: z.string().regex(/^[A-Z]{3}$/),
       stock: int32,
@@ -39,7 +40,12 @@ export const productSchema = responseContract(
 
 export const reviewSummarySchema = responseContract(
   'ReviewSummary',
-  z.object({ id: int32, rating: z.int().min(1).max(5), comment: z.string(), createdAt: isoDateTime }),
+  z.object({
+    id: int32,
+    rating: z.int().min(1).max(5),
+    comment: z.string().optional().describe('Absent when the review has only a rating'),
+    createdAt: isoDateTime,
+  }),
 );
 
 /** `GET /products/:id`: the product with its category, rating aggregate and latest reviews. */
@@ -48,10 +54,15 @@ export const productDetailSchema = responseContract(
   productSchema.extend({
     category: z.object({ id: int32, name: z.string(), slug: z.string() }),
     rating: z.object({
-      average: z.number().nullable().describe('Mean rating, two decimals; null without reviews'),
+      average: z.number().optional().describe('Mean rating, two decimals; absent without reviews (count 0)'),
       count: int32,
     }),
-    latestReviews: z.array(reviewSummarySchema).max(5),
+    latestReviews: z
+      .array(reviewSummarySchema)
+      .min(1)
+      .max(5)
+      .optional()
+      .describe('Newest first; absent without reviews'),
   }),
 );
 
@@ -73,7 +84,9 @@ export const searchResultSchema = responseContract(
       }),
     ),
     page: int32,
-    nextPage: int32.nullable(),
+    nextPage: int32
+      .optional()
+      .describe('Pass as `page` for the next page (also in the Link header); absent on the last'),
   }),
 );
 
@@ -84,7 +97,7 @@ export type ProductSummary = z.infer<typeof productSummarySchema>;
 export type SearchResultDto = z.infer<typeof searchResultSchema>;
 
 /** A row as the repository selects it: timestamps already ISO strings (`isoTimestamp`). */
-export type ProductRow = ProductDto;
+export type ProductRow = Required<ProductDto>;
 
 export type ProductDetailRow = ProductRow & {
   categoryName: string;
@@ -109,9 +122,10 @@ export const PRODUCT_FIELDS = [
   'updatedAt',
 ] as const;
 export const PRODUCT_DETAIL_FIELDS = [...PRODUCT_FIELDS, 'category', 'rating', 'latestReviews'] as const;
+export const SEARCH_RESULT_FIELDS = [...PRODUCT_FIELDS, 'score', 'highlight'] as const;
 
 export function toProductDto(row: ProductRow): ProductDto {
-  return {
+  return withoutEmpty<ProductDto>({
     id: row.id,
     sku: row.sku,
     name: row.name,
@@ -123,23 +137,17 @@ export function toProductDto(row: ProductRow): ProductDto {
     categoryId: row.categoryId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
-  };
+  });
 }
 
 export function toProductDetailDto(row: ProductDetailRow): ProductDetailDto {
-  return {
+  return withoutEmpty<ProductDetailDto>({
     ...toProductDto(row),
     category: { id: row.categoryId, name: row.categoryName, slug: row.categorySlug },
-    rating: {
+    rating: withoutEmpty<ProductDetailDto['rating']>({
       average: row.ratingAverage === null ? null : Math.round(row.ratingAverage * 100) / 100,
       count: row.ratingCount,
-    },
-    latestReviews: row.latestReviews ?? [],
-  };
-}
-
-/** Keeps only the requested fields (already validated against the whitelist). */
-export function pick<T extends object>(value: T, fields: readonly string[] | undefined): Partial<T> {
-  if (!fields) return value;
-  return Object.fromEntries(fields.map((field) => [field, value[field as keyof T]])) as Partial<T>;
+    }),
+    latestReviews: row.latestReviews?.map((review) => withoutEmpty<ReviewSummaryDto>(review)),
+  });
 }

@@ -6,6 +6,7 @@ import { Authenticated } from '../auth/authenticated.decorator.js';
 import { Cacheable } from '../cache/index.js';
 import { idParam } from '../common/http/query-params.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
+import { Paginated } from '../common/pagination/paginated.decorator.js';
 import {
   productDetailSchema,
   productPageSchema,
@@ -47,6 +48,7 @@ export class ProductsController {
   @ApiRoute({ id: 'products.list', summary: 'Active products, keyset-paginated, with filters and sorts (cached 10 s)' })
   @ApiJson(200, 'A page of products (with `fields`, each holds only the fields named)', productPageSchema)
   @ApiEmpty(304, 'Not modified (If-None-Match)')
+  @Paginated()
   @Cacheable({ namespace: PRODUCT_LISTS_NAMESPACE, query: listProductsQuery, ttlMs: PRODUCT_LISTS_TTL_MS })
   list(@Query({ schema: listProductsQuery }) query: ListProductsQuery): Promise<Page<Partial<ProductDto>>> {
     return this.products.list(query);
@@ -58,10 +60,11 @@ export class ProductsController {
     id: 'products.search',
     summary: 'Full-text and typo-tolerant search, ranked, with highlights (cached 30 s)',
   })
-  @ApiJson(200, 'Ranked matches', searchResultSchema)
+  @ApiJson(200, 'Ranked matches (with `fields`, each holds only the fields named)', searchResultSchema)
   @ApiEmpty(304, 'Not modified (If-None-Match)')
+  @Paginated({ param: 'page', next: 'nextPage' })
   @Cacheable({ namespace: PRODUCT_SEARCH_NAMESPACE, query: searchProductsQuery, ttlMs: PRODUCT_SEARCH_TTL_MS })
-  search(@Query({ schema: searchProductsQuery }) query: SearchProductsQuery): Promise<SearchResultDto> {
+  search(@Query({ schema: searchProductsQuery }) query: SearchProductsQuery): Promise<Partial<SearchResultDto>> {
     return this.products.search(query);
   }
 

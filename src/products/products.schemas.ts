@@ -7,34 +7,10 @@ import {
   limitParam,
   positiveId,
 } from '../common/http/query-params.js';
+import { fieldsParam } from '../common/http/sparse-fields.js';
 import { cursorParam } from '../common/pagination/keyset-cursor.js';
 import { requestContract } from '../common/openapi/contract.js';
-import { PRODUCT_DETAIL_FIELDS, PRODUCT_FIELDS } from './product.dto.js';
-
-/**
- * `?fields=a,b`: only whitelisted names; unknown ones are a 400 naming them. Parsed in the
- * whitelist's order, so `b,a` and `a,b,a` are one view (one response, one cache entry).
- */
-const fieldsParam = (allowed: readonly string[]) =>
-  z
-    .string()
-    .max(500)
-    .transform((value) =>
-      value
-        .split(',')
-        .map((field) => field.trim())
-        .filter(Boolean),
-    )
-    .superRefine((fields, context) => {
-      const unknown = [...new Set(fields.filter((field) => !allowed.includes(field)))];
-      if (unknown.length)
-        context.addIssue({
-          code: 'custom',
-          message: `unknown field(s): ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`,
-        });
-      if (!fields.length) context.addIssue({ code: 'custom', message: 'must name at least one field' });
-    })
-    .transform((fields) => allowed.filter((field) => fields.includes(field)));
+import { PRODUCT_DETAIL_FIELDS, PRODUCT_FIELDS, SEARCH_RESULT_FIELDS } from './product.dto.js';
 
 export const PRODUCT_SORTS = ['newest', 'price_asc', 'price_desc'] as const;
 
@@ -130,6 +106,7 @@ export const searchProductsQuery = z
       ),
     limit: integerParam(1, 50).default(20),
     page: integerParam(1, 50).default(1),
+    fields: fieldsParam(SEARCH_RESULT_FIELDS).optional(),
   })
   .strict();
 

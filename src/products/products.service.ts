@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { CacheService } from '../cache/index.js';
 import { ConflictProblem, NotFoundProblem, UnprocessableProblem, ValidationProblem } from '../common/http/index.js';
 import { MAX_INT, isSqlDate } from '../common/http/query-params.js';
-import { encodeCursor, isId, type Page } from '../common/pagination/keyset-cursor.js';
+import { pickFields } from '../common/http/sparse-fields.js';
+import { encodeCursor, isId, toPage, type Page } from '../common/pagination/keyset-cursor.js';
 import {
-  pick,
   toProductDetailDto,
   toProductDto,
   type ProductDetailDto,
@@ -31,34 +31,37 @@ export class ProductsService {
   async get(id: number, fields?: string[]): Promise<Partial<ProductDetailDto>> {
     const row = await this.products.findDetail(id);
     if (!row) throw new NotFoundProblem(`Product ${id} does not exist.`);
-    return pick(toProductDetailDto(row), fields);
+    return pickFields(toProductDetailDto(row), fields);
   }
 
   async list(query: ListProductsQuery): Promise<Page<Partial<ProductDto>>> {
     const after = query.cursor ? keyOf(query.sort, query.cursor) : undefined;
     // One extra row tells whether another page exists, without a COUNT.
     const rows = await this.products.findPage({ ...query, limit: query.limit + 1, after } as ProductListQuery);
-    const page = rows.slice(0, query.limit).map(toProductDto);
+    const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return {
-      data: page.map((product) => pick(product, query.fields)),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor([query.sort, query.sort === 'newest' ? last.createdAt : last.priceCents, last.id])
-          : null,
-    };
+    return toPage(
+      page.map((row) => pickFields(toProductDto(row), query.fields)),
+      rows.length > query.limit && last
+        ? encodeCursor([query.sort, query.sort === 'newest' ? last.createdAt : last.priceCents, last.id])
+        : undefined,
+    );
   }
 
   /** Ranked matches, a page at a time (`page` ≤ 50: relevance past that is noise). */
-  async search({ q, limit, page }: SearchProductsQuery): Promise<SearchResultDto> {
+  async search({ q, limit, page, fields }: SearchProductsQuery): Promise<Partial<SearchResultDto>> {
     const rows = await this.productsCache.search(q, limit + 1, (page - 1) * limit);
-    return {
-      data: rows
-        .slice(0, limit)
-        .map((row) => ({ ...toProductDto(row), score: Math.round(row.score * 1000) / 1000, highlight: row.highlight })),
-      page,
-      nextPage: rows.length > limit && page < 50 ? page + 1 : null,
-    };
+    const next = rows.length > limit && page < 50 ? page + 1 : undefined;
+    const data = rows
+      .slice(0, limit)
+      .map((row) =>
+        pickFields(
+          { ...toProductDto(row), score: Math.round(row.score * 1000) / 1000, highlight: row.highlight },
+          fields,
+        ),
+      ) as SearchResultDto['data'];
+    // `data` stays when empty (no matches is the answer); `nextPage` goes on the last page.
+    return next === undefined ? { data, page } : { data, page, nextPage: next };
   }
 
   async create(body: CreateProductBody): Promise<ProductDetailDto> {

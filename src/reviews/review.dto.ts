@@ -8,11 +8,14 @@ export const reviewSchema = responseContract(
     id: int32,
     productId: int32,
     rating: z.int().min(1).max(5),
-    comment: z.string(),
+    comment: z.string().optional().describe('Absent when the review has only a rating'),
     createdAt: isoDateTime,
-    user: userSummarySchema.nullable().describe('null if the account is gone'),
+    user: userSummarySchema.optional().describe('Absent if the account is gone'),
   }),
 );
+
+/** The fields `?fields=` may name on reviews. */
+export const REVIEW_FIELDS = ['id', 'productId', 'rating', 'comment', 'createdAt', 'user'] as const;
 
 export const reviewPageSchema = pageOf('ReviewPage', reviewSchema);
 

@@ -4,6 +4,7 @@ import { Body, Controller, Get, Param, Post, Query, UseInterceptors } from '@nes
 import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
+import { Paginated } from '../common/pagination/paginated.decorator.js';
 import { Loaders, LoadersInterceptor } from '../loaders/loaders.interceptor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { idParam } from '../common/http/query-params.js';
@@ -19,13 +20,14 @@ export class ReviewsController {
 
   @Get()
   @ApiRoute({ id: 'reviews.list', summary: "A product's reviews, newest first, keyset-paginated" })
-  @ApiJson(200, 'A page of reviews', reviewPageSchema)
+  @ApiJson(200, 'A page of reviews (with `fields`, each holds only the fields named)', reviewPageSchema)
   @ApiProblem(404, 'No such product')
+  @Paginated()
   list(
     @Param({ schema: idParam }) { id }: { id: number },
     @Query({ schema: listReviewsQuery }) query: ListReviewsQuery,
     @Loaders() loaders: RequestLoaders,
-  ): Promise<Page<ReviewDto>> {
+  ): Promise<Page<Partial<ReviewDto>>> {
     return this.reviews.list(id, query, loaders);
   }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { STORABLE_TEXT, isStorableText, limitParam } from '../common/http/query-params.js';
+import { fieldsParam } from '../common/http/sparse-fields.js';
+import { REVIEW_FIELDS } from './review.dto.js';
 import { createdAtIdCursor } from '../common/pagination/keyset-cursor.js';
 import { requestContract } from '../common/openapi/contract.js';
 
@@ -7,6 +9,7 @@ export const listReviewsQuery = z
   .object({
     limit: limitParam,
     cursor: createdAtIdCursor.optional(),
+    fields: fieldsParam(REVIEW_FIELDS).optional(),
   })
   .strict();
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ConflictProblem, NotFoundProblem } from '../common/http/index.js';
-import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-cursor.js';
+import { pickFields, wants } from '../common/http/sparse-fields.js';
+import { withoutEmpty } from '../common/http/without-empty.js';
+import { createdAtIdCursorOf, toPage, type Page } from '../common/pagination/keyset-cursor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { ProductsCache } from '../products/products.cache.js';
 import { ProductsRepository } from '../products/products.repository.js';
@@ -18,19 +20,25 @@ export class ReviewsService {
     private readonly productsCache: ProductsCache,
   ) {}
 
+  /** Newest first; authors are loaded only when `fields` includes `user`. */
   async list(
     productId: number,
-    { limit, cursor }: ListReviewsQuery,
+    { limit, cursor, fields }: ListReviewsQuery,
     loaders: RequestLoaders,
-  ): Promise<Page<ReviewDto>> {
+  ): Promise<Page<Partial<ReviewDto>>> {
     await this.requireProduct(productId);
     const rows = await this.reviews.findPage(productId, limit + 1, cursor);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return {
-      data: await Promise.all(page.map(async (row) => this.toDto(row, await loaders.users.load(row.userId)))),
-      nextCursor: rows.length > limit && last ? createdAtIdCursorOf(last) : null,
-    };
+    const withUsers = wants(fields, 'user');
+    return toPage(
+      await Promise.all(
+        page.map(async (row) =>
+          pickFields(this.toDto(row, withUsers ? await loaders.users.load(row.userId) : null), fields),
+        ),
+      ),
+      rows.length > limit && last ? createdAtIdCursorOf(last) : undefined,
+    );
   }
 
   /**
@@ -55,13 +63,13 @@ export class ReviewsService {
   }
 
   private toDto(row: ReviewRow, user: UserSummary | null): ReviewDto {
-    return {
+    return withoutEmpty<ReviewDto>({
       id: row.id,
       productId: row.productId,
       rating: row.rating,
       comment: row.comment,
       createdAt: row.createdAt.toISOString(),
       user,
-    };
+    });
   }
 }

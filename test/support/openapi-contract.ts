@@ -7,7 +7,7 @@ interface Schema {
 }
 interface Response {
   description?: string;
-  headers?: Record<string, { required?: boolean }>;
+  headers?: Record<string, { required?: boolean; schema?: Schema }>;
   content?: Record<string, { schema?: Schema }>;
 }
 interface Operation {
@@ -21,11 +21,14 @@ export interface OpenApiDocument {
 
 const BASE = 'openapi';
 const JSON_TYPES = new Set(['application/json', 'application/problem+json']);
+/** Headers the API sends only where the document lists them: one on any other response fails it. */
+const ONLY_WHERE_DOCUMENTED = ['Link'];
 
 /**
  * Checks real responses against the OpenAPI document: the status is documented for the route, the
  * body is valid for the schema of its status and media type (ajv, JSON Schema 2020-12 as in
- * OpenAPI 3.1), and every header the document marks required is there.
+ * OpenAPI 3.1), every header the document marks required is there, every documented header sent
+ * is valid for its schema, and a `Link` is sent only where documented.
  */
 export class ContractChecker {
   private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -55,9 +58,16 @@ export class ContractChecker {
     if (!documented) return [`${where}: status not documented (${Object.keys(responses).join(', ')})`];
     this.seen.add(where);
     const failures: string[] = [];
-    for (const [name, header] of Object.entries(documented.headers ?? {}))
-      if (header.required && response.headers[name.toLowerCase()] === undefined)
-        failures.push(`${where}: header ${name} missing`);
+    for (const [name, header] of Object.entries(documented.headers ?? {})) {
+      const value = response.headers[name.toLowerCase()];
+      if (value === undefined) {
+        if (header.required) failures.push(`${where}: header ${name} missing`);
+      } else if (header.schema?.type === 'string' && !this.validator(header.schema)(String(value)))
+        failures.push(`${where}: header ${name} "${String(value)}" does not match ${JSON.stringify(header.schema)}`);
+    }
+    for (const name of ONLY_WHERE_DOCUMENTED)
+      if (response.headers[name.toLowerCase()] !== undefined && !documented.headers?.[name])
+        failures.push(`${where}: header ${name} sent but not documented`);
     if (response.statusCode === 204 || response.statusCode === 304) {
       if (response.body !== '') failures.push(`${where}: a body where none is documented`);
       return failures;
@@ -66,12 +76,43 @@ export class ContractChecker {
     const content = documented.content?.[type];
     if (!content) return [...failures, `${where}: content type ${type} not documented`];
     if (!content.schema || !JSON_TYPES.has(type)) return failures;
-    const validate = this.validator(content.schema);
+    const fields = new URLSearchParams(url.split('?')[1] ?? '').get('fields');
+    const schema =
+      fields && response.statusCode === 200 ? this.sparse(content.schema, fields.split(',')) : content.schema;
+    const validate = this.validator(schema);
     if (!validate(response.json()))
       failures.push(
         `${where}: body does not match ${JSON.stringify(content.schema)}: ${this.ajv.errorsText(validate.errors)}`,
       );
     return failures;
+  }
+
+  /**
+   * The schema of a `?fields=` answer: the documented one cut to the fields named (each item's for
+   * a page, `data`), those of them it requires still required and no other allowed — so a sparse
+   * answer is checked as strictly as a full one.
+   */
+  private sparse(schema: Schema, fields: string[]): Schema {
+    const resolved = this.resolve(schema);
+    const properties = resolved.properties as Record<string, Schema> | undefined;
+    const data = properties?.data;
+    if (data?.type === 'array' && data.items)
+      return {
+        ...resolved,
+        properties: { ...properties, data: { ...data, items: this.sparse(data.items as Schema, fields) } },
+      };
+    return {
+      ...resolved,
+      properties: Object.fromEntries(Object.entries(properties ?? {}).filter(([name]) => fields.includes(name))),
+      required: ((resolved.required as string[] | undefined) ?? []).filter((name) => fields.includes(name)),
+      additionalProperties: false,
+    };
+  }
+
+  /** A `$ref` to a component, followed (one level). */
+  private resolve(schema: Schema): Schema {
+    const ref = schema.$ref as string | undefined;
+    return ref ? this.document.components.schemas[ref.replace('#/components/schemas/', '')] : schema;
   }
 
   private validator(schema: Schema): ValidateFunction {

@@ -40,7 +40,10 @@ export function pageOf<T extends z.ZodType>(id: string, item: T) {
     id,
     z.object({
       data: z.array(item),
-      nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+      nextCursor: z
+        .string()
+        .optional()
+        .describe('Pass as `cursor` for the next page (the Link header holds its URL); absent on the last page.'),
     }),
   );
 }

@@ -54,6 +54,13 @@ export const RESPONSE_HEADERS = {
     description: '`true` when the answer is the stored one of an earlier request with this Idempotency-Key.',
     schema: { type: 'string', enum: ['true'] },
   },
+  Link: {
+    description:
+      'RFC 8288: `<url>; rel="next"`, this request’s path and query with the next page’s `cursor` (or `page`), a ' +
+      'relative reference. Sent when the body names a next page (`nextCursor`, `nextPage`); absent on the last page.',
+    schema: { type: 'string', pattern: '^<[^<>\\s]+>; rel="next"$' },
+    example: '</products?limit=20&cursor=WyJuZXdlc3QiLDQyXQ>; rel="next"',
+  },
   'Content-Disposition': {
     description: 'The export is an attachment: `orders.ndjson` or `orders.csv`.',
     schema: token,

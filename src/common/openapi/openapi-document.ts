@@ -126,6 +126,7 @@ function complete(operation: OperationObject, { policy, admin, writes }: RouteFa
       Object.assign(headers, { ETag: true, 'X-Cache': true, 'Cache-Control': true });
     if (policy.authenticated && success && status !== 304) headers['Cache-Control'] = true;
     if (writes && status >= 200 && status < 300) headers['X-Consistency-Token'] = true;
+    if (policy.paginated && status === 200) headers.Link = false;
     response.headers = { ...responseHeaders(headers), ...response.headers };
     const problem = response.content?.[PROBLEM_CONTENT_TYPE];
     if (problem) problem.example ??= problemExample(status, response.description);

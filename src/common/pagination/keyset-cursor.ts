@@ -56,6 +56,11 @@ export const createdAtIdCursor = cursorParam.transform((parts, context) => {
 
 export interface Page<T> {
   data: T[];
-  /** Pass as `cursor` to get the next page; `null` on the last page. */
-  nextCursor: string | null;
+  /** Pass as `cursor` to get the next page (the `Link: rel="next"` header holds the URL); absent on the last page. */
+  nextCursor?: string;
+}
+
+/** A page, its `nextCursor` present only when there is a next page (lean payloads: no `null`). */
+export function toPage<T>(data: T[], nextCursor: string | undefined): Page<T> {
+  return nextCursor === undefined ? { data } : { data, nextCursor };
 }
