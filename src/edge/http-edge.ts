@@ -23,6 +23,7 @@ import { RateLimitService, limitRefusal, type LimitDecision } from '../rate-limi
 import { ClientIdentities, type ClientIdentity } from './client-identity.js';
 import { RateLimitHeaders } from './rate-limit-headers.js';
 import { DEFAULT_ROUTE_POLICY, attachRoutePolicies, routePolicyIn, type RoutePolicy } from './route-policy.js';
+import { nameServerSpan } from '../tracing/trace-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -195,6 +196,7 @@ class HttpEdge {
     // `routeOptions` is a getter that builds a dozen fields: read once, kept for the later hooks.
     const { config, url } = request.routeOptions;
     request.routeTemplate = url ?? 'unmatched';
+    nameServerSpan(request.method, url);
     reply.header('x-request-id', request.id);
     if (this.closing) return void sendProblem(request, reply, SHUTTING_DOWN);
     // Fastify's query parser would turn such escapes into U+FFFD without a word.

@@ -1,5 +1,6 @@
 import { InvalidConfigError } from '../../config/index.js';
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
+import { flushTraces } from '../../tracing/trace-context.js';
 
 /**
  * On SIGTERM/SIGINT: close the application (its shutdown hooks drain work and close connections),
@@ -11,7 +12,8 @@ export function exitOnSignals(app: INestApplicationContext, logger: LoggerServic
     process.once(signal, () => {
       logger.log(`${signal}: stopping`);
       app.close().then(
-        () => process.exit(0),
+        // The last spans (a drained job's) are sent before the exit drops them.
+        () => flushTraces().finally(() => process.exit(0)),
         (error: Error) => {
           logger.error(`shutdown failed: ${error.stack}`);
           process.exit(1);
