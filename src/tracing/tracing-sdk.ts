@@ -40,7 +40,7 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
     sampler: new EntryPointSampler(samplerOf(settings)),
     spanProcessors: [
       new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter(),
+        exporter: new OTLPTraceExporter({ url: tracesUrl(settings) }),
         scheduledDelayMillis: settings.OTEL_BSP_SCHEDULE_DELAY,
       }),
     ],
@@ -63,6 +63,16 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
   await waitForAllMessagesAcknowledged();
   markTracingOn();
   process.once('beforeExit', () => void provider.shutdown());
+}
+
+/**
+ * The URL as the specification builds it, from the settings (which may come from `.env`, that the
+ * exporter's own reading of the environment would miss); undefined: the exporter's default.
+ */
+function tracesUrl(settings: TracingSettings): string | undefined {
+  if (settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = settings.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return base && `${base.replace(/\/+$/, '')}/v1/traces`;
 }
 
 /** OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, as the specification reads them. */
