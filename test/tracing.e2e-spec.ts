@@ -109,6 +109,16 @@ describe('tracing (e2e: API and worker processes, OTLP/HTTP receiver)', () => {
     expect(logLineOf(api, requestId)).toMatchObject({ trace_id: http.traceId, span_id: http.spanId });
   });
 
+  it('a request that brings a traceparent is traced as its child', async () => {
+    const traceId = crypto.randomUUID().replaceAll('-', '');
+    const response = await fetch(`${api.base}/products?limit=1`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(response.status).toBe(200);
+    const http = await span('the request span', (s) => s.traceId === traceId && s.kind === 2);
+    expect(http).toMatchObject({ name: 'GET /products', parentSpanId: '00f067aa0ba902b7' });
+  });
+
   it('a deferred checkout: charge and email run in the worker process, in the request’s trace, each under its parent', async () => {
     const { rows } = await sql.query(`SELECT id FROM products WHERE status = 'active' ORDER BY id DESC LIMIT 1`);
     await sql.query('UPDATE products SET stock = 1000 WHERE id = $1', [rows[0].id]);

@@ -7,6 +7,7 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context,
   type Span,
 } from '@opentelemetry/api';
 
@@ -89,11 +90,56 @@ export function spanEvent(name: string, attributes?: Attributes): void {
   if (span?.isRecording()) span.addEvent(name, attributes);
 }
 
-/** The HTTP server span named by its route template (`GET /products/:id`), not its URL. */
-export function nameServerSpan(method: string, route: string | undefined): void {
-  if (!tracingOn || !route) return;
-  const span = trace.getActiveSpan();
-  if (span?.isRecording()) span.updateName(`${method} ${route}`).setAttribute('http.route', route);
+/** A request's span and the context it is active in (the extracted parent's other entries kept). */
+export interface ServerSpan {
+  span: Span;
+  context: Context;
+}
+
+/** Requests not worth a trace: probes and scrapes, several a second. */
+const UNTRACED_ROUTES = /^\/(health|metrics)(\/|$)/;
+
+/**
+ * An HTTP request's server span, named by its route template (`GET /products/:id`) and continuing
+ * the caller's `traceparent`; undefined when tracing is off or for probes. Started by the edge
+ * (not by an instrumentation of `http`, which binds every request and response to a context and
+ * computes its attributes whether the request is sampled or not).
+ */
+export function startServerSpan(
+  method: string,
+  route: string | undefined,
+  url: string,
+  headers: Record<string, string | string[] | undefined>,
+): ServerSpan | undefined {
+  if (!tracingOn || (route && UNTRACED_ROUTES.test(route))) return undefined;
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const name = route ? `${method} ${route}` : method;
+  const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
+  if (span.isRecording()) {
+    const query = url.indexOf('?');
+    span.setAttributes({
+      'http.request.method': method,
+      'url.path': query < 0 ? url : url.slice(0, query),
+      ...(route && { 'http.route': route }),
+    });
+  }
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/** Runs `work` with the request's span active. */
+export function inServerSpan<T>(server: ServerSpan, work: () => T): T {
+  return context.with(server.context, work);
+}
+
+/** Ends the request's span with its status (5xx: an error). */
+export function endServerSpan(server: ServerSpan | undefined, statusCode: number): void {
+  if (!server) return;
+  const { span } = server;
+  if (span.isRecording()) {
+    span.setAttribute('http.response.status_code', statusCode);
+    if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
 }
 
 /** Sends the spans still waiting in the batch (before the process exits). */

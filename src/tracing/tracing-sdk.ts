@@ -3,7 +3,6 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -23,15 +22,13 @@ import { register } from 'node:module';
 import type { TracingSettings } from '../config/load-app-config.js';
 import { markTracingOn } from './trace-context.js';
 
-/** Requests that are not worth a trace: probes and scrapes, several a second. */
-const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
-
 /**
  * Starts the OpenTelemetry SDK: OTLP/HTTP exporter (the standard `OTEL_EXPORTER_OTLP_*` variables),
- * batched; W3C trace context; spans for HTTP requests, Prisma queries and ioredis commands.
+ * batched; W3C trace context; spans for Prisma queries and ioredis commands (the HTTP edge starts
+ * each request's span itself, see `startServerSpan`).
  */
 export async function startTracing(settings: TracingSettings, serviceName: string): Promise<void> {
-  // The ESM hook intercepts only the modules instrumentations ask for (ioredis, http), not all.
+  // The ESM hook intercepts only the modules instrumentations ask for (ioredis), not all.
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
@@ -50,15 +47,7 @@ export async function startTracing(settings: TracingSettings, serviceName: strin
   trace.setGlobalTracerProvider(provider);
   registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
-        // Outgoing calls get a span only inside a trace (not the health probes' own calls).
-        requireParentforOutgoingSpans: true,
-      }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
-      new PrismaInstrumentation(),
-    ],
+    instrumentations: [new IORedisInstrumentation({ requireParentSpan: true }), new PrismaInstrumentation()],
   });
   await waitForAllMessagesAcknowledged();
   markTracingOn();
