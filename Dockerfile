@@ -37,4 +37,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 3000}/health/live`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node is PID 1 (no shell in between), so SIGTERM reaches it and the API drains before it exits.
-CMD ["node", "dist/main.js"]
+# The tracing preload hooks modules before the app loads them; without OTEL_* settings it does nothing.
+CMD ["node", "--import", "./dist/tracing/register.js", "dist/main.js"]

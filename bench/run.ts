@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- name… | all] [--quick]`: runs benchmarks from bench/*.bench.ts, each in its
  * own process so that one cannot warm or slow another. Default: `store`, the suite beside the
- * peers; the others (cache, db-routing, orders, export, checkout, payloads) look at one technique each.
+ * peers; the others (cache, db-routing, orders, export, checkout, payloads, tracing) look at one technique each.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -25,8 +25,9 @@ node --import tsx dev/fake-payment-gateway.ts & children+=($!)
 node --import tsx dev/smtp-sink.ts & children+=($!)
 # The first build is above; from here on, changes only (no clean of dist/, which the processes use).
 node_modules/.bin/tsc -p tsconfig.build.json --watch --preserveWatchOutput & children+=($!)
-node --watch dist/worker.js & children+=($!)
-node --watch dist/main.js & children+=($!)
+# The tracing preload does nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/tracing.md).
+node --watch --import ./dist/tracing/register.js dist/worker.js & children+=($!)
+node --watch --import ./dist/tracing/register.js dist/main.js & children+=($!)
 echo "dev: API on http://127.0.0.1:${PORT:-3000} (docs at /docs, queues at /admin/queues), emails at http://127.0.0.1:${SMTP_SINK_HTTP_PORT:-2580}/messages; editing src/ restarts the API and the worker"
 # The first to stop (a crash, or Ctrl-C) stops the rest.
 wait -n "${children[@]}"

@@ -199,7 +199,7 @@ describe('docker-compose.yml', () => {
 
   it('runs the worker from the same image, with a stop grace period longer than its drain deadline', () => {
     expect(services.worker.build).toEqual(services.api.build);
-    expect(commandOf(services.worker)).toBe('node dist/worker.js');
+    expect(commandOf(services.worker)).toBe('node --import ./dist/tracing/register.js dist/worker.js');
     const grace = Number(/^(\d+)s$/.exec(String(services.worker.stop_grace_period))?.[1]);
     expect(grace * 1000).toBeGreaterThan(loadAppConfig(services.worker.environment).WORKER_SHUTDOWN_TIMEOUT_MS);
   });

@@ -115,7 +115,7 @@ describe('packaging', () => {
       expect(runtime).toMatch(/^ENV NODE_ENV=production$/m);
       expect(runtime).toMatch(/^USER node$/m);
       expect(runtime).toMatch(/^HEALTHCHECK [^\n]*\\\n\s+CMD [^\n]*\/health\/live/m);
-      expect(runtime).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+      expect(runtime).toMatch(/^CMD \["node", "--import", "\.\/dist\/tracing\/register\.js", "dist\/main\.js"\]$/m);
     });
 
     it('can migrate from built JS (what docker-compose runs), with no tsx', () => {

@@ -12,6 +12,7 @@ import { EntryReader, valueOf, type FreshCopy } from './internal/entry-reader.js
 import { EntryWriter, type SetOptions } from './internal/entry-writer.js';
 import { Invalidator } from './internal/invalidator.js';
 import { unlinkMatching, type CircuitStatus } from './internal/redis-store.js';
+import { spanEvent } from '../tracing/trace-context.js';
 
 export type { FreshCopy } from './internal/entry-reader.js';
 export type { SetOptions } from './internal/entry-writer.js';
@@ -96,14 +97,18 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     const found = await this.reader.locate<T>(name, options.l1 !== false);
     if (found) {
       counters.hits[found.layer]++;
-      if (Date.now() < found.entry.softExpiresAt)
+      if (Date.now() < found.entry.softExpiresAt) {
+        spanEvent('cache.hit', { 'cache.layer': found.layer, 'cache.namespace': key.namespace });
         return { value: valueOf(found.entry), etag: found.entry.etag, status: 'HIT' };
+      }
+      spanEvent('cache.stale', { 'cache.layer': found.layer, 'cache.namespace': key.namespace });
       counters.staleServed++;
       void this.loader
         .load(key, name, loader, options)
         .catch((error: Error) => this.logger.warn(`background refresh of ${name} failed: ${error.message}`));
       return { value: valueOf(found.entry), etag: found.entry.etag, status: 'STALE' };
     }
+    spanEvent('cache.miss', { 'cache.namespace': key.namespace });
     const entry = await this.loader.load(key, name, loader, options);
     return { value: entry ? valueOf(entry as StoredEntry<T>) : null, etag: entry?.etag ?? '', status: 'MISS' };
   }
@@ -113,7 +118,9 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
    * `getOrSetEntry`). This is the HTTP fast path: no Redis, no promise.
    */
   peekMemory<T>(key: CacheKey): FreshCopy<T> | undefined {
-    return this.enabled ? this.reader.peekMemory(key) : undefined;
+    const copy = this.enabled ? this.reader.peekMemory<T>(key) : undefined;
+    if (copy) spanEvent('cache.hit', { 'cache.layer': 'l1', 'cache.namespace': key.namespace });
+    return copy;
   }
 
   /**
@@ -123,7 +130,9 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
    * second GET, small beside the load it leads to).
    */
   async peekShared<T>(key: CacheKey): Promise<FreshCopy<T> | undefined> {
-    return this.enabled ? this.reader.peekShared(key) : undefined;
+    const copy = this.enabled ? await this.reader.peekShared<T>(key) : undefined;
+    if (copy) spanEvent('cache.hit', { 'cache.layer': 'l2', 'cache.namespace': key.namespace });
+    return copy;
   }
 
   /** The cached value without loading: `undefined` on a miss. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
+import { currentTraceparent } from '../tracing/trace-context.js';
 import { TAKE_OVER_ABANDONED } from './idempotency.store.js';
 
 export interface OrderRequest {
@@ -69,6 +70,8 @@ export class CheckoutRepository {
     const { userId, key, requestHash, paymentToken, deferred, chargeAfterMs, lockMs } = request;
     const ids = request.items.map((item) => item.productId);
     const quantities = request.items.map((item) => item.quantity);
+    // The worker's charge continues this request's trace (null when tracing is off).
+    const traceparent = currentTraceparent();
     const [row] = await this.db.write(
       (primary) => primary.$queryRaw<PlacementRow[]>`
       WITH wanted AS (
@@ -125,9 +128,9 @@ export class CheckoutRepository {
       -- Deferred: the charge itself, due now. Inline: a safety net, due only if the inline charge
       -- never settles (a crash mid-request).
       charge AS (
-        INSERT INTO outbox_events (topic, payload, available_at)
+        INSERT INTO outbox_events (topic, payload, available_at, traceparent)
         SELECT 'charge', jsonb_build_object('orderId', o.id, 'paymentToken', ${paymentToken}::text),
-               now() + ${chargeAfterMs}::int * interval '1 millisecond'
+               now() + ${chargeAfterMs}::int * interval '1 millisecond', ${traceparent}::text
         FROM placed o
       )
       SELECT d.ok, c.order_id AS "orderId", d.total_cents AS "totalCents", d.currency,

@@ -77,6 +77,38 @@ export const LOCAL_DEFAULTS = {
   test: localDefaults('store_test', '{store-api-test}'),
 } as const;
 
+/**
+ * OpenTelemetry's standard variables, the subset this app reads (the OTLP exporter reads its own
+ * `OTEL_EXPORTER_OTLP_*` headers and timeouts). Tracing is on when an OTLP endpoint is set or
+ * OTEL_TRACES_EXPORTER=otlp; see docs/tracing.md.
+ */
+export const tracingFields = z.object({
+  OTEL_SDK_DISABLED: bool(false),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  // Unset: store-api for the API, store-worker for the worker.
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on'),
+  // The ratio of the *traceidratio samplers (0..1).
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number({ error: 'must be a number' })
+    .min(0, { error: 'must be at least 0' })
+    .max(1, { error: 'must be at most 1' })
+    .default(1),
+  // How long finished spans wait to be sent in one batch.
+  OTEL_BSP_SCHEDULE_DELAY: int(1, 600_000, 5_000),
+});
+
 const appConfigFields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   // Production listens on every interface; development and test default to 127.0.0.1 (above).
@@ -216,6 +248,7 @@ const appConfigFields = z.object({
   METRICS_TOKEN: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   // /docs and /docs/json on the app port; defaults to true in development and test (LOCAL_DEFAULTS).
   DOCS_ENABLED: bool(false),
+  ...tracingFields.shape,
 });
 
 type AppConfigFields = z.output<typeof appConfigFields>;

@@ -1,4 +1,5 @@
-import { appConfigSchema, LOCAL_DEFAULTS, type AppConfigValues } from './app-config.schema.js';
+import type { z } from 'zod';
+import { appConfigSchema, LOCAL_DEFAULTS, tracingFields, type AppConfigValues } from './app-config.schema.js';
 import { withEnvFile } from './env-file.js';
 
 export class InvalidConfigError extends Error {
@@ -62,4 +63,23 @@ export function loadDatabaseUrl(env: NodeJS.ProcessEnv = withEnvFile(process.env
   throw new InvalidConfigError([
     `DATABASE_URL: ${env.DATABASE_URL ? result.error.issues[0].message : requiredMessage(nodeEnv)}`,
   ]);
+}
+
+export type TracingSettings = z.output<typeof tracingFields> & { enabled: boolean };
+
+/**
+ * Only the OpenTelemetry variables, for the tracing preload (`src/tracing/register.ts`), which runs
+ * before the app and its config. `enabled`: an OTLP exporter is asked for and the SDK not disabled.
+ * @throws InvalidConfigError as `loadAppConfig` (which reports the same keys again at boot).
+ */
+export function loadTracingSettings(env: NodeJS.ProcessEnv = withEnvFile(process.env)): TracingSettings {
+  const result = tracingFields.safeParse(withoutEmpty(env));
+  if (!result.success)
+    throw new InvalidConfigError(result.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`));
+  const settings = result.data;
+  const asked =
+    settings.OTEL_TRACES_EXPORTER === 'otlp' ||
+    (settings.OTEL_TRACES_EXPORTER === undefined &&
+      Boolean(settings.OTEL_EXPORTER_OTLP_ENDPOINT || settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT));
+  return { ...settings, enabled: asked && !settings.OTEL_SDK_DISABLED };
 }

@@ -3,7 +3,13 @@ import fastifyCors from '@fastify/cors';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookHandler } from 'fastify';
+import type {
+  FastifyContextConfig,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onSendHookHandler,
+} from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { constants as zlib } from 'node:zlib';
 import { QUEUE_BOARD_PATH, QueueBoard } from '../admin/queue-board.js';
@@ -24,6 +30,7 @@ import { ClientIdentities, type ClientIdentity } from './client-identity.js';
 import { nextLinkPreSerialization, writeNextLink } from './next-link-header.js';
 import { RateLimitHeaders } from './rate-limit-headers.js';
 import { DEFAULT_ROUTE_POLICY, attachRoutePolicies, routePolicyIn, type RoutePolicy } from './route-policy.js';
+import { endServerSpan, inServerSpan, startServerSpan, type ServerSpan } from '../tracing/trace-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,6 +40,8 @@ declare module 'fastify' {
     clientIdentity?: ClientIdentity;
     /** The matched route's template (`/products/:id`), or `unmatched`; set by the edge. */
     routeTemplate?: string;
+    /** Its trace span, while tracing is on (docs/tracing.md); set by the edge. */
+    serverSpan?: ServerSpan;
   }
 }
 
@@ -202,6 +211,13 @@ class HttpEdge {
     // `routeOptions` is a getter that builds a dozen fields: read once, kept for the later hooks.
     const { config, url } = request.routeOptions;
     request.routeTemplate = url ?? 'unmatched';
+    // Tracing on: the request's span, and every later hook, the handler and their queries run in it.
+    request.serverSpan = startServerSpan(request.method, url, request.url, request.headers);
+    if (request.serverSpan) return inServerSpan(request.serverSpan, () => this.receive(request, reply, done, config));
+    this.receive(request, reply, done, config);
+  };
+
+  private receive(request: FastifyRequest, reply: FastifyReply, done: Done, config: FastifyContextConfig): void {
     reply.header('x-request-id', request.id);
     if (this.closing) return void sendProblem(request, reply, SHUTTING_DOWN);
     // Fastify's query parser would turn such escapes into U+FFFD without a word.
@@ -214,7 +230,7 @@ class HttpEdge {
       (resolved) => this.admit(request, reply, done, policy, resolved),
       (error: unknown) => void sendProblem(request, reply, error),
     );
-  };
+  }
 
   readonly preHandler = (request: FastifyRequest, _reply: FastifyReply, done: Done): void => {
     this.logContext.runInContext(done, { bindings: { reqId: request.id } });
@@ -222,7 +238,10 @@ class HttpEdge {
 
   readonly onResponse = (request: FastifyRequest, reply: FastifyReply, done: Done): void => {
     this.metrics.record(request, reply);
-    this.accessLog.write(request, reply);
+    // In the span, so that the access log line carries its trace id.
+    if (request.serverSpan) inServerSpan(request.serverSpan, () => this.accessLog.write(request, reply));
+    else this.accessLog.write(request, reply);
+    endServerSpan(request.serverSpan, reply.statusCode);
     // This response's connection may have been busy when closing began: close it now it is idle.
     if (this.closing) setImmediate(this.closeIdleConnections);
     done();

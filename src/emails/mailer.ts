@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { createTransport, type Transporter } from 'nodemailer';
 import { AppConfig } from '../config/index.js';
+import { inSpan, SpanKind } from '../tracing/trace-context.js';
 
 export interface OutgoingEmail {
   to: string;
@@ -29,8 +30,11 @@ export class Mailer implements OnApplicationShutdown {
   /** The longest a send can take before it fails (the email claim must outlast it). */
   static readonly maxSendMs = 25_000;
 
-  async send(email: OutgoingEmail): Promise<void> {
-    await this.transport.sendMail({ from: this.config.MAIL_FROM, ...email });
+  send(email: OutgoingEmail): Promise<void> {
+    const attributes = { 'smtp.message_id': email.messageId };
+    return inSpan('smtp send', { kind: SpanKind.CLIENT, attributes }, async () => {
+      await this.transport.sendMail({ from: this.config.MAIL_FROM, ...email });
+    });
   }
 
   onApplicationShutdown(): void {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Params } from 'nestjs-pino';
 import pino, { type DestinationStream, type LevelWithSilent, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfigValues, LogLevel } from '../config/index.js';
+import { isTracingOn, traceIds } from '../tracing/trace-context.js';
 
 const PINO_LEVELS: Record<LogLevel, LevelWithSilent> = {
   fatal: 'fatal',
@@ -85,7 +86,13 @@ function destinations(config: AppConfigValues): { buffered: DestinationStream; p
 }
 
 function loggerOptions(config: AppConfigValues): LoggerOptions {
-  return { level: PINO_LEVELS[config.LOG_LEVEL], base: { pid: process.pid, service: 'store-api' } };
+  const options: LoggerOptions = {
+    level: PINO_LEVELS[config.LOG_LEVEL],
+    base: { pid: process.pid, service: 'store-api' },
+  };
+  // trace_id and span_id on every line written inside a span; no mixin at all when tracing is off.
+  if (isTracingOn()) options.mixin = traceIds;
+  return options;
 }
 
 /**

@@ -7,6 +7,8 @@ export interface OutboxRow {
   id: bigint;
   topic: 'charge' | 'email';
   payload: Record<string, unknown>;
+  /** The writer's trace context (W3C), handed to the job so the worker continues its trace. */
+  traceparent: string | null;
 }
 
 /** BullMQ job ids may not be all digits nor hold ':'. */
@@ -59,7 +61,7 @@ export class OutboxRelay {
         ORDER BY available_at, id
         LIMIT ${this.options.batchSize ?? 100}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id, topic, payload`;
+      RETURNING id, topic, payload, traceparent`;
     if (!rows.length) return 0;
     const ids = rows.map((row) => row.id);
     try {
@@ -69,7 +71,11 @@ export class OutboxRelay {
           const events = inOrder.filter((row) => row.topic === topic);
           const jobs = events.map((row) => ({
             name: JOB_NAMES[topic],
-            data: { ...row.payload, outboxId: String(row.id) },
+            data: {
+              ...row.payload,
+              outboxId: String(row.id),
+              ...(row.traceparent && { traceparent: row.traceparent }),
+            },
             opts: { jobId: jobIdOf(row.id) },
           }));
           return jobs.length ? [this.queues[topic].addBulk(jobs)] : [];

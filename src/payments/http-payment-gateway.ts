@@ -11,6 +11,7 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
+import { inSpan, SpanKind, withTraceHeaders } from '../tracing/trace-context.js';
 import { PaymentGateway, type ChargeRequest, type ChargeResult } from './payment-gateway.js';
 
 export interface HttpPaymentGatewayOptions {
@@ -63,7 +64,16 @@ export class HttpPaymentGateway extends PaymentGateway {
         : 'open';
   }
 
-  async charge(request: ChargeRequest): Promise<ChargeResult> {
+  charge(request: ChargeRequest): Promise<ChargeResult> {
+    const attributes = { 'payment.order_id': request.orderId, 'payment.circuit': this.circuit };
+    return inSpan('payment charge', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const result = await this.chargeThroughPolicy(request);
+      span.setAttribute('payment.outcome', result.outcome);
+      return result;
+    });
+  }
+
+  private async chargeThroughPolicy(request: ChargeRequest): Promise<ChargeResult> {
     try {
       // A signal per call: cockatiel's default is one shared signal that collects a listener per
       // concurrent call (and Node's "possible leak" warning past 10).
@@ -79,7 +89,8 @@ export class HttpPaymentGateway extends PaymentGateway {
     const response = await fetch(`${this.options.baseUrl}/charges`, {
       method: 'POST',
       signal,
-      headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey },
+      // traceparent too: a provider that traces sees its part of the charge in our trace.
+      headers: withTraceHeaders({ 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey }),
       body: JSON.stringify({
         orderId: request.orderId,
         amountCents: request.amountCents,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import type { OrderStatus } from '../generated/prisma/client.js';
+import { currentTraceparent } from '../tracing/trace-context.js';
 
 export interface OrderPayment {
   orderId: number;
@@ -85,8 +86,10 @@ export class OrderPaymentsRepository {
           AND EXISTS (SELECT 1 FROM settled)
       ),
       email AS (
-        INSERT INTO outbox_events (topic, payload)
-        SELECT 'email', jsonb_build_object('orderId', settled.id, 'template', ${template}::text) FROM settled
+        INSERT INTO outbox_events (topic, payload, traceparent)
+        SELECT 'email', jsonb_build_object('orderId', settled.id, 'template', ${template}::text),
+               ${currentTraceparent()}::text
+        FROM settled
       )
       SELECT EXISTS (SELECT 1 FROM settled) AS settled,
              coalesce((SELECT array_agg(id ORDER BY id) FROM restocked), '{}') AS restocked`,

@@ -16,10 +16,13 @@ export interface ChargeJobData {
   paymentToken: string;
   /** The outbox event this job came from (its id is also the job id). */
   outboxId: string;
+  /** The trace the job continues (W3C traceparent of the request or job that wrote the event). */
+  traceparent?: string;
 }
 
 export interface EmailJobData {
   orderId: number;
   template: EmailTemplate;
   outboxId: string;
+  traceparent?: string;
 }

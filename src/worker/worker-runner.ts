@@ -11,6 +11,7 @@ import { queueConnection, releaseQueueConnection } from '../queues/queue-connect
 import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
 import { ChargeProcessor } from './charge.processor.js';
 import { EmailProcessor } from './email.processor.js';
+import { inSpan, SpanKind } from '../tracing/trace-context.js';
 
 /**
  * The worker process: BullMQ workers for `charges` and `emails` (concurrency, locks and stalled-job
@@ -71,11 +72,27 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private start(queue: string, processor: Processor, concurrency: number): Worker {
-    // Every line a job logs names its queue, id and attempt.
-    const inJobContext: Processor = (job, token, signal) =>
-      this.log.runInContext(() => processor(job, token, signal), {
-        bindings: { queue, jobId: job.id, attempt: job.attemptsMade + 1 },
-      });
+    // Every line a job logs names its queue, id and attempt; its span continues the trace of
+    // whoever wrote its outbox event (the checkout request, or the charge job for an email).
+    const inJobContext: Processor = (job: Job<{ traceparent?: string }>, token, signal) =>
+      inSpan(
+        `${queue} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: job.data.traceparent,
+          attributes: {
+            'messaging.system': 'bullmq',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': queue,
+            'messaging.message.id': job.id,
+            'messaging.bullmq.attempt': job.attemptsMade + 1,
+          },
+        },
+        () =>
+          this.log.runInContext(() => processor(job, token, signal), {
+            bindings: { queue, jobId: job.id, attempt: job.attemptsMade + 1 },
+          }),
+      );
     const connection = queueConnection(this.config);
     const worker = new Worker(queue, inJobContext, {
       connection,

@@ -6,6 +6,7 @@ import type { CacheParts } from './cache-parts.js';
 import type { EntryReader } from './entry-reader.js';
 import type { EntryWriter, SetOptions } from './entry-writer.js';
 import { ALL, fenceNames } from './invalidation.js';
+import { inSpan, spanEvent } from '../../tracing/trace-context.js';
 
 export type Loader<T> = () => Promise<T | null | undefined>;
 
@@ -87,6 +88,7 @@ export class EntryLoader {
         }
       }
       stats.of(key.namespace).lockWaits++;
+      spanEvent('cache.lock_wait', { 'cache.namespace': key.namespace });
       if (Date.now() >= deadline) return this.runLoader(key, name, loader, options);
       await fills.wait(name, Math.min(delay, deadline - Date.now()));
       const filled = await this.reader.locate<T>(name, false);
@@ -107,9 +109,12 @@ export class EntryLoader {
     const started = performance.now();
     let value: T | null;
     try {
+      // Its own span, so the loader's queries hang under "cache.load" in the request's trace.
       value =
         (await withDeadline(
-          this.withFence(key, options.tags, loader),
+          inSpan('cache.load', { attributes: { 'cache.namespace': key.namespace } }, () =>
+            this.withFence(key, options.tags, loader),
+          ),
           settings.loaderTimeoutMs,
           'cache loader timed out',
         )) ?? null;

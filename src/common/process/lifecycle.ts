@@ -1,5 +1,6 @@
 import { InvalidConfigError } from '../../config/index.js';
 import type { INestApplicationContext, LoggerService } from '@nestjs/common';
+import { flushTraces } from '../../tracing/trace-context.js';
 
 /**
  * On SIGTERM/SIGINT: run `beforeClose` (e.g. a drain delay while still serving), close the
@@ -18,7 +19,8 @@ export function exitOnSignals(
       beforeClose()
         .then(() => app.close())
         .then(
-          () => process.exit(0),
+          // The last spans (a drained job's) are sent before the exit drops them.
+          () => flushTraces().finally(() => process.exit(0)),
           (error: Error) => {
             logger.error(`shutdown failed: ${error.stack}`);
             process.exit(1);
