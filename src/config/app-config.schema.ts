@@ -226,6 +226,12 @@ const appConfigFields = z.object({
       value === 'true' ? true : value === 'false' ? false : value.split(',').map((part) => part.trim()),
     ),
   HTTP_BODY_LIMIT_BYTES: int(1_024, 100 * 1_048_576, 1_048_576),
+  // off: HTTP/1.1. tls: HTTPS with ALPN, h2 or HTTP/1.1 on one port (TLS_CERT_FILE, TLS_KEY_FILE).
+  // h2c: cleartext HTTP/2 with prior knowledge only (behind a proxy; HTTP/1.1 clients cannot connect).
+  HTTP2: z.enum(['off', 'tls', 'h2c'], { error: 'must be off, tls or h2c' }).default('off'),
+  // PEM files, read at boot (HTTP2=tls).
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   // Requests slower than this are logged (with their request id).
   HTTP_SLOW_REQUEST_MS: int(1, 3_600_000, 1_000),
   // Browser origins allowed to call the API (comma-separated); empty: no CORS headers at all.
@@ -253,9 +259,14 @@ const appConfigFields = z.object({
 
 type AppConfigFields = z.output<typeof appConfigFields>;
 
+const TLS_FILES = [
+  ['TLS_CERT_FILE', 'certificate (chain)'],
+  ['TLS_KEY_FILE', 'private key'],
+] as const;
+
 /**
- * Each Redis role needs its server's URL or its cluster's seed nodes; and no public secret may
- * guard an API that others can reach.
+ * Each Redis role needs its server's URL or its cluster's seed nodes; HTTPS needs its certificate
+ * and key; and no public secret may guard an API that others can reach.
  */
 export const appConfigSchema = appConfigFields.superRefine(
   (config, context) => {
@@ -267,6 +278,9 @@ export const appConfigSchema = appConfigFields.superRefine(
           message: `or set REDIS_${role}_CLUSTER_NODES for a Redis Cluster`,
         });
     }
+    for (const [key, what] of TLS_FILES)
+      if (config.HTTP2 === 'tls' && !config[key])
+        context.addIssue({ code: 'custom', path: [key], message: `with HTTP2=tls: the ${what}'s PEM file` });
     refusePublicSecrets(config, context);
   },
   // Also when other keys are bad: the one message at boot names every problem at once.

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { sendProblem } from '../common/http/index.js';
 import { clientErrorHandler } from '../common/http/client-errors.js';
 import type { AppConfigValues } from '../config/index.js';
+import { serverProtocolOptions, type ServerProtocolOptions } from './server-protocol.js';
 
 /** A client's request id is kept only if it is a sane token; anything else is replaced. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -13,10 +14,11 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * rate-limit bucket of anonymous clients), request ids (accepted or generated), and problem
  * documents for the errors Fastify's router answers by itself (a URL it cannot decode, a path
  * parameter over 100 characters) and for requests Node's HTTP parser refuses, which never reach
- * Nest's exception filter.
+ * Nest's exception filter. The server itself: HTTP/1.1, or HTTP/2 (`HTTP2`, see server-protocol.ts).
  */
-export function fastifyOptions(config: AppConfigValues): FastifyServerOptions {
+export function fastifyOptions(config: AppConfigValues): FastifyServerOptions & ServerProtocolOptions {
   return {
+    ...serverProtocolOptions(config),
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,

@@ -100,7 +100,8 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
       hitsOneIn: config.LOG_CACHE_HITS_ONE_IN,
     }),
     await app.resolve(PinoLogger),
-    () => fastify.server.closeIdleConnections(),
+    // HTTP/1.1 connections only (an h2c server has none); h2 sessions get a GOAWAY from close().
+    () => fastify.server.closeIdleConnections?.(),
   );
   // Nest's own, resolved once; its request hook runs before ours, so every response carries them.
   // The ones that protect an API's responses (OWASP REST Security): nosniff, HSTS, no framing,

@@ -21,7 +21,7 @@ export interface ApiProcess extends AppProcess {
  * A built entry point (`dist/…`, built by `npm test`'s pretest) as a real process on the test
  * configuration plus `env`; resolves once `isReady` says so (asked every 100 ms).
  */
-async function startBuilt(
+export async function startBuilt(
   script: string,
   env: Record<string, string>,
   isReady: (output: string) => boolean | Promise<boolean>,

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import type { SecureServerOptions, Settings } from 'node:http2';
+import { createSecureContext } from 'node:tls';
+import { InvalidConfigError, type AppConfigValues } from '../config/index.js';
+
+/** Fastify's options for the server it creates: HTTP/1.1 (none), HTTPS with h2, or h2c. */
+export interface ServerProtocolOptions {
+  http2?: true;
+  https?: SecureServerOptions;
+  http?: { settings: Settings };
+}
+
+/**
+ * One client's streams at once on a connection (Node's default is 2³²−1). RFC 9113 advises at
+ * least 100; each stream is a request the edge counts against the client's limits anyway.
+ */
+export const MAX_CONCURRENT_STREAMS = 128;
+
+/**
+ * `HTTP2=tls`: HTTP/2 over TLS, HTTP/1.1 still served on the same port (ALPN picks, `allowHTTP1`).
+ * `HTTP2=h2c`: cleartext HTTP/2 with prior knowledge — for a proxy that speaks h2c to its
+ * upstream; no Upgrade from HTTP/1.1 (Node implements none), so HTTP/1.1 clients cannot connect.
+ * @throws InvalidConfigError when the certificate or key cannot be read or do not make a pair.
+ */
+export function serverProtocolOptions(config: AppConfigValues): ServerProtocolOptions {
+  const settings: Settings = { maxConcurrentStreams: MAX_CONCURRENT_STREAMS };
+  if (config.HTTP2 === 'h2c') return { http2: true, http: { settings } };
+  if (config.HTTP2 !== 'tls') return {};
+  const cert = readPem('TLS_CERT_FILE', config.TLS_CERT_FILE!);
+  const key = readPem('TLS_KEY_FILE', config.TLS_KEY_FILE!);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    // The one boot message, not a stack trace from inside Fastify's listen.
+    throw new InvalidConfigError([
+      `TLS_CERT_FILE, TLS_KEY_FILE: not a usable certificate and key (${(error as Error).message})`,
+    ]);
+  }
+  return { http2: true, https: { cert, key, allowHTTP1: true, settings } };
+}
+
+function readPem(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new InvalidConfigError([`${key}: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`]);
+  }
+}
