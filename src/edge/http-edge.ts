@@ -29,6 +29,7 @@ import { RateLimitService, limitRefusal, type LimitDecision } from '../rate-limi
 import { ClientIdentities, type ClientIdentity } from './client-identity.js';
 import { nextLinkPreSerialization, writeNextLink } from './next-link-header.js';
 import { RateLimitHeaders } from './rate-limit-headers.js';
+import { withoutConnectionHeaders } from './server-protocol.js';
 import { DEFAULT_ROUTE_POLICY, attachRoutePolicies, routePolicyIn, type RoutePolicy } from './route-policy.js';
 import { endServerSpan, inServerSpan, startServerSpan, type ServerSpan } from '../tracing/trace-context.js';
 
@@ -79,7 +80,8 @@ const EXPOSED_HEADERS = [
  *  5. preSerialization, on `@Paginated` routes: `Link: rel="next"` from the body's next page
  *     (cache hits of step 2 get it from the cached value). onSend, on the routes that need it:
  *     a 304 for a cached ETag match (`@Cacheable`),
- *     `private, no-store` (`@Authenticated`); then compression (brotli/gzip over 1 KB).
+ *     `private, no-store` (`@Authenticated`); then compression (brotli/gzip over 1 KB). With
+ *     HTTP2 on, first on every response: HTTP/1.1's connection headers removed from h2 ones.
  *  6. onResponse (`HttpEdge.onResponse`): metrics, the access log; once shutting down, idle
  *     connections are closed as each response ends (a keep-alive socket would hold the process).
  * Bull Board's scope adds its own admin check (`QueueBoard.authorize`) after step 2.
@@ -153,6 +155,8 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
     if (policy?.paginated)
       route.preSerialization = [nextLinkPreSerialization(policy.paginated), ...[route.preSerialization ?? []].flat()];
   });
+  // HTTP/2 only (a hook on every response, so not when it is off): see withoutConnectionHeaders.
+  if (config.HTTP2 !== 'off') fastify.addHook('onSend', withoutConnectionHeaders);
   fastify.addHook('onResponse', edge.onResponse);
   fastify.addHook('preClose', edge.preClose);
 

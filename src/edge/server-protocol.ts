@@ -1,3 +1,4 @@
+import type { onSendHookHandler } from 'fastify';
 import { readFileSync } from 'node:fs';
 import type { SecureServerOptions, Settings } from 'node:http2';
 import { createSecureContext } from 'node:tls';
@@ -46,3 +47,16 @@ function readPem(key: string, path: string): Buffer {
     throw new InvalidConfigError([`${key}: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`]);
   }
 }
+
+/** Headers HTTP/2 forbids (RFC 9113 §8.2.2); Node drops `connection`, and throws on the others. */
+const CONNECTION_HEADERS = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'];
+
+/**
+ * An h2 response carrying `keep-alive`, `transfer-encoding` or `upgrade` (a plugin's HTTP/1.1
+ * habit) makes Node's `writeHead` throw outside any handler: an uncaught exception that ends the
+ * process. Removed from h2 responses instead; HTTP/1.1 responses keep theirs.
+ */
+export const withoutConnectionHeaders: onSendHookHandler = (request, reply, payload, done) => {
+  if (request.raw.httpVersionMajor === 2) for (const name of CONNECTION_HEADERS) reply.removeHeader(name);
+  done(null, payload);
+};
