@@ -1,6 +1,7 @@
-import type { onSendHookHandler } from 'fastify';
+import type { HookHandlerDoneFunction, onSendHookHandler } from 'fastify';
+import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import type { SecureServerOptions, Settings } from 'node:http2';
+import type { Http2Session, SecureServerOptions, Settings } from 'node:http2';
 import { createSecureContext } from 'node:tls';
 import { InvalidConfigError, type AppConfigValues } from '../config/index.js';
 
@@ -60,3 +61,21 @@ export const withoutConnectionHeaders: onSendHookHandler = (request, reply, payl
   if (request.raw.httpVersionMajor === 2) for (const name of CONNECTION_HEADERS) reply.removeHeader(name);
   done(null, payload);
 };
+
+/**
+ * A `preClose` hook that sends every open h2 session a GOAWAY (`session.close()`: no new streams,
+ * the open ones finish, then the session ends). Node's `server.close()` ends only sessions that
+ * are idle at that moment: one with a stream in flight stayed open after its stream ended, and
+ * held the process until the client hung up.
+ */
+export function closeHttp2SessionsOnClose(server: EventEmitter): (done: HookHandlerDoneFunction) => void {
+  const sessions = new Set<Http2Session>();
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  return (done) => {
+    for (const session of sessions) session.close();
+    done();
+  };
+}
