@@ -3,14 +3,19 @@ import type { Readable } from 'node:stream';
 import type { ExportOrdersQuery } from './orders.schemas.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { NotFoundProblem } from '../common/http/index.js';
+import { CpuPool } from '../cpu-pool/index.js';
 import { createdAtIdCursorOf, type Page } from '../common/pagination/keyset-cursor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { toOrderFields, type AdminOrderDto, type OrderDto, type OrderRow } from './order.dto.js';
+import { exportStream } from './orders-export.js';
 import { OrdersRepository, type OrderPageQuery } from './orders.repository.js';
 
 @Injectable()
 export class OrdersService {
-  constructor(private readonly orders: OrdersRepository) {}
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly cpuPool: CpuPool,
+  ) {}
 
   /** The caller's orders with items and products: one statement whatever the page size. */
   async listOwn(user: AuthUser, query: Omit<OrderPageQuery, 'userId' | 'status'>): Promise<Page<OrderDto>> {
@@ -33,7 +38,7 @@ export class OrdersService {
 
   /** All orders in a date range as a stream (flat memory, stops when the client goes away). */
   export(query: ExportOrdersQuery): Readable {
-    return this.orders.exportRange(query);
+    return exportStream(this.orders.exportBatches(query), this.cpuPool, query.format);
   }
 
   /** Another customer's order is a 404, not a 403: its existence is not the caller's business. */
