@@ -71,7 +71,7 @@ export class OrdersRepository {
   }
 
   /** Every order created in [from, to), oldest first, in keyset batches (see `orderBatches`). */
-  exportBatches(range: { from: Date; to: Date }): AsyncGenerator<OrderRow[]> {
+  exportBatches(range: { from: Date; to: Date }): AsyncGenerator<string> {
     return orderBatches(this.db, range);
   }
 
