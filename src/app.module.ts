@@ -46,7 +46,10 @@ export class AppModule {
           }),
         }),
         ApiKeysModule.forRootAsync({ inject: [AppConfig], useFactory: apiKeysOptions }),
-        CpuPoolModule.forRootAsync({ inject: [AppConfig], useFactory: (app: AppConfig) => ({ threads: app.CPU_POOL_THREADS }) }),
+        CpuPoolModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (app: AppConfig) => ({ threads: app.CPU_POOL_THREADS }),
+        }),
         AuthModule,
         ProductsModule,
         OrdersModule,
