@@ -16,7 +16,7 @@ ensureBuilt();
 const api = await startApi(PORT, apiEnv(database, { CACHE_WARM_TOP_PRODUCTS: '0', DB_STATEMENT_TIMEOUT_MS: '60000' }));
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))![1]) / 1024;
 try {
-  const token = new JwtService({ secret: BENCH_JWT_SECRET }).sign({ sub: '1', role: 'admin' });
+  const token = new JwtService({ secret: BENCH_JWT_SECRET }).sign({ sub: '1', role: 'admin' }, { expiresIn: '1h' });
   // A warm-up export of one month: the first run pays for JIT and pool growth, not the stream.
   const warm = await fetch(
     `http://127.0.0.1:${PORT}/admin/orders/export?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`,

@@ -9,6 +9,7 @@ import { ProblemDetailsFilter, SchemaValidationPipe } from './common/http/index.
 import { AppConfig, appKeyPrefix, redisConnection, type AppConfigValues } from './config/index.js';
 import { CacheInterceptor } from './cache/index.js';
 import { CoreModule } from './core.module.js';
+import { CpuPoolModule } from './cpu-pool/index.js';
 import { HealthModule } from './health/index.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OpsModule } from './ops/index.js';
@@ -45,6 +46,10 @@ export class AppModule {
           }),
         }),
         ApiKeysModule.forRootAsync({ inject: [AppConfig], useFactory: apiKeysOptions }),
+        CpuPoolModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (app: AppConfig) => ({ threads: app.CPU_POOL_THREADS }),
+        }),
         AuthModule,
         ProductsModule,
         OrdersModule,

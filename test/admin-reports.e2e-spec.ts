@@ -2,7 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { request as httpRequest } from 'node:http';
 import type pg from 'pg';
 import { Db } from '../src/database/index.js';
-import { exportOrders } from '../src/orders/orders-export.js';
+import { CpuPool } from '../src/cpu-pool/index.js';
+import { exportStream, orderBatches } from '../src/orders/orders-export.js';
 import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
 
@@ -76,11 +77,8 @@ describe('admin export and analytics (e2e)', () => {
   });
 
   it('reads batch by batch as the consumer pulls, and stops when the stream is destroyed', async () => {
-    const stream = exportOrders(
-      app.get(Db),
-      { from: new Date('2025-11-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z'), format: 'ndjson' },
-      100,
-    );
+    const range = { from: new Date('2025-11-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z') };
+    const stream = exportStream(orderBatches(app.get(Db), range, 100), app.get(CpuPool), 'ndjson');
     const before = exportQueries();
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next();

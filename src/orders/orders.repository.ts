@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Db, isoTimestamp } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { Readable } from 'node:stream';
 import type { OrderDto, OrderItemRow, OrderRow } from './order.dto.js';
-import { exportOrders } from './orders-export.js';
+import { orderBatches } from './orders-export.js';
 
 export interface OrderPageQuery {
   limit: number;
@@ -71,8 +70,9 @@ export class OrdersRepository {
     return this.db.reader().$queryRaw<OrderRow[]>(orderPageSql(query));
   }
 
-  exportRange(range: { from: Date; to: Date; format: 'ndjson' | 'csv' }): Readable {
-    return exportOrders(this.db, range);
+  /** Every order created in [from, to), oldest first, in keyset batches (see `orderBatches`). */
+  exportBatches(range: { from: Date; to: Date }): AsyncGenerator<string> {
+    return orderBatches(this.db, range);
   }
 
   async findById(id: number): Promise<OrderRow | null> {

@@ -5,8 +5,10 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { NotFoundProblem } from '../common/http/index.js';
 import { pickFields, wants } from '../common/http/sparse-fields.js';
 import { createdAtIdCursorOf, toPage, type Page } from '../common/pagination/keyset-cursor.js';
+import { CpuPool } from '../cpu-pool/index.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { toOrderFields, toOrderItemDto, type AdminOrderDto, type OrderDto, type OrderRow } from './order.dto.js';
+import { exportStream } from './orders-export.js';
 import { OrdersRepository, type OrderPageQuery } from './orders.repository.js';
 
 /** A page request with its `?fields=` view (validated against the route's whitelist). */
@@ -14,7 +16,10 @@ type Fields = { fields?: readonly string[] };
 
 @Injectable()
 export class OrdersService {
-  constructor(private readonly orders: OrdersRepository) {}
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly cpuPool: CpuPool,
+  ) {}
 
   /**
    * The caller's orders with items and products: one statement whatever the page size; without
@@ -58,7 +63,7 @@ export class OrdersService {
 
   /** All orders in a date range as a stream (flat memory, stops when the client goes away). */
   export(query: ExportOrdersQuery): Readable {
-    return this.orders.exportRange(query);
+    return exportStream(this.orders.exportBatches(query), this.cpuPool, query.format);
   }
 
   /** Another customer's order is a 404, not a 403: its existence is not the caller's business. */

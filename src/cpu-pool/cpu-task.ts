@@ -1,0 +1,34 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A function the pool can run in a worker thread: it lives in a module of its own that imports
+ * nothing of the app (a worker loads it by itself: the built `.js`, or under the tests the `.ts`
+ * source through Node's type stripping), takes and returns structured-cloneable values, and a
+ * `Uint8Array` result is transferred back, not copied.
+ */
+export interface CpuTask<Input, Output> {
+  /** The module's file URL, as a worker imports it. */
+  readonly module: string;
+  /** Its named export. */
+  readonly name: string;
+  /** The same function, for running inline (`threads: 0`). */
+  readonly run: (input: Input) => Output;
+}
+
+/**
+ * `cpuTask(import.meta.url, './orders-lines.task', 'formatOrderLines', formatOrderLines)`: the
+ * module beside the caller, with the caller's own extension (`.js` when built, `.ts` in tests).
+ */
+export function cpuTask<Input, Output>(
+  callerUrl: string,
+  modulePath: string,
+  name: string,
+  run: (input: Input) => Output,
+): CpuTask<Input, Output> {
+  return { module: siblingModule(callerUrl, modulePath), name, run };
+}
+
+export function siblingModule(callerUrl: string, modulePath: string): string {
+  return new URL(`${modulePath}${extname(fileURLToPath(callerUrl))}`, callerUrl).href;
+}
