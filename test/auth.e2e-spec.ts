@@ -1,4 +1,6 @@
+import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppConfig } from '../src/config/index.js';
 import { scanned } from './support/secret-scan.js';
 import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
 
@@ -98,6 +100,14 @@ describe('auth (e2e)', () => {
     } finally {
       await expired.close();
     }
+  });
+
+  it('refuses a token without an expiry, even one signed with the secret', async () => {
+    const endless = new JwtService({ secret: app.get(AppConfig).JWT_SECRET }).sign({ sub: '1', role: 'admin' });
+    for (let attempt = 0; attempt < 2; attempt++)
+      expect(
+        (await app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${endless}` } })).statusCode,
+      ).toBe(401);
   });
 
   it('logs in a seeded admin', async () => {

@@ -62,12 +62,15 @@ export class AuthService {
   /**
    * The user of a bearer access token, or `undefined` if it is invalid or expired. Synchronous:
    * recently verified tokens are remembered until they expire (HMAC and JSON once per token).
+   * Every token this API issues expires: one without `exp` is refused (it was accepted once, then
+   * remembered as expired).
    */
   userOfBearer(token: string): AuthUser | undefined {
     const known = this.bearerVerified.get(token);
     if (known) return Date.now() < known.expiresAt ? { id: known.id, role: known.role } : undefined;
     try {
-      const payload = this.jwt.verify<{ sub: string; role: AuthUser['role']; exp: number }>(token);
+      const payload = this.jwt.verify<{ sub: string; role: AuthUser['role']; exp?: number }>(token);
+      if (typeof payload.exp !== 'number') return undefined;
       const user: AuthUser = { id: Number(payload.sub), role: payload.role };
       this.bearerVerified.set(token, { ...user, expiresAt: payload.exp * 1000 });
       return user;
