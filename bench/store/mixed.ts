@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { mulberry32 } from '../../scripts/db/seed-data.js';
 import type { BenchWorker } from '../lib/checkout-fixtures.js';
 import type { MixRequest } from '../lib/load.js';
@@ -26,7 +27,8 @@ function mixedWorkload(data: StoreData, products: readonly number[]): () => MixR
 /**
  * The mixed workload on this API, catalog warmed, checkouts deferred (the mode meant for load),
  * then — same env, port, worker and workload — on another commit's build (`baseline`), each
- * after the worker's backlog was discarded.
+ * after the worker's backlog was discarded and with no search cached: what an earlier case (or
+ * the other build, whose keys are the same) left in Redis would otherwise decide the result.
  */
 export async function mixedCases(
   env: Record<string, string>,
@@ -40,6 +42,7 @@ export async function mixedCases(
   if (baseline) servers.push([CASE.mixedBaseline(baseline.label), baseline.dir]);
   for (const [name, cwd] of servers) {
     await worker.fresh();
+    await dropCachedSearches(env);
     await withServer(
       () =>
         startWarmedApi(deferred, data, {
@@ -48,5 +51,20 @@ export async function mixedCases(
         }),
       () => run(name, BASE.api, mixedWorkload(data, products)),
     );
+  }
+}
+
+/** Every cached search response and ranking (both builds' namespaces), on the cache Redis. */
+async function dropCachedSearches(env: Record<string, string>): Promise<void> {
+  const nodes = env.REDIS_CACHE_CLUSTER_NODES?.split(',').filter(Boolean) ?? [];
+  const urls = nodes.length ? nodes.map((node) => `redis://${node}`) : [env.REDIS_CACHE_URL];
+  for (const url of urls) {
+    const redis = new Redis(url);
+    try {
+      for await (const keys of redis.scanStream({ match: '*:product-search*', count: 1000 }) as AsyncIterable<string[]>)
+        for (const key of keys) await redis.unlink(key);
+    } finally {
+      redis.disconnect();
+    }
   }
 }
