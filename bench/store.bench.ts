@@ -149,6 +149,7 @@ try {
         checkoutProducts,
         worker,
         baseline && { dir: baseline.dir, label: baseline.sha.slice(0, 7) },
+        round,
       );
     if (enabled('ramp')) await checkoutRamp(env, data, checkoutProducts, worker);
     if (enabled('pagination')) await measurePaginationSql();
