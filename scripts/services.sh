@@ -197,18 +197,24 @@ disable_system_pgbouncer() {
   fi
 }
 
+# apt-get install PACKAGE unless BINARY exists (a fresh machine may have no package lists yet).
+install_package() {
+  local package=$1 binary=$2 minimum=$3
+  [[ -x $binary ]] && return 0
+  command -v apt-get >/dev/null 2>&1 || fail "$package is missing and there is no apt-get: install $package (≥ $minimum)."
+  log "installing $package (apt-get install $package)"
+  mkdir -p "$STATE_DIR"
+  local install=(apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold "$package")
+  if ! DEBIAN_FRONTEND=noninteractive "${install[@]}" >"$STATE_DIR/$package-install.log" 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$STATE_DIR/$package-install.log" 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive "${install[@]}" >>"$STATE_DIR/$package-install.log" 2>&1 ||
+      fail "apt-get install $package failed; see $STATE_DIR/$package-install.log"
+  fi
+}
+
 install_pgbouncer() {
   [[ -x $PGBOUNCER_BIN ]] && return 0
-  command -v apt-get >/dev/null 2>&1 || fail "PgBouncer is missing and there is no apt-get: install pgbouncer (≥ 1.18)."
-  log "installing PgBouncer (apt-get install pgbouncer)"
-  mkdir -p "$STATE_DIR"
-  local install=(apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold pgbouncer)
-  # A fresh machine may have no package lists yet.
-  if ! DEBIAN_FRONTEND=noninteractive "${install[@]}" >"$STATE_DIR/pgbouncer-install.log" 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$STATE_DIR/pgbouncer-install.log" 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive "${install[@]}" >>"$STATE_DIR/pgbouncer-install.log" 2>&1 ||
-      fail "apt-get install pgbouncer failed; see $STATE_DIR/pgbouncer-install.log"
-  fi
+  install_package pgbouncer "$PGBOUNCER_BIN" 1.18
   disable_system_pgbouncer
 }
 
@@ -375,15 +381,7 @@ disable_system_haproxy() {
 
 install_haproxy() {
   [[ -x $HAPROXY_BIN ]] && return 0
-  command -v apt-get >/dev/null 2>&1 || fail "HAProxy is missing and there is no apt-get: install haproxy (≥ 2.4)."
-  log "installing HAProxy (apt-get install haproxy)"
-  mkdir -p "$STATE_DIR"
-  local install=(apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold haproxy)
-  if ! DEBIAN_FRONTEND=noninteractive "${install[@]}" >"$STATE_DIR/haproxy-install.log" 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$STATE_DIR/haproxy-install.log" 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive "${install[@]}" >>"$STATE_DIR/haproxy-install.log" 2>&1 ||
-      fail "apt-get install haproxy failed; see $STATE_DIR/haproxy-install.log"
-  fi
+  install_package haproxy "$HAPROXY_BIN" 2.4
   disable_system_haproxy
 }
 
