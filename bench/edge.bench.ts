@@ -9,12 +9,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { apiEnv } from './lib/api-env.js';
 import { loadMix, type MixResult } from './lib/load.js';
 import { median, table } from './lib/measure.js';
 import { ensureBuilt, startApi, startProcess, stopApi } from './lib/server.js';
-import { HOT_IDS, hotProducts, warmHotSet } from './lib/hot-set.js';
+import { firstActiveProductIds, hotProducts, warmHotSet } from './lib/hot-set.js';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 2);
@@ -25,14 +24,7 @@ const base = (port: number) => `http://127.0.0.1:${port}`;
 
 ensureBuilt();
 const env = apiEnv(undefined, { WORKER_METRICS_PORT: '0', CACHE_WARM_TOP_PRODUCTS: '0' });
-const sql = new pg.Client({ connectionString: env.DATABASE_URL });
-await sql.connect();
-const { rows } = await sql.query<{ id: number }>(
-  `SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT $1`,
-  [HOT_IDS],
-);
-await sql.end();
-const hot = rows.map((row) => row.id);
+const hot = await firstActiveProductIds(env.DATABASE_URL);
 const path = hotProducts(hot);
 const docsRedisUrl = `${env.REDIS_CACHE_URL.replace(/\/\d*$/, '')}/5`;
 

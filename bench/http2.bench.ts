@@ -11,10 +11,9 @@ import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { selfSignedCertificate } from '../test/support/h2-client.js';
 import { apiEnv } from './lib/api-env.js';
-import { HOT_IDS } from './lib/hot-set.js';
+import { firstActiveProductIds } from './lib/hot-set.js';
 import { median, table } from './lib/measure.js';
 import { ensureBuilt, stopApi } from './lib/server.js';
 
@@ -31,13 +30,7 @@ const FIRST_PORT = Number(process.env.HTTP2_BENCH_PORT ?? 3520);
 
 ensureBuilt();
 const env = apiEnv(undefined, { WORKER_METRICS_PORT: '0', CACHE_WARM_TOP_PRODUCTS: '0' });
-const sql = new pg.Client({ connectionString: env.DATABASE_URL });
-await sql.connect();
-const { rows } = await sql.query<{ id: number }>(
-  `SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT $1`,
-  [HOT_IDS],
-);
-await sql.end();
+const hotIds = await firstActiveProductIds(env.DATABASE_URL);
 const certificate = selfSignedCertificate();
 
 interface Server {
@@ -75,7 +68,7 @@ interface H2loadResult {
 /** h2load over the hot ids (each client walks the list from its start); its summary lines parsed. */
 function h2load(server: Server, args: string[]): H2loadResult {
   const uris = join(tmpdir(), `h2load-uris-${server.port}.txt`);
-  writeFileSync(uris, rows.map((row) => `${server.scheme}://127.0.0.1:${server.port}/products/${row.id}`).join('\n'));
+  writeFileSync(uris, hotIds.map((id) => `${server.scheme}://127.0.0.1:${server.port}/products/${id}`).join('\n'));
   // h2load waits for every stream it started: one never answered would hang it, so it has a deadline.
   const result = spawnSync('h2load', [...args, '-t', '1', '-i', uris], { encoding: 'utf8', timeout: 120_000 });
   const out = result.stdout;
@@ -131,7 +124,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     try {
       // Every hot id once (the cache filled), then the measured cases on this server.
       // One client: each client walks the list from its start (HTTP/1.1 pipelines the 10, in order).
-      h2load(server, [...(server.env.HTTP2 ? [] : ['--h1']), '-c', '1', '-m', '10', '-n', String(rows.length)]);
+      h2load(server, [...(server.env.HTTP2 ? [] : ['--h1']), '-c', '1', '-m', '10', '-n', String(hotIds.length)]);
       for (const [name, caseServer, flags, clients, streams] of cases) {
         if (caseServer !== server) continue;
         const load = (seconds: number) =>
@@ -157,11 +150,11 @@ const report = cases.map(([name]) => ({
   'max ms': Number(median(runs.get(name)!.map((result) => result.maxMs)).toFixed(1)),
   'non-2xx': runs.get(name)!.reduce((sum, result) => sum + result.non2xx, 0),
 }));
-console.log(`\nGET /products/:id over ${rows.length} hot ids (cache hits), ${ROUNDS} rounds × ${DURATION_S} s\n`);
+console.log(`\nGET /products/:id over ${hotIds.length} hot ids (cache hits), ${ROUNDS} rounds × ${DURATION_S} s\n`);
 console.log(table(report));
 const file = `bench/results/${new Date().toISOString().slice(0, 10)}-http2.json`;
 await writeFile(
   file,
-  JSON.stringify({ rounds: ROUNDS, durationS: DURATION_S, hotIds: rows.length, rows: report }, null, 2),
+  JSON.stringify({ rounds: ROUNDS, durationS: DURATION_S, hotIds: hotIds.length, rows: report }, null, 2),
 );
 console.log(`written to ${file}`);

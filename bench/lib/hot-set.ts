@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { MixRequest } from './load.js';
 import { mulberry32 } from '../../scripts/db/seed-data.js';
 
@@ -16,4 +17,19 @@ export async function warmHotSet(base: string, ids: readonly number[]): Promise<
     await Promise.all(
       ids.slice(at, at + 50).map((id) => fetch(`${base}/products/${id}`).then((response) => response.arrayBuffer())),
     );
+}
+
+/** The first `count` active product ids (by id): the hot set the focused benchmarks read. */
+export async function firstActiveProductIds(databaseUrl: string, count = HOT_IDS): Promise<number[]> {
+  const sql = new pg.Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    const { rows } = await sql.query<{ id: number }>(
+      `SELECT id FROM products WHERE status = 'active' ORDER BY id LIMIT $1`,
+      [count],
+    );
+    return rows.map((row) => row.id);
+  } finally {
+    await sql.end();
+  }
 }
