@@ -4,14 +4,22 @@ import { login, useTestApp } from './support/test-app.js';
 describe('reviews (e2e)', () => {
   const t = useTestApp();
 
-  it("lists a product's reviews newest first, every one exactly once across pages, with the author", async () => {
+  /** The product with the most reviews, and its review ids newest first. */
+  const mostReviewedProduct = async () => {
     const {
       rows: [top],
-    } = await t.sql.query('SELECT product_id AS id FROM reviews GROUP BY 1 ORDER BY count(*) DESC LIMIT 1');
-    const { rows } = await t.sql.query(
+    } = await t.sql.query<{ id: number }>(
+      'SELECT product_id AS id FROM reviews GROUP BY 1 ORDER BY count(*) DESC LIMIT 1',
+    );
+    const { rows } = await t.sql.query<{ id: number }>(
       'SELECT id FROM reviews WHERE product_id = $1 ORDER BY created_at DESC, id DESC',
       [top.id],
     );
+    return { top, rows };
+  };
+
+  it("lists a product's reviews newest first, every one exactly once across pages, with the author", async () => {
+    const { top, rows } = await mostReviewedProduct();
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
@@ -117,13 +125,7 @@ describe('reviews (e2e)', () => {
     });
 
     it('follows Link to the last page; each review once, only the fields asked for', async () => {
-      const {
-        rows: [top],
-      } = await t.sql.query('SELECT product_id AS id FROM reviews GROUP BY 1 ORDER BY count(*) DESC LIMIT 1');
-      const { rows } = await t.sql.query(
-        'SELECT id FROM reviews WHERE product_id = $1 ORDER BY created_at DESC, id DESC',
-        [top.id],
-      );
+      const { top, rows } = await mostReviewedProduct();
       const seen: number[] = [];
       let url: string | undefined = `/products/${top.id}/reviews?limit=3&fields=rating,id`;
       let pages = 0;
