@@ -1,51 +1,7 @@
 import { z } from 'zod';
+import { bool, commaList, int, postgresUrl, redisClusterNodes, redisUrl } from './config-fields.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
-
-const postgresUrl = z.url({
-  protocol: /^postgres(ql)?$/,
-  error: 'must be a postgresql:// URL',
-});
-const redisUrl = z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' });
-
-/** An integer setting from the environment, within bounds. */
-const int = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be an integer' })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` })
-    .default(fallback);
-
-/** A comma-separated list; blanks dropped. */
-const commaList = () =>
-  z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    );
-
-/** Redis Cluster seed nodes: `host:port` or `redis(s)://[user:password@]host:port`, comma-separated. */
-const redisClusterNodes = () =>
-  commaList().pipe(
-    z.array(
-      z
-        .string()
-        .transform((node) => (node.includes('://') ? node : `redis://${node}`))
-        .pipe(redisUrl),
-    ),
-  );
-
-/** A true/false setting from the environment. */
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value === 'true');
 
 /**
  * The development and test signing secret. It is public (it is in this file), so whoever can reach
