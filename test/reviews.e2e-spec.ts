@@ -18,6 +18,19 @@ describe('reviews (e2e)', () => {
     return { top, rows };
   };
 
+  /** The newest active product this user has not reviewed yet. */
+  const productNotReviewedBy = async (userId: number) => {
+    const {
+      rows: [product],
+    } = await t.sql.query<{ id: number }>(
+      `SELECT p.id FROM products p WHERE p.status = 'active'
+         AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.product_id = p.id AND r.user_id = $1)
+       ORDER BY p.id DESC LIMIT 1`,
+      [userId],
+    );
+    return product;
+  };
+
   it("lists a product's reviews newest first, every one exactly once across pages, with the author", async () => {
     const { top, rows } = await mostReviewedProduct();
     const seen: number[] = [];
@@ -42,11 +55,7 @@ describe('reviews (e2e)', () => {
   });
 
   it('takes one review per user and product, updates the rating at once, and refuses a second (409)', async () => {
-    const {
-      rows: [product],
-    } = await t.sql.query(
-      `SELECT p.id FROM products p WHERE p.status = 'active' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.product_id = p.id AND r.user_id = 77) ORDER BY p.id DESC LIMIT 1`,
-    );
+    const product = await productNotReviewedBy(77);
     const headers = await login(t.app, 'user77@example.com');
     const before = (await t.app.inject({ method: 'GET', url: `/products/${product.id}` })).json();
 
@@ -104,11 +113,7 @@ describe('reviews (e2e)', () => {
     const get = (url: string) => t.app.inject({ method: 'GET', url });
 
     it('omits an empty comment', async () => {
-      const {
-        rows: [product],
-      } = await t.sql.query(
-        `SELECT p.id FROM products p WHERE p.status = 'active' AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.product_id = p.id AND r.user_id = 79) ORDER BY p.id DESC LIMIT 1`,
-      );
+      const product = await productNotReviewedBy(79);
       const headers = await login(t.app, 'user79@example.com');
       const created = await t.app.inject({
         method: 'POST',
