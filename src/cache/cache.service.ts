@@ -12,7 +12,7 @@ import { EntryReader, valueOf, type FreshCopy } from './internal/entry-reader.js
 import { EntryWriter, type SetOptions } from './internal/entry-writer.js';
 import { Invalidator } from './internal/invalidator.js';
 import { unlinkMatching, type CircuitStatus } from './internal/redis-store.js';
-import { spanEvent } from '../tracing/trace-context.js';
+import { cacheEvent } from '../tracing/trace-context.js';
 
 export type { FreshCopy } from './internal/entry-reader.js';
 export type { SetOptions } from './internal/entry-writer.js';
@@ -98,17 +98,17 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (found) {
       counters.hits[found.layer]++;
       if (Date.now() < found.entry.softExpiresAt) {
-        spanEvent('cache.hit', { 'cache.layer': found.layer, 'cache.namespace': key.namespace });
+        cacheEvent('cache.hit', key.namespace, found.layer);
         return { value: valueOf(found.entry), etag: found.entry.etag, status: 'HIT' };
       }
-      spanEvent('cache.stale', { 'cache.layer': found.layer, 'cache.namespace': key.namespace });
+      cacheEvent('cache.stale', key.namespace, found.layer);
       counters.staleServed++;
       void this.loader
         .load(key, name, loader, options)
         .catch((error: Error) => this.logger.warn(`background refresh of ${name} failed: ${error.message}`));
       return { value: valueOf(found.entry), etag: found.entry.etag, status: 'STALE' };
     }
-    spanEvent('cache.miss', { 'cache.namespace': key.namespace });
+    cacheEvent('cache.miss', key.namespace);
     const entry = await this.loader.load(key, name, loader, options);
     return { value: entry ? valueOf(entry as StoredEntry<T>) : null, etag: entry?.etag ?? '', status: 'MISS' };
   }
@@ -119,7 +119,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
    */
   peekMemory<T>(key: CacheKey): FreshCopy<T> | undefined {
     const copy = this.enabled ? this.reader.peekMemory<T>(key) : undefined;
-    if (copy) spanEvent('cache.hit', { 'cache.layer': 'l1', 'cache.namespace': key.namespace });
+    if (copy) cacheEvent('cache.hit', key.namespace, 'l1');
     return copy;
   }
 
@@ -131,7 +131,7 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
    */
   async peekShared<T>(key: CacheKey): Promise<FreshCopy<T> | undefined> {
     const copy = this.enabled ? await this.reader.peekShared<T>(key) : undefined;
-    if (copy) spanEvent('cache.hit', { 'cache.layer': 'l2', 'cache.namespace': key.namespace });
+    if (copy) cacheEvent('cache.hit', key.namespace, 'l2');
     return copy;
   }
 

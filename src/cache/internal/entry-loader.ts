@@ -6,7 +6,7 @@ import type { CacheParts } from './cache-parts.js';
 import type { EntryReader } from './entry-reader.js';
 import type { EntryWriter, SetOptions } from './entry-writer.js';
 import { ALL, fenceNames } from './invalidation.js';
-import { inSpan, spanEvent } from '../../tracing/trace-context.js';
+import { cacheEvent, inSpan } from '../../tracing/trace-context.js';
 
 export type Loader<T> = () => Promise<T | null | undefined>;
 
@@ -88,7 +88,7 @@ export class EntryLoader {
         }
       }
       stats.of(key.namespace).lockWaits++;
-      spanEvent('cache.lock_wait', { 'cache.namespace': key.namespace });
+      cacheEvent('cache.lock_wait', key.namespace);
       if (Date.now() >= deadline) return this.runLoader(key, name, loader, options);
       await fills.wait(name, Math.min(delay, deadline - Date.now()));
       const filled = await this.reader.locate<T>(name, false);
