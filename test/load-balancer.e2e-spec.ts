@@ -44,20 +44,25 @@ function steadyLoad(base: string, concurrency: number) {
 /** Every status each server passed through, as the balancer reported it (polled every 25 ms). */
 function watchStatuses(runtime: HaproxyRuntime) {
   const seen = new Map<string, string[]>();
+  const sample = async () => {
+    for (const server of await runtime.servers()) {
+      const statuses = seen.get(server.name) ?? [];
+      if (statuses.at(-1) !== server.status) seen.set(server.name, [...statuses, server.status]);
+    }
+  };
   let running = true;
   const loop = (async () => {
     while (running) {
-      for (const server of await runtime.servers()) {
-        const statuses = seen.get(server.name) ?? [];
-        if (statuses.at(-1) !== server.status) seen.set(server.name, [...statuses, server.status]);
-      }
+      await sample();
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   })();
   return {
+    /** Ends with one more sample: the state the caller has just waited for is in the record. */
     async stop() {
       running = false;
       await loop;
+      await sample();
       return seen;
     },
   };
