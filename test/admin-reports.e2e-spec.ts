@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { request as httpRequest } from 'node:http';
 import type pg from 'pg';
+import { gunzipSync } from 'node:zlib';
 import { Db } from '../src/database/index.js';
 import { CpuPool } from '../src/cpu-pool/index.js';
 import { exportStream, orderBatches } from '../src/orders/orders-export.js';
@@ -55,6 +56,15 @@ describe('admin export and analytics (e2e)', () => {
     expect(lines.map((order) => order.id)).toEqual(rows.map((row) => row.id));
     expect(rows.length).toBeGreaterThan(1_000);
     expect(Object.keys(lines[0]).sort()).toEqual(['createdAt', 'currency', 'id', 'status', 'totalCents', 'userId']);
+  });
+
+  it.each(['ndjson', 'csv'])('compresses a %s export for a client that accepts gzip', async (format) => {
+    const url = `/admin/orders/export?format=${format}&from=${from}&to=2026-01-15T00:00:00Z`;
+    const plain = await get(url);
+    const zipped = await app.inject({ method: 'GET', url, headers: { ...admin, 'accept-encoding': 'gzip' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(zipped.rawPayload).toString()).toBe(plain.body);
+    expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 3);
   });
 
   it('exports CSV with a header', async () => {
