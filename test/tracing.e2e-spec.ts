@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createFakeGateway } from '../dev/fake-payment-gateway.js';
@@ -6,6 +5,7 @@ import { createSmtpSink } from '../dev/smtp-sink.js';
 import { loginOver, startApi, startWorker, type ApiProcess, type AppProcess } from './support/app-process.js';
 import { freePort } from './support/free-port.js';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.js';
+import { inspectRedis, mastersOf, REDIS_MODES, redisEnv } from './support/redis-mode.js';
 import { connect } from './support/sql.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -13,16 +13,19 @@ import { waitFor } from './support/wait-for.js';
  * Distributed tracing end to end: the built API and worker as real processes, started with the
  * tracing preload as `npm start` starts them, export over OTLP/HTTP to a real receiver in this
  * process. One trace per product read (HTTP → cache → query) and per checkout, across processes
- * (request → outbox row → job → charge → outbox row → job → email).
+ * (request → outbox row → job → charge → outbox row → job → email). Once per Redis topology: the
+ * instrumented client must trace a Cluster's commands as it traces a single server's.
  */
-describe('tracing (e2e: API and worker processes, OTLP/HTTP receiver)', () => {
+const REDIS_PORTS = { single: [6380], cluster: [7001, 7002, 7003] };
+
+describe.each(REDIS_MODES)('tracing (e2e: API and worker processes, OTLP/HTTP receiver, Redis %s)', (mode) => {
   const receiver = new OtlpReceiver();
   const gateway = createFakeGateway({ latencyMs: 0, failureRate: 0 });
   const sink = createSmtpSink();
   let api: ApiProcess;
   let worker: AppProcess;
   let sql: pg.Client;
-  let cacheRedis: Redis;
+  const cacheRedis = inspectRedis(mode, 'cache');
 
   beforeAll(async () => {
     const endpoint = await receiver.listen();
@@ -36,11 +39,11 @@ describe('tracing (e2e: API and worker processes, OTLP/HTTP receiver)', () => {
       SMTP_URL: `smtp://127.0.0.1:${(sink.smtp.server.address() as AddressInfo).port}`,
       // No warming at start: it could fill the entry the cache-miss test has just removed.
       CACHE_WARM_TOP_PRODUCTS: '0',
+      ...redisEnv(mode),
     };
     sql = await connect();
     // Events left by other test files are not this file's business (the worker would relay them).
     await sql.query('UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL');
-    cacheRedis = new Redis(6380, '127.0.0.1');
     [api, worker] = await Promise.all([
       startApi(await freePort(), {
         ...tracing,
@@ -80,8 +83,9 @@ describe('tracing (e2e: API and worker processes, OTLP/HTTP receiver)', () => {
     );
     const productId = rows[0].id as number;
     // A fresh process has nothing in L1; without its Redis entry the read is a miss.
-    for await (const keys of cacheRedis.scanStream({ match: `store-api:test:products:v*:${productId}`, count: 10_000 }))
-      if ((keys as string[]).length) await cacheRedis.unlink(...(keys as string[]));
+    for (const node of await mastersOf(cacheRedis))
+      for await (const keys of node.scanStream({ match: `store-api:test:products:v*:${productId}`, count: 10_000 }))
+        for (const key of keys as string[]) await node.unlink(key);
 
     const response = await fetch(`${api.base}/products/${productId}`);
     expect(response.status).toBe(200);
@@ -100,10 +104,12 @@ describe('tracing (e2e: API and worker processes, OTLP/HTTP receiver)', () => {
     expect(operation.parentSpanId).toBe(load.spanId);
     const query = await span('the SQL query', (s) => s.name === 'prisma:client:db_query' && s.traceId === http.traceId);
     expect(query.parentSpanId).toBe(operation.spanId);
-    // The cache's Redis reads are in the same trace, under the request.
-    expect(
-      receiver.spans.some((s) => s.traceId === http.traceId && s.name === 'get' && s.parentSpanId === http.spanId),
-    ).toBe(true);
+    // The cache's Redis reads are in the same trace, under the request, sent to this mode's servers.
+    const redisRead = receiver.spans.find(
+      (s) => s.traceId === http.traceId && s.name === 'get' && s.parentSpanId === http.spanId,
+    );
+    expect(redisRead?.attributes['db.system.name']).toBe('redis');
+    expect(REDIS_PORTS[mode]).toContain(redisRead?.attributes['server.port']);
     // The access log line carries the trace.
     await waitFor(() => api.output().includes(requestId), 5_000, 'the access log line');
     expect(logLineOf(api, requestId)).toMatchObject({ trace_id: http.traceId, span_id: http.spanId });
