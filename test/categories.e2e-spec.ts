@@ -1,5 +1,6 @@
 import type { InjectOptions } from 'fastify';
 import type { Response as InjectResponse } from 'light-my-request';
+import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, login, useTestApp } from './support/test-app.js';
 
 interface Category {
@@ -193,6 +194,36 @@ describe('categories (e2e: real Postgres, replicas, Redis cache)', () => {
     // A legal move still works: C to the top.
     const moved = await write('PATCH', `/categories/${c.id}`, { parentId: null });
     expect(moved.statusCode, moved.body).toBe(200);
+  });
+
+  it('two concurrent moves cannot close a loop together (the trigger serializes moves)', async () => {
+    const a = await create({ name: `Race A ${run}` });
+    const b = await create({ name: `Race B ${run}` });
+    const other = await connect();
+    try {
+      await context.sql.query('BEGIN');
+      await context.sql.query('UPDATE categories SET parent_id = $1 WHERE id = $2', [b.id, a.id]);
+      // Under READ COMMITTED this one's snapshot predates the first's commit: only the lock saves it.
+      await other.query('BEGIN');
+      const second = other.query('UPDATE categories SET parent_id = $1 WHERE id = $2', [a.id, b.id]);
+      const outcome = second.then(
+        () => 'moved',
+        (error: { code?: string }) => error.code,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await context.sql.query('COMMIT');
+      expect(await outcome).toBe('23514');
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+    const { rows } = await context.sql.query('SELECT id, parent_id FROM categories WHERE id = ANY($1) ORDER BY id', [
+      [a.id, b.id],
+    ]);
+    expect(rows).toEqual([
+      { id: a.id, parent_id: b.id },
+      { id: b.id, parent_id: null },
+    ]);
   });
 
   it('refuses bad input with problem+json and field messages', async () => {
