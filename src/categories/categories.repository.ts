@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { CategoryDto, CreateCategoryBody, UpdateCategoryBody } from './categories.schemas.js';
+import type { CategoryRow, CreateCategoryBody, UpdateCategoryBody } from './categories.schemas.js';
 
 /**
  * Categories with their counts of active products, in one statement: `productCount` counts the
@@ -37,14 +37,14 @@ export function categoriesSql(id?: number): Prisma.Sql {
 export class CategoriesRepository {
   constructor(private readonly db: Db) {}
 
-  list(): Promise<CategoryDto[]> {
-    return this.db.reader().$queryRaw<CategoryDto[]>(categoriesSql());
+  list(): Promise<CategoryRow[]> {
+    return this.db.reader().$queryRaw<CategoryRow[]>(categoriesSql());
   }
 
   /** `fresh`: from the primary (refresh-after-write). */
-  async find(id: number, { fresh = false } = {}): Promise<CategoryDto | null> {
+  async find(id: number, { fresh = false } = {}): Promise<CategoryRow | null> {
     const client = fresh ? this.db.primary : this.db.reader();
-    const [row] = await client.$queryRaw<CategoryDto[]>(categoriesSql(id));
+    const [row] = await client.$queryRaw<CategoryRow[]>(categoriesSql(id));
     return row ?? null;
   }
 

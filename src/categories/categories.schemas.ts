@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_INT, STORABLE_TEXT, isStorableText } from '../common/http/query-params.js';
+import { withoutEmpty } from '../common/http/without-empty.js';
 import { int32, requestContract, responseContract } from '../common/openapi/contract.js';
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -13,7 +14,7 @@ export const categorySchema = responseContract(
       id: int32,
       name: z.string(),
       slug: z.string().describe('Lower-case letters, digits and dashes; unique'),
-      parentId: int32.nullable().describe('The parent category; null at the top of the tree'),
+      parentId: int32.optional().describe('The parent category; absent at the top of the tree'),
       productCount: int32.describe('Active products in this category itself'),
       totalProductCount: int32.describe('Active products in this category and all its descendants'),
     })
@@ -30,6 +31,21 @@ export const categoryListSchema = responseContract(
 
 export type CategoryDto = z.infer<typeof categorySchema>;
 export type CategoryListDto = z.infer<typeof categoryListSchema>;
+
+/** A category as the repository selects it: `parentId` null at the top. */
+export type CategoryRow = Omit<CategoryDto, 'parentId'> & { parentId: number | null };
+
+/** Field by field (internal columns never leak); a top-level category has no `parentId` (lean payloads). */
+export function toCategoryDto(row: CategoryRow): CategoryDto {
+  return withoutEmpty<CategoryDto>({
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    parentId: row.parentId,
+    productCount: row.productCount,
+    totalProductCount: row.totalProductCount,
+  });
+}
 
 const name = z
   .string({ error: 'must be a string' })

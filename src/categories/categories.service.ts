@@ -3,7 +3,13 @@ import { NotFoundProblem, ProblemException, UnprocessableProblem } from '../comm
 import { constraintViolation } from '../database/index.js';
 import { CategoriesCache } from './categories.cache.js';
 import { CategoriesRepository } from './categories.repository.js';
-import type { CategoryDto, CategoryListDto, CreateCategoryBody, UpdateCategoryBody } from './categories.schemas.js';
+import {
+  toCategoryDto,
+  type CategoryDto,
+  type CategoryListDto,
+  type CreateCategoryBody,
+  type UpdateCategoryBody,
+} from './categories.schemas.js';
 
 /**
  * The category tree: a flat list (each with its `parentId`) with counts of active products, and
@@ -18,13 +24,13 @@ export class CategoriesService {
   ) {}
 
   async list(): Promise<CategoryListDto> {
-    return { data: await this.categories.list() };
+    return { data: (await this.categories.list()).map(toCategoryDto) };
   }
 
   async get(id: number): Promise<CategoryDto> {
     const category = await this.categories.find(id);
     if (!category) throw new NotFoundProblem(`Category ${id} does not exist.`);
-    return category;
+    return toCategoryDto(category);
   }
 
   async create(body: CreateCategoryBody): Promise<CategoryDto> {
@@ -49,7 +55,7 @@ export class CategoriesService {
     await this.cache.changed();
     const category = await this.categories.find(id, { fresh: true });
     if (!category) throw new NotFoundProblem(`Category ${id} does not exist.`);
-    return category;
+    return toCategoryDto(category);
   }
 }
 
