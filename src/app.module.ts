@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, DiscoveryModule } fro
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ApiKeysModule, deriveApiKeySecret, type ApiKeysModuleOptions } from './api-keys/index.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { CategoriesModule } from './categories/categories.module.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ProblemDetailsFilter, SchemaValidationPipe } from './common/http/index.js';
@@ -52,6 +53,7 @@ export class AppModule {
         }),
         AuthModule,
         ProductsModule,
+        CategoriesModule,
         OrdersModule,
         ReviewsModule,
         AnalyticsModule,

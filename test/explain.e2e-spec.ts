@@ -5,6 +5,7 @@ import {
   searchSql,
   type ProductListQuery,
 } from '../src/products/products.repository.js';
+import { categoriesSql } from '../src/categories/categories.repository.js';
 import { orderPageSql } from '../src/orders/orders.repository.js';
 import { connect } from './support/sql.js';
 
@@ -81,6 +82,9 @@ describe('hot queries use indexes on seeded data (EXPLAIN)', () => {
     ['products by price descending', () => list({ sort: 'price_desc' })],
     ['products of a category by price', () => list({ sort: 'price_asc', categoryId: sample.categoryId as number })],
     ['products in a price range, newest', () => list({ sort: 'newest', minPrice: 1_000, maxPrice: 2_000 })],
+    // Counts every active product once: an index-only scan of the partial index, never the heap.
+    ['categories with counts of active products (GET /categories)', () => sqlOf(categoriesSql())],
+    ['one category with its counts (GET /categories/:id)', () => sqlOf(categoriesSql(sample.categoryId as number))],
     ['search endpoint (full text, typo tier)', () => sqlOf(searchSql('steel hammmer', 21, 0))],
     ['orders page of a user (endpoint SQL)', () => sqlOf(orderPageSql({ limit: 21, userId: sample.userId as number }))],
     ['admin orders by status (endpoint SQL)', () => sqlOf(orderPageSql({ limit: 21, status: 'payment_failed' }))],

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createFakeGateway } from '../dev/fake-payment-gateway.js';
 import { CacheService } from '../src/cache/index.js';
+import { CATEGORIES_NAMESPACE, CATEGORY_LIST_NAMESPACE } from '../src/categories/categories.cache.js';
 import {
   PRODUCTS_NAMESPACE,
   PRODUCT_LISTS_NAMESPACE,
@@ -35,7 +36,13 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     contract = new ContractChecker((await app.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument);
     // The cache Redis is shared: entries another checkout's run wrote (another response shape) must not answer here.
     const cache = app.get(CacheService);
-    for (const namespace of [PRODUCTS_NAMESPACE, PRODUCT_LISTS_NAMESPACE, PRODUCT_SEARCH_NAMESPACE])
+    for (const namespace of [
+      PRODUCTS_NAMESPACE,
+      PRODUCT_LISTS_NAMESPACE,
+      PRODUCT_SEARCH_NAMESPACE,
+      CATEGORY_LIST_NAMESPACE,
+      CATEGORIES_NAMESPACE,
+    ])
       await cache.bumpNamespace(namespace);
   });
 
@@ -148,6 +155,32 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await sendAndFollow(`/products/${productId}/reviews?limit=1`, {
       headers: { 'x-consistency-token': String(second.headers['x-consistency-token']) },
     });
+  });
+
+  it('categories: list, get, create, rename, move, and their refusals', async () => {
+    const list = await send(200, 'GET', '/categories');
+    await send(304, 'GET', '/categories', { headers: { 'if-none-match': String(list.headers.etag) } });
+    await send(200, 'GET', '/categories/1');
+    await send(404, 'GET', '/categories/2000000000');
+    await send(400, 'GET', '/categories/abc');
+    const create = (status: number, payload: object, headers = admin) =>
+      send(status, 'POST', '/categories', { payload, headers });
+    const parent = (await create(201, { name: `Contract ${run}` })).json();
+    const child = (await create(201, { name: `Contract child ${run}`, parentId: parent.id })).json();
+    await create(409, { name: `Contract ${run}` });
+    await create(422, { name: `Contract orphan ${run}`, parentId: 2_000_000_000 });
+    await create(400, { name: '' });
+    await create(403, { name: `Contract no ${run}` }, customer);
+    await create(401, { name: `Contract no ${run}` }, {});
+    const update = (status: number, id: number, payload: object) =>
+      send(status, 'PATCH', `/categories/${id}`, { payload, headers: admin });
+    await update(200, child.id, { name: `Contract kid ${run}` });
+    await update(409, parent.id, { parentId: child.id });
+    await update(422, parent.id, { parentId: parent.id });
+    await update(404, 2_000_000_000, { name: `Contract none ${run}` });
+    await update(400, parent.id, {});
+    await update(200, child.id, { parentId: null });
+    await send(422, 'GET', '/products?categoryId=2000000000');
   });
 
   it('checkout: 201, replay, 202, 402, 409, 400; then orders, export and the dashboard', async () => {

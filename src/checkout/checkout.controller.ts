@@ -47,7 +47,10 @@ export class CheckoutController {
   })
   @ApiProblem(402, 'The payment was declined; the order is cancelled', paymentDeclinedSchema)
   @ApiProblem(409, 'Not enough stock, or a request with this key still in progress')
-  @ApiProblem(422, 'A product that cannot be bought, mixed currencies, or this key used with another body')
+  @ApiProblem(
+    422,
+    'A product that cannot be bought, mixed currencies, a total above 2,147,483,647 cents, or this key used with another body',
+  )
   async place(
     @CurrentUser() user: AuthUser,
     @Headers('idempotency-key') key: string | undefined,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MAX_ORDER_TOTAL_CENTS } from '../common/money.js';
 import { Db } from '../database/index.js';
 import { currentTraceparent } from '../tracing/trace-context.js';
 import { TAKE_OVER_ABANDONED } from './idempotency.store.js';
@@ -28,8 +29,11 @@ export interface OrderLine {
 
 export type Placement =
   | { kind: 'placed'; orderId: number; totalCents: number; currency: string }
-  /** Not every item can be had (or in one currency): nothing was written, the key included. */
-  | { kind: 'refused'; lines: OrderLine[] }
+  /**
+   * Not every item can be had (or in one currency), or the total would exceed `MAX_ORDER_TOTAL_CENTS`
+   * (`overLimit`): nothing was written, the key included.
+   */
+  | { kind: 'refused'; lines: OrderLine[]; overLimit: boolean }
   /** The key is another request's (or a finished one's): nothing was written. */
   | { kind: 'key-taken' };
 
@@ -38,6 +42,7 @@ interface PlacementRow {
   orderId: number | null;
   totalCents: number | null;
   currency: string | null;
+  overLimit: boolean;
   lines: OrderLine[] | null;
 }
 
@@ -86,10 +91,18 @@ export class CheckoutRepository {
                coalesce(l.status = 'active' AND l.stock >= w.quantity, false) AS available
         FROM wanted w LEFT JOIN locked l ON l.id = w.product_id
       ),
-      decision AS (
-        SELECT bool_and(available) AND count(DISTINCT currency) = 1 AS ok,
-               sum(quantity * price_cents::bigint)::int AS total_cents, min(currency) AS currency
+      -- The total in bigint (it cannot overflow there), bounded by what orders.total_cents holds:
+      -- a larger one is a refusal (overLimit), not a failed cast. Cast to int only where ok.
+      totals AS (
+        SELECT bool_and(available) AS available, count(DISTINCT currency) = 1 AS one_currency,
+               sum(quantity * price_cents::bigint) AS total, min(currency) AS currency
         FROM lines
+      ),
+      decision AS (
+        SELECT available AND one_currency AND total <= ${MAX_ORDER_TOTAL_CENTS}::bigint AS ok,
+               CASE WHEN total <= ${MAX_ORDER_TOTAL_CENTS}::bigint THEN total::int END AS total_cents,
+               coalesce(total > ${MAX_ORDER_TOTAL_CENTS}::bigint, false) AS over_limit, currency
+        FROM totals
       ),
       claim AS (
         INSERT INTO idempotency_keys AS k
@@ -133,13 +146,13 @@ export class CheckoutRepository {
                now() + ${chargeAfterMs}::int * interval '1 millisecond', ${traceparent}::text
         FROM placed o
       )
-      SELECT d.ok, c.order_id AS "orderId", d.total_cents AS "totalCents", d.currency,
+      SELECT d.ok, c.order_id AS "orderId", d.total_cents AS "totalCents", d.currency, d.over_limit AS "overLimit",
              CASE WHEN NOT d.ok THEN (
                SELECT jsonb_agg(jsonb_build_object('productId', product_id, 'quantity', quantity, 'status', status,
                  'stock', stock, 'currency', currency) ORDER BY product_id) FROM lines) END AS lines
       FROM decision d LEFT JOIN claim c ON true`,
     );
-    if (!row.ok) return { kind: 'refused', lines: row.lines ?? [] };
+    if (!row.ok) return { kind: 'refused', lines: row.lines ?? [], overLimit: row.overLimit };
     if (row.orderId === null) return { kind: 'key-taken' };
     return { kind: 'placed', orderId: row.orderId, totalCents: row.totalCents!, currency: row.currency! };
   }

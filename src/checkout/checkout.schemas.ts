@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_INT, STORABLE_TEXT, isStorableText } from '../common/http/query-params.js';
+import { MAX_ITEM_QUANTITY, MAX_ORDER_ITEMS, formatLimit } from '../common/money.js';
 import { int32, problemSchema, requestContract, responseContract } from '../common/openapi/contract.js';
 
 export const checkoutBody = requestContract(
@@ -19,13 +20,14 @@ export const checkoutBody = requestContract(
                 .number({ error: 'must be a number' })
                 .int('must be an integer')
                 .min(1, 'must be at least 1')
-                .max(100, 'must be at most 100'),
+                // Also order_items_quantity_max_check.
+                .max(MAX_ITEM_QUANTITY, `must be at most ${formatLimit(MAX_ITEM_QUANTITY)}`),
             })
             .strict(),
           { error: 'must be a list of { productId, quantity }' },
         )
         .min(1, 'must hold at least one item')
-        .max(50, 'must hold at most 50 items')
+        .max(MAX_ORDER_ITEMS, `must hold at most ${MAX_ORDER_ITEMS} items`)
         .refine(
           (items) => new Set(items.map((item) => item.productId)).size === items.length,
           'must not name a product twice',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ConflictProblem, ProblemException, UnprocessableProblem } from '../common/http/index.js';
+import { MAX_ORDER_TOTAL_CENTS, formatLimit } from '../common/money.js';
 import { AppConfig } from '../config/index.js';
 import { OrderPayments, type OrderPayment } from '../payments/order-payments.service.js';
 import { ProductsCache } from '../products/products.cache.js';
@@ -49,7 +50,8 @@ export class CheckoutService {
         lockMs: this.config.IDEMPOTENCY_LOCK_MS,
       });
       if (placement.kind === 'placed') return this.placed(user.id, key, body, placement);
-      if (placement.kind === 'refused') await this.refuse(user.id, key, requestHash, placement.lines);
+      if (placement.kind === 'refused')
+        await this.refuse(user.id, key, requestHash, placement.lines, placement.overLimit);
       // The key is taken: it decides.
       const state = await this.keys.inspect(user.id, key, requestHash);
       if (state.kind === 'mismatch')
@@ -85,8 +87,14 @@ export class CheckoutService {
   }
 
   /** Like Stripe: once it ran, even a refusal is the answer for this key — unless the key is taken (then it decides). */
-  private async refuse(userId: number, key: string, requestHash: string, lines: readonly OrderLine[]): Promise<void> {
-    const problem = refusal(lines);
+  private async refuse(
+    userId: number,
+    key: string,
+    requestHash: string,
+    lines: readonly OrderLine[],
+    overLimit: boolean,
+  ): Promise<void> {
+    const problem = refusal(lines, overLimit);
     const response = { status: problem.getStatus(), body: problem.toProblem() };
     if (await this.keys.refuse(userId, key, requestHash, response)) throw problem;
   }
@@ -112,8 +120,11 @@ export class CheckoutService {
   }
 }
 
-/** Why an order cannot be placed: the first item that fails, in ascending id (as the rows were locked), else currencies. */
-function refusal(lines: readonly OrderLine[]): ProblemException {
+/**
+ * Why an order cannot be placed: the first item that fails, in ascending id (as the rows were locked),
+ * else currencies, else a total above what an order can hold.
+ */
+function refusal(lines: readonly OrderLine[], overLimit: boolean): ProblemException {
   for (const { productId, quantity, status, stock } of lines) {
     if (status !== 'active') {
       return new UnprocessableProblem(`Product ${productId} cannot be bought.`, [
@@ -123,7 +134,12 @@ function refusal(lines: readonly OrderLine[]): ProblemException {
     if (stock! < quantity)
       return new ConflictProblem(`Only ${stock} unit(s) of product ${productId} left; ${quantity} asked.`);
   }
-  return new UnprocessableProblem('All items of one order must have the same currency.');
+  if (new Set(lines.map((line) => line.currency)).size > 1 || !overLimit)
+    return new UnprocessableProblem('All items of one order must have the same currency.');
+  const limit = formatLimit(MAX_ORDER_TOTAL_CENTS);
+  return new UnprocessableProblem(`The order total exceeds ${limit} cents, the most one order can hold.`, [
+    { field: 'body.items', message: `the order total must be at most ${limit} cents` },
+  ]);
 }
 
 function answer({ orderId, status, totalCents, currency }: OrderPayment): StoredResponse {

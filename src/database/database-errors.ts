@@ -74,3 +74,24 @@ export function isStatementTimeout(error: unknown): boolean {
     /canceling statement due to statement timeout/i.test(String((error as Error)?.message ?? ''))
   );
 }
+
+export interface ConstraintViolation {
+  /** SQLSTATE: 23505 unique, 23503 foreign key, 23514 check (or a trigger raising it). */
+  code: string;
+  /** The constraint or index named by Postgres, when it names one. */
+  constraint?: string;
+  message: string;
+}
+
+/** An integrity-constraint violation (SQLSTATE class 23) of a raw query, as the driver adapter reports it. */
+export function constraintViolation(error: unknown): ConstraintViolation | undefined {
+  const code = codesOf(error).find((candidate) => /^23[0-9A-Z]{3}$/.test(candidate));
+  if (!code) return undefined;
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: Record<string, unknown> } } }).meta;
+  const cause = meta?.driverAdapterError?.cause ?? {};
+  const text = [cause.originalMessage, cause.message, (error as Error).message].find((v) => typeof v === 'string');
+  const message = (text as string | undefined) ?? '';
+  const named =
+    (cause.constraint as { index?: string } | undefined)?.index ?? /constraint "([^"]+)"/.exec(message)?.[1];
+  return { code, message, ...(named ? { constraint: named } : {}) };
+}

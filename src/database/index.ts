@@ -5,7 +5,7 @@ export { DatabaseModule } from './database.module.js';
 export { DATABASE_MODULE_OPTIONS } from './database.module-definition.js';
 export type { DatabaseModuleOptions, PoolOptions, ReplicaRoutingOptions } from './database.options.js';
 export type { DatabaseStatsSnapshot, QueryEvent, RoutingDecision } from './database-stats.js';
-export { isConnectionError } from './database-errors.js';
+export { constraintViolation, isConnectionError, type ConstraintViolation } from './database-errors.js';
 export { Db, type TransactionOptions } from './db.service.js';
 export { ReadFromPrimary } from './decorators/read-from-primary.decorator.js';
 export { isoTimestamp } from './sql-fragments.js';

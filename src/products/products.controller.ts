@@ -48,6 +48,7 @@ export class ProductsController {
   @ApiRoute({ id: 'products.list', summary: 'Active products, keyset-paginated, with filters and sorts (cached 10 s)' })
   @ApiJson(200, 'A page of products (with `fields`, each holds only the fields named)', productPageSchema)
   @ApiEmpty(304, 'Not modified (If-None-Match)')
+  @ApiProblem(422, 'No such category (categoryId)')
   @Paginated()
   @Cacheable({ namespace: PRODUCT_LISTS_NAMESPACE, query: listProductsQuery, ttlMs: PRODUCT_LISTS_TTL_MS })
   list(@Query({ schema: listProductsQuery }) query: ListProductsQuery): Promise<Page<Partial<ProductDto>>> {

@@ -8,6 +8,7 @@ import {
   positiveId,
 } from '../common/http/query-params.js';
 import { fieldsParam } from '../common/http/sparse-fields.js';
+import { MAX_PRICE_CENTS, formatLimit } from '../common/money.js';
 import { cursorParam } from '../common/pagination/keyset-cursor.js';
 import { requestContract } from '../common/openapi/contract.js';
 import { PRODUCT_DETAIL_FIELDS, PRODUCT_FIELDS, SEARCH_RESULT_FIELDS } from './product.dto.js';
@@ -49,7 +50,8 @@ const productFields = {
     .number({ error: 'must be a number' })
     .int('must be an integer')
     .min(0, 'must not be negative')
-    .max(100_000_000, 'must be at most 100,000,000'),
+    // Also products_price_cents_max_check.
+    .max(MAX_PRICE_CENTS, `must be at most ${formatLimit(MAX_PRICE_CENTS)}`),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
   stock: z
     .number({ error: 'must be a number' })

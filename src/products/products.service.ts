@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheService } from '../cache/index.js';
+import { CategoriesCache } from '../categories/categories.cache.js';
+import { CategoriesRepository } from '../categories/categories.repository.js';
 import { ConflictProblem, NotFoundProblem, UnprocessableProblem, ValidationProblem } from '../common/http/index.js';
 import { MAX_INT, isSqlDate } from '../common/http/query-params.js';
 import { pickFields } from '../common/http/sparse-fields.js';
@@ -26,6 +28,8 @@ export class ProductsService {
     private readonly products: ProductsRepository,
     private readonly cache: CacheService,
     private readonly productsCache: ProductsCache,
+    private readonly categories: CategoriesRepository,
+    private readonly categoriesCache: CategoriesCache,
   ) {}
 
   async get(id: number, fields?: string[]): Promise<Partial<ProductDetailDto>> {
@@ -38,6 +42,11 @@ export class ProductsService {
     const after = query.cursor ? keyOf(query.sort, query.cursor) : undefined;
     // One extra row tells whether another page exists, without a COUNT.
     const rows = await this.products.findPage({ ...query, limit: query.limit + 1, after } as ProductListQuery);
+    // Only an empty page asks whether the category exists: an unknown one is a 422, not "no products".
+    if (!rows.length && query.categoryId !== undefined && !(await this.categories.exists(query.categoryId)))
+      throw new UnprocessableProblem(`Category ${query.categoryId} does not exist.`, [
+        { field: 'query.categoryId', message: 'does not exist' },
+      ]);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return toPage(
@@ -68,6 +77,8 @@ export class ProductsService {
     const id = await this.products.create(body).catch(translateWriteError);
     // Also drops a cached "not found" of the new id.
     await this.productsCache.changed([id], { listed: true });
+    // Categories count active products.
+    await this.categoriesCache.changed();
     return this.refresh(id);
   }
 
@@ -79,6 +90,8 @@ export class ProductsService {
     const found = await this.products.update(id, change).catch(translateWriteError);
     if (!found) throw new NotFoundProblem(`Product ${id} does not exist.`);
     await this.productsCache.changed([id], { listed: true, summaries: true });
+    // Categories count active products: a move or an archive (or restore) changes two counts or one.
+    if (change.categoryId !== undefined || change.status !== undefined) await this.categoriesCache.changed();
     return this.refresh(id);
   }
 

@@ -66,6 +66,8 @@ const PRIVATE_ROUTES: (Omit<Probe, 'caller'> & { admin: boolean })[] = [
   },
   { method: 'PATCH', url: '/products/1', body: json({ name: 'pwned' }), admin: true },
   { method: 'DELETE', url: '/products/1', admin: true },
+  { method: 'POST', url: '/categories', body: json({ name: 'Pwned' }), admin: true },
+  { method: 'PATCH', url: '/categories/1', body: json({ name: 'Pwned' }), admin: true },
   { method: 'GET', url: '/admin/queues', admin: true },
   { method: 'GET', url: '/admin/queues/api/queues', admin: true },
   { method: 'PUT', url: '/admin/queues/api/queues/pause', admin: true },

@@ -88,6 +88,8 @@ const publicDeep = fc.oneof(
       oneBadQuery({ limit }, fc.oneof({ weight: 3, arbitrary: param('cursor', cursor) }, param('limit', numberText))),
     )
     .map(([id, query]) => `/products/${id}/reviews${query}`),
+  fc.constant('/categories'),
+  anyId.map((id) => `/categories/${id}`),
 );
 
 const publicChaos = fc.oneof(
@@ -104,9 +106,11 @@ const publicChaos = fc.oneof(
   chaosQuery({ q: hostileText, limit: numberText, page: numberText }).map((query) => `/products/search${query}`),
   fc.tuple(anyId, chaosQuery({ fields })).map(([id, query]) => `/products/${id}${query}`),
   fc.tuple(anyId, chaosQuery({ limit: numberText, cursor })).map(([id, query]) => `/products/${id}/reviews${query}`),
+  chaosQuery().map((query) => `/categories${query}`),
+  fc.tuple(anyId, chaosQuery()).map(([id, query]) => `/categories/${id}${query}`),
 );
 
-/** The catalog, search, product pages and reviews. */
+/** The catalog, search, product pages, reviews and categories. */
 export const publicRead: fc.Arbitrary<Probe> = fc.oneof(
   { weight: 3, arbitrary: read(publicDeep, fc.constantFrom<Caller>('anonymous', 'customer')) },
   {

@@ -175,6 +175,20 @@ export const validProduct = fc.record(
   },
   { requiredKeys: ['sku', 'name', 'priceCents', 'categoryId'] },
 );
+/** Names are fresh (a refused write must not take one); 'tools' is seeded category 1's slug. */
+const validCategory = fc.record(
+  { name: hex.map((id) => `Fuzz ${id}`), slug: hex.map((id) => `fuzz-${id}`), parentId: fc.constant(1) },
+  { requiredKeys: ['name'] },
+);
+const categoryFields = {
+  name: oneOf(text(100)),
+  slug: fc.oneof(
+    notAString,
+    fc.constantFrom('', 'Upper', 'two  spaces', '-lead', 'trail-', 'a--b', 'ü', 'x'.repeat(65)),
+  ),
+  // null is a valid parentId (the top level).
+  parentId: outside(1, MAX_INT).filter((value) => value !== null),
+};
 const review = fc.record({ rating: fc.integer({ min: 1, max: 5 }), comment: freeText }, { requiredKeys: ['rating'] });
 const reviewFields = { rating: outside(1, 5), comment: fc.oneof(notAString, tooLong(2_000), unstorable) };
 export const validCheckout = fc.record({
@@ -275,6 +289,19 @@ export const refusedWrite: fc.Arbitrary<Probe> = fc.oneof(
   fc.constant(write('PATCH', '/products/1', 'admin', { sku: 'SKU-0000002' }, [409])),
   fc.constant(write('PATCH', '/products/1', 'admin', { categoryId: MAX_INT }, [422])),
   fc.oneof(badId, missingId).map((id) => write('DELETE', `/products/${id}`, 'admin', undefined, [400, 404, 414])),
+  brokenBody(validCategory, categoryFields, ['name']).map((body) => write('POST', '/categories', 'admin', body, [400])),
+  validCategory.map((body) => write('POST', '/categories', 'admin', { ...body, slug: 'tools' }, [409])),
+  validCategory.map((body) => write('POST', '/categories', 'admin', { ...body, parentId: MAX_INT }, [422])),
+  fc
+    .tuple(fc.integer({ min: 1, max: 12 }).map(String), brokenBody(fc.constant({}), categoryFields, []))
+    .map(([id, body]) => write('PATCH', `/categories/${id}`, 'admin', body, [400])),
+  fc
+    .tuple(badId, validCategory)
+    .map(([id, body]) => write('PATCH', `/categories/${id}`, 'admin', body, [400, 404, 414])),
+  fc.tuple(missingId, validCategory).map(([id, body]) => write('PATCH', `/categories/${id}`, 'admin', body, [404])),
+  fc.constant(write('PATCH', '/categories/1', 'admin', { parentId: 1 }, [422])),
+  fc.constant(write('PATCH', '/categories/1', 'admin', { slug: 'garden' }, [409])),
+  fc.constant(write('PATCH', '/categories/2', 'admin', { parentId: MAX_INT }, [422])),
   fc
     .tuple(existingId, brokenBody(review, reviewFields, ['rating']))
     .map(([id, body]) => write('POST', `/products/${id}/reviews`, 'customer', body, [400])),
@@ -299,6 +326,8 @@ const WRITE_ROUTES: { method: Method; url: string; caller: Caller }[] = [
   { method: 'PATCH', url: '/products/1', caller: 'admin' },
   { method: 'POST', url: '/products/1/reviews', caller: 'customer' },
   { method: 'POST', url: '/checkout', caller: 'customer' },
+  { method: 'POST', url: '/categories', caller: 'admin' },
+  { method: 'PATCH', url: '/categories/1', caller: 'admin' },
 ];
 /** A JSON object of exactly `bytes` bytes that every write route refuses (an unknown key). */
 const padded = (bytes: number) => `{"padding":"${'x'.repeat(bytes - 14)}"}`;
@@ -362,6 +391,8 @@ const ROUTES: Record<string, Method[]> = {
   '/products/search': ['GET'],
   '/products/1': ['GET', 'PATCH', 'DELETE'],
   '/products/1/reviews': ['GET', 'POST'],
+  '/categories': ['GET', 'POST'],
+  '/categories/1': ['GET', 'PATCH'],
   '/orders': ['GET'],
   '/orders/1': ['GET'],
   '/admin/orders': ['GET'],
