@@ -4,7 +4,18 @@ import { int32, isoDateTime, pageOf, responseContract } from '../common/openapi/
 import { productSummarySchema } from '../products/product.dto.js';
 import { userSummarySchema } from '../users/user.dto.js';
 
-export const ORDER_STATUSES = ['pending', 'payment_pending', 'paid', 'payment_failed', 'cancelled', 'shipped'] as const;
+export const ORDER_STATUSES = [
+  'pending',
+  'payment_pending',
+  'paid',
+  'payment_failed',
+  'cancelled',
+  'shipped',
+  'delivered',
+  'refunded',
+] as const;
+
+export type OrderStatusName = (typeof ORDER_STATUSES)[number];
 
 export const orderItemSchema = z.object({
   productId: int32,
