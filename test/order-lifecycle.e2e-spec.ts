@@ -123,9 +123,8 @@ describe('order lifecycle: cancel, ship, deliver, refund (e2e: worker process, f
     expect(shipped.statusCode, shipped.body).toBe(200);
     expect(shipped.json()).toMatchObject({ id: orderId, status: 'shipped', trackingReference: '1Z999AA10123456784' });
     // The customer reads their own write at once.
-    expect((await app.inject({ method: 'GET', url: `/orders/${orderId}`, headers: buyer })).json().status).toBe(
-      'shipped',
-    );
+    const read = (await app.inject({ method: 'GET', url: `/orders/${orderId}`, headers: buyer })).json();
+    expect(read).toMatchObject({ status: 'shipped', trackingReference: '1Z999AA10123456784', refundedCents: 0 });
 
     const delivered = await act(orderId, 'deliver');
     expect(delivered.statusCode).toBe(200);
@@ -146,6 +145,11 @@ describe('order lifecycle: cancel, ship, deliver, refund (e2e: worker process, f
       refund: { seq: 2, amountCents: totalCents - 100 },
     });
 
+    const listed = (await app.inject({ method: 'GET', url: '/orders?limit=5', headers: buyer })).json().data;
+    expect(listed.find((order: { id: number }) => order.id === orderId)).toMatchObject({
+      status: 'refunded',
+      refundedCents: totalCents,
+    });
     await waitFor(() => refundsSettled(orderId), 15_000, 'both refunds at the provider');
     const refunds = await refundsFor(orderId);
     expect(

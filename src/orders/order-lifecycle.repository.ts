@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { currentTraceparent } from '../tracing/trace-context.js';
-import { fromStatusesSql } from './order-lifecycle.js';
+import { fromStatusesSql, toStatusSql } from './order-lifecycle.js';
 
 /** An order's lifecycle state: what the transition routes answer. */
 export interface OrderStateRow {
@@ -82,7 +82,7 @@ export class OrderLifecycleRepository {
       (primary) => primary.$queryRaw<CancelRow[]>`
       WITH ${lockedOrder(orderId, userId)},
       cancelled AS (
-        UPDATE orders o SET status = 'cancelled', updated_at = now(),
+        UPDATE orders o SET status = ${toStatusSql('cancel')}, updated_at = now(),
           refunded_cents = CASE WHEN c.status = 'paid' THEN c.total_cents ELSE o.refunded_cents END,
           refund_count = o.refund_count + (c.status = 'paid' AND c.total_cents > c.refunded_cents)::int
         FROM current c
@@ -135,7 +135,7 @@ export class OrderLifecycleRepository {
       (primary) => primary.$queryRaw<TransitionRow[]>`
       WITH ${lockedOrder(orderId)},
       changed AS (
-        UPDATE orders o SET status = 'shipped', tracking_reference = ${trackingReference}, shipped_at = now(),
+        UPDATE orders o SET status = ${toStatusSql('ship')}, tracking_reference = ${trackingReference}, shipped_at = now(),
           updated_at = now()
         FROM current c
         WHERE o.id = c.id AND ${fromStatusesSql('ship', Prisma.sql`c.status`)}
@@ -153,7 +153,7 @@ export class OrderLifecycleRepository {
       (primary) => primary.$queryRaw<TransitionRow[]>`
       WITH ${lockedOrder(orderId)},
       changed AS (
-        UPDATE orders o SET status = 'delivered', delivered_at = now(), updated_at = now()
+        UPDATE orders o SET status = ${toStatusSql('deliver')}, delivered_at = now(), updated_at = now()
         FROM current c
         WHERE o.id = c.id AND ${fromStatusesSql('deliver', Prisma.sql`c.status`)}
         RETURNING ${ORDER_COLUMNS}
@@ -178,7 +178,7 @@ export class OrderLifecycleRepository {
       ),
       changed AS (
         UPDATE orders o SET refunded_cents = o.refunded_cents + w.amount, refund_count = o.refund_count + 1,
-          status = CASE WHEN o.refunded_cents + w.amount = o.total_cents THEN 'refunded' ELSE o.status END,
+          status = CASE WHEN o.refunded_cents + w.amount = o.total_cents THEN ${toStatusSql('refund')} ELSE o.status END,
           updated_at = now()
         FROM current c JOIN wanted w ON w.id = c.id
         WHERE o.id = c.id AND ${fromStatusesSql('refund', Prisma.sql`c.status`)}

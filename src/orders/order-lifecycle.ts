@@ -35,6 +35,11 @@ export function fromStatusesSql(action: OrderAction, column: Prisma.Sql = Prisma
   return Prisma.sql`${column} = ANY(${[...ORDER_TRANSITIONS[action].from]}::text[]::"OrderStatus"[])`;
 }
 
+/** The status the action leads to, as SQL (`SET status = …`). */
+export function toStatusSql(action: OrderAction): Prisma.Sql {
+  return Prisma.sql`${ORDER_TRANSITIONS[action].to}::"OrderStatus"`;
+}
+
 /** 409: the action does not apply to the order's current status (both named, and what it needs). */
 export class InvalidTransitionProblem extends ProblemException {
   constructor(orderId: number, action: OrderAction, current: string) {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import type { OrderStatus } from '../generated/prisma/client.js';
 import { currentTraceparent } from '../tracing/trace-context.js';
-import { fromStatusesSql } from '../orders/order-lifecycle.js';
+import { fromStatusesSql, toStatusSql } from '../orders/order-lifecycle.js';
 
 export interface OrderPayment {
   orderId: number;
@@ -38,7 +38,7 @@ export class OrderPaymentsRepository {
     const [row] = await this.db.write(
       (primary) => primary.$queryRaw<{ changed: boolean }[]>`
       WITH deferred AS (
-        UPDATE orders SET status = 'payment_pending', updated_at = now()
+        UPDATE orders SET status = ${toStatusSql('defer')}, updated_at = now()
         WHERE id = ${orderId} AND ${fromStatusesSql('defer')}
         RETURNING id
       ),
@@ -62,14 +62,14 @@ export class OrderPaymentsRepository {
     const [row] = await this.db.write(
       (primary) => primary.$queryRaw<{ settled: boolean; restocked: number[] }[]>`
       WITH settled AS (
-        UPDATE orders SET status = ${status}::"OrderStatus", updated_at = now()
+        UPDATE orders SET status = ${toStatusSql(status === 'paid' ? 'pay' : 'fail')}, updated_at = now()
         WHERE id = ${orderId} AND ${fromStatusesSql(status === 'paid' ? 'pay' : 'fail')}
         RETURNING id
       ),
       units AS (
         SELECT oi.product_id, sum(oi.quantity)::int AS quantity
         FROM order_items oi JOIN settled ON oi.order_id = settled.id
-        WHERE ${status} = 'payment_failed'
+        WHERE ${status}::text = 'payment_failed'
         GROUP BY oi.product_id
       ),
       locked AS MATERIALIZED (
