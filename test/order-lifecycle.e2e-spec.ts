@@ -1,13 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Queue } from 'bullmq';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createFakeGateway, type Charge, type Refund } from '../dev/fake-payment-gateway.js';
 import { createSmtpSink } from '../dev/smtp-sink.js';
 import { ORDER_STATUSES } from '../src/orders/order.dto.js';
+import { queueConnection, releaseQueueConnection } from '../src/queues/queue-connection.js';
+import { REFUNDS_QUEUE } from '../src/queues/queues.constants.js';
 import { ORDER_TRANSITIONS, allows, type OrderAction } from '../src/orders/order-lifecycle.js';
 import { startWorker, type AppProcess } from './support/app-process.js';
 import { connect } from './support/sql.js';
-import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
+import { ADMIN_EMAIL, createTestApp, login, testConfig } from './support/test-app.js';
 import { resumeTestQueues } from './support/test-queues.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -299,6 +302,44 @@ describe('order lifecycle: cancel, ship, deliver, refund (e2e: worker process, f
     } finally {
       behaviour.latencyMs = 0;
     }
+  });
+
+  it('a refund the provider cannot take now is retried with backoff, and a duplicate job refunds nothing more', async () => {
+    const { orderId, totalCents } = await checkout();
+    behaviour.failureRate = 1;
+    try {
+      expect((await act(orderId, 'refund', admin, {})).statusCode).toBe(202);
+      await waitFor(
+        () => worker!.output().includes(`order ${orderId}: refund 1 deferred`),
+        10_000,
+        'a failed refund attempt',
+      );
+      expect(await refundsFor(orderId)).toEqual([]);
+    } finally {
+      behaviour.failureRate = 0;
+    }
+    await waitFor(() => refundsSettled(orderId), 15_000, 'the refund retried');
+    const config = testConfig();
+    const connection = queueConnection(config);
+    const refunds = new Queue(REFUNDS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+    try {
+      const duplicate = await refunds.add('order-refund', {
+        orderId,
+        seq: 1,
+        amountCents: totalCents,
+        outboxId: 'dup',
+      });
+      await waitFor(async () => (await duplicate.getState()) === 'completed', 10_000, 'the duplicate job');
+      expect((await refunds.getJob(duplicate.id!))?.returnvalue).toEqual({ outcome: 'settled' });
+    } finally {
+      await refunds.close();
+      releaseQueueConnection(connection);
+    }
+    expect((await refundsFor(orderId)).map((refund) => refund.amountCents)).toEqual([totalCents]);
+    const { rows } = await sql.query('SELECT status, provider_refund_id FROM order_refunds WHERE order_id = $1', [
+      orderId,
+    ]);
+    expect(rows).toEqual([{ status: 'succeeded', provider_refund_id: expect.stringMatching(/^re_/) }]);
   });
 
   it('answers bad input with 400 problem+json naming each field', async () => {
