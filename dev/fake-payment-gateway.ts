@@ -7,6 +7,12 @@
  *                   real provider does; failures (injected) are not remembered, so a retry may pass.
  *   GET  /charges   every recorded charge (what tests count: one per order, never two)
  *   GET  /in-flight the idempotency keys of charges being processed right now
+ *   POST /refunds   { chargeIdempotencyKey | chargeId, amountCents } + Idempotency-Key header (required)
+ *                   → 201 { id, chargeId, orderId, amountCents, currency, status: 'succeeded' }
+ *                   The same key again answers the first result; 404 no_such_charge; 422
+ *                   amount_exceeds_charge when the charge's refunds would sum above its amount (never
+ *                   recorded). Injected latency and failures apply as to charges.
+ *   GET  /refunds   every recorded refund (what tests count and sum)
  *   POST /control   { latencyMs?, failureRate? }  changes the behaviour at run time
  *   GET  /health
  *
@@ -80,6 +86,8 @@ export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, 
     return charge;
   }
 
+  registerRefunds(app, charges, behaviour);
+
   app.get('/charges', async () => [...charges.values()]);
   app.get('/in-flight', async () => [...inFlight]);
 
@@ -92,6 +100,67 @@ export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, 
 
   app.get('/health', async () => ({ ok: true }));
   return app;
+}
+
+export interface Refund {
+  id: string;
+  idempotencyKey: string;
+  chargeId: string;
+  orderId: number;
+  amountCents: number;
+  currency: string;
+  status: 'succeeded';
+  createdAt: string;
+}
+
+/** POST/GET /refunds: refunds of recorded charges, idempotent per key, never above a charge's amount in total. */
+function registerRefunds(app: FastifyInstance, charges: Map<string, Charge>, behaviour: GatewayBehaviour): void {
+  const refunds = new Map<string, Refund>();
+  const inFlight = new Set<string>();
+  app.post<{ Body: { chargeIdempotencyKey?: unknown; chargeId?: unknown; amountCents?: unknown } }>(
+    '/refunds',
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      const { chargeIdempotencyKey, chargeId, amountCents } = request.body ?? {};
+      if (typeof key !== 'string' || !key) return reply.code(400).send({ error: 'idempotency_key_required' });
+      if (!Number.isInteger(amountCents) || (amountCents as number) < 1)
+        return reply.code(400).send({ error: 'invalid_request' });
+      const existing = refunds.get(key);
+      if (existing) return reply.code(200).header('idempotent-replayed', 'true').send(existing);
+      if (inFlight.has(key)) return reply.code(409).send({ error: 'idempotency_key_in_use' });
+      const charge =
+        typeof chargeIdempotencyKey === 'string'
+          ? charges.get(chargeIdempotencyKey)
+          : [...charges.values()].find((candidate) => candidate.id === chargeId);
+      if (!charge) return reply.code(404).send({ error: 'no_such_charge' });
+      inFlight.add(key);
+      try {
+        if (behaviour.latencyMs) await new Promise((resolve) => setTimeout(resolve, behaviour.latencyMs));
+        if (Math.random() < behaviour.failureRate) return reply.code(503).send({ error: 'temporarily_unavailable' });
+        // Checked after the wait, as the refund is recorded: concurrent refunds cannot both pass it.
+        const refunded = [...refunds.values()]
+          .filter((refund) => refund.chargeId === charge.id)
+          .reduce((sum, refund) => sum + refund.amountCents, 0);
+        if (refunded + (amountCents as number) > charge.amountCents)
+          return reply.code(422).send({ error: 'amount_exceeds_charge' });
+        const refund: Refund = {
+          id: `re_${randomUUID()}`,
+          idempotencyKey: key,
+          chargeId: charge.id,
+          orderId: charge.orderId,
+          amountCents: amountCents as number,
+          currency: charge.currency,
+          status: 'succeeded',
+          createdAt: new Date().toISOString(),
+        };
+        refunds.set(key, refund);
+        return reply.code(201).send(refund);
+      } finally {
+        inFlight.delete(key);
+      }
+    },
+  );
+  app.get('/refunds', async () => [...refunds.values()]);
 }
 
 // Run as a process: `tsx dev/fake-payment-gateway.ts`.

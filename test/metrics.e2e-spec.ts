@@ -110,10 +110,10 @@ describe('GET /metrics on the operations port (e2e: after real traffic)', () => 
     expect(metrics.types.get('rate_limit_rejections_total')).toBe('counter');
     expect(value('rate_limit_store_unavailable_total', { outcome: 'fail_open' })).toBeGreaterThanOrEqual(0);
     expect(value('payment_gateway_circuit_state', { state: 'closed' })).toBe(1);
-    for (const queue of ['charges', 'emails'])
+    for (const queue of ['charges', 'emails', 'refunds'])
       for (const state of ['waiting', 'active', 'delayed', 'failed'])
         expect(has('queue_jobs') && value('queue_jobs', { queue, state }) >= 0, `${queue} ${state}`).toBe(true);
-    expect(metrics.samples.filter((sample) => sample.name === 'queue_jobs')).toHaveLength(10);
+    expect(metrics.samples.filter((sample) => sample.name === 'queue_jobs')).toHaveLength(15);
     expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
   });

@@ -221,6 +221,32 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await send(200, 'GET', '/admin/analytics/dashboard', { headers: admin });
   });
 
+  it('order lifecycle: cancel, ship, deliver, refund; 400, 404, 409, 422', async () => {
+    const place = async (key: string) =>
+      (
+        await send(201, 'POST', '/checkout', {
+          payload: { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' },
+          headers: { ...customer, 'idempotency-key': key },
+        })
+      ).json() as { orderId: number; totalCents: number };
+    const cancelled = await place(`ct-${run}-lc-1`);
+    await send(200, 'POST', `/orders/${cancelled.orderId}/cancel`, { headers: customer });
+    await send(409, 'POST', `/orders/${cancelled.orderId}/cancel`, { headers: customer });
+    await send(404, 'POST', '/orders/2000000000/cancel', { headers: customer });
+    await send(400, 'POST', '/orders/abc/cancel', { headers: customer });
+
+    const { orderId, totalCents } = await place(`ct-${run}-lc-2`);
+    await send(400, 'POST', `/orders/${orderId}/ship`, { headers: admin, payload: {} });
+    await send(403, 'POST', `/orders/${orderId}/ship`, { headers: customer, payload: { trackingReference: 'T' } });
+    await send(409, 'POST', `/orders/${orderId}/deliver`, { headers: admin });
+    await send(200, 'POST', `/orders/${orderId}/ship`, { headers: admin, payload: { trackingReference: 'TRK-9' } });
+    await send(200, 'POST', `/orders/${orderId}/deliver`, { headers: admin });
+    await send(422, 'POST', `/orders/${orderId}/refund`, { headers: admin, payload: { amountCents: totalCents + 1 } });
+    await send(202, 'POST', `/orders/${orderId}/refund`, { headers: admin, payload: {} });
+    await send(409, 'POST', `/orders/${orderId}/refund`, { headers: admin, payload: { amountCents: 1 } });
+    await send(404, 'POST', '/orders/2000000000/refund', { headers: admin, payload: {} });
+  });
+
   it('API keys: issue, list, limits (429), revoke (then 401), archive the product', async () => {
     const name = `contract-${run}`;
     const issued = await send(201, 'POST', '/admin/api-keys', {

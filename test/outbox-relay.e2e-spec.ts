@@ -10,7 +10,7 @@ describe('outbox relay into BullMQ (real Postgres + queue Redis)', () => {
   const prefix = `test-relay-${process.pid}-${Date.now()}`;
   let db: Db;
   let redis: Redis;
-  let queues: { charge: Queue; email: Queue };
+  let queues: { charge: Queue; email: Queue; refund: Queue };
 
   beforeAll(async () => {
     db = new Db({
@@ -23,6 +23,7 @@ describe('outbox relay into BullMQ (real Postgres + queue Redis)', () => {
     queues = {
       charge: new Queue('charges', { connection: redis, prefix }),
       email: new Queue('emails', { connection: redis, prefix }),
+      refund: new Queue('refunds', { connection: redis, prefix }),
     };
     await db.primary.$executeRaw`UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL`;
   });

@@ -340,6 +340,7 @@ describe.each(REDIS_MODES)('worker: deferred charges, emails, relay (e2e: real p
     expect((admin.json().queues as { name: string }[]).map((queue) => queue.name).sort()).toEqual([
       'charges',
       'emails',
+      'refunds',
     ]);
     const page = await inline.inject({
       method: 'GET',

@@ -16,7 +16,7 @@ import type { AppConfigValues } from '../config/index.js';
 import { AccessLog } from '../logging/access-log.js';
 import { accessLogger } from '../logging/logger-params.js';
 import { HttpMetrics } from '../metrics/http-metrics.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE, REFUNDS_QUEUE } from '../queues/queues.constants.js';
 import { RateLimitService } from '../rate-limit/index.js';
 import { ClientIdentities } from './client-identity.js';
 import { HttpEdge } from './http-edge-hooks.js';
@@ -142,7 +142,7 @@ export async function installHttpEdge(app: NestFastifyApplication, config: AppCo
   fastify.addHook('preClose', edge.preClose);
 
   const board = new QueueBoard(
-    [CHARGES_QUEUE, EMAILS_QUEUE].map((name) => app.get<Queue>(getQueueToken(name))),
+    [CHARGES_QUEUE, EMAILS_QUEUE, REFUNDS_QUEUE].map((name) => app.get<Queue>(getQueueToken(name))),
     auth,
     limits,
   );

@@ -32,7 +32,8 @@ export class OrderEmailsRepository {
         RETURNING message_id
       )
       SELECT claim.message_id AS "messageId", o.id AS "orderId", u.email, u.name AS "customerName",
-        o.total_cents AS "totalCents", o.currency,
+        o.total_cents AS "totalCents", o.currency, o.refunded_cents AS "refundedCents",
+        o.tracking_reference AS "trackingReference",
         json_agg(json_build_object('name', p.name, 'quantity', oi.quantity, 'unitPriceCents', oi.unit_price_cents)
           ORDER BY oi.id) AS items
       FROM claim

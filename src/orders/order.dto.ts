@@ -4,7 +4,18 @@ import { int32, isoDateTime, pageOf, responseContract } from '../common/openapi/
 import { productSummarySchema } from '../products/product.dto.js';
 import { userSummarySchema } from '../users/user.dto.js';
 
-export const ORDER_STATUSES = ['pending', 'payment_pending', 'paid', 'payment_failed', 'cancelled', 'shipped'] as const;
+export const ORDER_STATUSES = [
+  'pending',
+  'payment_pending',
+  'paid',
+  'payment_failed',
+  'cancelled',
+  'shipped',
+  'delivered',
+  'refunded',
+] as const;
+
+export type OrderStatusName = (typeof ORDER_STATUSES)[number];
 
 export const orderItemSchema = z.object({
   productId: int32,
@@ -20,7 +31,9 @@ export const orderSchema = responseContract(
     userId: int32,
     status: z.enum(ORDER_STATUSES),
     totalCents: int32,
+    refundedCents: int32.describe('What refunds took back so far (0 until a refund)'),
     currency: z.string(),
+    trackingReference: z.string().optional().describe('The carrier reference, once shipped'),
     createdAt: isoDateTime,
     items: z.array(orderItemSchema),
   }),
@@ -38,7 +51,17 @@ export const adminOrderPageSchema = pageOf('AdminOrderPage', adminOrderSchema);
 export type OrderItemDto = z.infer<typeof orderItemSchema>;
 
 /** The fields `?fields=` may name on orders (`GET /orders`, `/orders/:id`); admins' lists add `user`. */
-export const ORDER_FIELDS = ['id', 'userId', 'status', 'totalCents', 'currency', 'createdAt', 'items'] as const;
+export const ORDER_FIELDS = [
+  'id',
+  'userId',
+  'status',
+  'totalCents',
+  'refundedCents',
+  'currency',
+  'trackingReference',
+  'createdAt',
+  'items',
+] as const;
 export const ADMIN_ORDER_FIELDS = [...ORDER_FIELDS, 'user'] as const;
 export type OrderDto = z.infer<typeof orderSchema>;
 export type AdminOrderDto = z.infer<typeof adminOrderSchema>;
@@ -48,21 +71,25 @@ export interface OrderRow {
   userId: number;
   status: OrderDto['status'];
   totalCents: number;
+  refundedCents: number;
   currency: string;
+  trackingReference: string | null;
   /** ISO 8601, formatted by the query (`isoTimestamp`). */
   createdAt: string;
 }
 
 /** An order row as clients see it, without its items. Built field by field: internal columns never leak. */
 export function toOrderFields(order: OrderRow): Omit<OrderDto, 'items'> {
-  return {
+  return withoutEmpty<Omit<OrderDto, 'items'>>({
     id: order.id,
     userId: order.userId,
     status: order.status,
     totalCents: order.totalCents,
+    refundedCents: order.refundedCents,
     currency: order.currency,
+    trackingReference: order.trackingReference,
     createdAt: order.createdAt,
-  };
+  });
 }
 
 /** An order's line as clients see it: `product` omitted when it is gone. */

@@ -23,7 +23,8 @@ export function orderPageSql({ limit, cursor, userId, status }: OrderPageQuery):
   if (status !== undefined) conditions.push(Prisma.sql`status = ${status}::"OrderStatus"`);
   if (cursor) conditions.push(Prisma.sql`(created_at, id) < (${cursor.createdAt}, ${cursor.id})`);
   return Prisma.sql`
-    SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents", currency,
+    SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents",
+           refunded_cents AS "refundedCents", currency, tracking_reference AS "trackingReference",
            ${ORDER_CREATED_AT} AS "createdAt"
     FROM orders WHERE ${Prisma.join(conditions, ' AND ')}
     ORDER BY created_at DESC, id DESC LIMIT ${limit}`;
@@ -77,7 +78,8 @@ export class OrdersRepository {
 
   async findById(id: number): Promise<OrderRow | null> {
     const [row] = await this.db.reader().$queryRaw<OrderRow[]>`
-      SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents", currency,
+      SELECT id, user_id AS "userId", status::text AS status, total_cents AS "totalCents",
+             refunded_cents AS "refundedCents", currency, tracking_reference AS "trackingReference",
              ${ORDER_CREATED_AT} AS "createdAt"
       FROM orders WHERE id = ${id}`;
     return row ?? null;

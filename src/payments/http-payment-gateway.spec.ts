@@ -33,6 +33,33 @@ describe('HttpPaymentGateway against the local fake provider', () => {
     expect(recorded.filter((charge: { orderId: number }) => charge.orderId === 1)).toHaveLength(1);
   });
 
+  it('refunds a charge once per key, and never above its amount in total', async () => {
+    const gateway = new HttpPaymentGateway({ baseUrl });
+    await gateway.charge(request(60));
+    const refund = (n: number, amountCents: number) =>
+      gateway.refund({
+        orderId: 60,
+        chargeIdempotencyKey: 'order-60-charge',
+        amountCents,
+        idempotencyKey: `refund-60-${n}`,
+      });
+    const first = await refund(1, 600);
+    expect(first).toMatchObject({ outcome: 'refunded' });
+    expect(await refund(1, 600)).toEqual(first);
+    expect(await refund(2, 401)).toEqual({ outcome: 'refused', reason: 'amount_exceeds_charge' });
+    expect(await refund(3, 400)).toMatchObject({ outcome: 'refunded' });
+    const recorded = (await provider.inject({ method: 'GET', url: '/refunds' })).json() as { amountCents: number }[];
+    expect(recorded.map((entry) => entry.amountCents)).toEqual([600, 400]);
+    expect(
+      await gateway.refund({
+        orderId: 61,
+        chargeIdempotencyKey: 'order-61-charge',
+        amountCents: 1,
+        idempotencyKey: 'r',
+      }),
+    ).toEqual({ outcome: 'refused', reason: 'no_such_charge' });
+  });
+
   it('reports a decline as final, without opening the breaker', async () => {
     const gateway = new HttpPaymentGateway({ baseUrl, failureThreshold: 2 });
     for (let i = 0; i < 3; i++)

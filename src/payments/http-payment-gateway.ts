@@ -12,7 +12,13 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import { inSpan, SpanKind, withTraceHeaders } from '../tracing/trace-context.js';
-import { PaymentGateway, type ChargeRequest, type ChargeResult } from './payment-gateway.js';
+import {
+  PaymentGateway,
+  type ChargeRequest,
+  type ChargeResult,
+  type RefundRequest,
+  type RefundResult,
+} from './payment-gateway.js';
 
 export interface HttpPaymentGatewayOptions {
   baseUrl: string;
@@ -73,15 +79,46 @@ export class HttpPaymentGateway extends PaymentGateway {
     });
   }
 
+  /** A refund through the same timeout and breaker as charges (one provider, one health). */
+  refund(request: RefundRequest): Promise<RefundResult> {
+    const attributes = { 'payment.order_id': request.orderId, 'payment.circuit': this.circuit };
+    return inSpan('payment refund', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      let result: RefundResult;
+      try {
+        result = await this.policy.execute(
+          ({ signal }) => this.postRefund(request, signal),
+          new AbortController().signal,
+        );
+      } catch (error) {
+        result = { outcome: 'retry-later', reason: retryReason(error) };
+      }
+      span.setAttribute('payment.outcome', result.outcome);
+      return result;
+    });
+  }
+
+  private async postRefund(request: RefundRequest, signal: AbortSignal): Promise<RefundResult> {
+    const response = await fetch(`${this.options.baseUrl}/refunds`, {
+      method: 'POST',
+      signal,
+      headers: withTraceHeaders({ 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey }),
+      body: JSON.stringify({ chargeIdempotencyKey: request.chargeIdempotencyKey, amountCents: request.amountCents }),
+    });
+    const body = (await response.json().catch(() => ({}))) as { id?: string; error?: string };
+    if (response.ok && body.id) return { outcome: 'refunded', refundId: body.id };
+    if (response.status >= 500 || response.status === 409 || response.status === 429) {
+      throw new RetryableGatewayError(`provider answered ${response.status} ${body.error ?? ''}`.trim());
+    }
+    return { outcome: 'refused', reason: body.error ?? `provider answered ${response.status}` };
+  }
+
   private async chargeThroughPolicy(request: ChargeRequest): Promise<ChargeResult> {
     try {
       // A signal per call: cockatiel's default is one shared signal that collects a listener per
       // concurrent call (and Node's "possible leak" warning past 10).
       return await this.policy.execute(({ signal }) => this.post(request, signal), new AbortController().signal);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) return { outcome: 'retry-later', reason: 'circuit open' };
-      if (error instanceof TaskCancelledError) return { outcome: 'retry-later', reason: 'timed out' };
-      return { outcome: 'retry-later', reason: (error as Error).message };
+      return { outcome: 'retry-later', reason: retryReason(error) };
     }
   }
 
@@ -105,4 +142,11 @@ export class HttpPaymentGateway extends PaymentGateway {
     }
     return { outcome: 'declined', reason: body.error ?? `provider answered ${response.status}` };
   }
+}
+
+/** Why a call through the policy must be tried again later. */
+function retryReason(error: unknown): string {
+  if (error instanceof BrokenCircuitError) return 'circuit open';
+  if (error instanceof TaskCancelledError) return 'timed out';
+  return (error as Error).message;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import type { OrderStatus } from '../generated/prisma/client.js';
 import { currentTraceparent } from '../tracing/trace-context.js';
+import { fromStatusesSql, toStatusSql } from '../orders/order-lifecycle.js';
 
 export interface OrderPayment {
   orderId: number;
@@ -37,8 +38,8 @@ export class OrderPaymentsRepository {
     const [row] = await this.db.write(
       (primary) => primary.$queryRaw<{ changed: boolean }[]>`
       WITH deferred AS (
-        UPDATE orders SET status = 'payment_pending', updated_at = now()
-        WHERE id = ${orderId} AND status = 'pending'
+        UPDATE orders SET status = ${toStatusSql('defer')}, updated_at = now()
+        WHERE id = ${orderId} AND ${fromStatusesSql('defer')}
         RETURNING id
       ),
       due AS (
@@ -61,14 +62,14 @@ export class OrderPaymentsRepository {
     const [row] = await this.db.write(
       (primary) => primary.$queryRaw<{ settled: boolean; restocked: number[] }[]>`
       WITH settled AS (
-        UPDATE orders SET status = ${status}::"OrderStatus", updated_at = now()
-        WHERE id = ${orderId} AND status IN ('pending', 'payment_pending')
+        UPDATE orders SET status = ${toStatusSql(status === 'paid' ? 'pay' : 'fail')}, updated_at = now()
+        WHERE id = ${orderId} AND ${fromStatusesSql(status === 'paid' ? 'pay' : 'fail')}
         RETURNING id
       ),
       units AS (
         SELECT oi.product_id, sum(oi.quantity)::int AS quantity
         FROM order_items oi JOIN settled ON oi.order_id = settled.id
-        WHERE ${status} = 'payment_failed'
+        WHERE ${status}::text = 'payment_failed'
         GROUP BY oi.product_id
       ),
       locked AS MATERIALIZED (
@@ -95,6 +96,34 @@ export class OrderPaymentsRepository {
              coalesce((SELECT array_agg(id ORDER BY id) FROM restocked), '{}') AS restocked`,
     );
     return row.settled ? row.restocked : null;
+  }
+
+  /**
+   * A charge that succeeded after its order was cancelled (it was in flight when the customer
+   * cancelled, so cancel had nothing to refund): its full amount is refunded, once — the order
+   * then counts it refunded, so a replayed charge settles nothing more. True if this call did it.
+   */
+  async refundLateCharge(orderId: number): Promise<boolean> {
+    const [row] = await this.db.write(
+      (primary) => primary.$queryRaw<{ refunded: boolean }[]>`
+      WITH late AS (
+        UPDATE orders SET refunded_cents = total_cents, refund_count = refund_count + 1, updated_at = now()
+        WHERE id = ${orderId} AND status = 'cancelled' AND refunded_cents = 0 AND total_cents > 0
+        RETURNING id, refund_count AS seq, total_cents
+      ),
+      refund AS (
+        INSERT INTO order_refunds (order_id, seq, amount_cents, reason)
+        SELECT id, seq, total_cents, 'late-charge' FROM late
+      ),
+      refund_event AS (
+        INSERT INTO outbox_events (topic, payload, traceparent)
+        SELECT 'refund', jsonb_build_object('orderId', id, 'seq', seq, 'amountCents', total_cents),
+               ${currentTraceparent()}::text
+        FROM late
+      )
+      SELECT EXISTS (SELECT 1 FROM late) AS refunded`,
+    );
+    return row.refunded;
   }
 
   /** Remembers the user's last write so their next reads see it (any instance). */

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OrderStatus } from '../generated/prisma/client.js';
+import { ORDER_TRANSITIONS } from '../orders/order-lifecycle.js';
 import { ProductsCache } from '../products/products.cache.js';
 import { OrderPaymentsRepository, type OrderPayment } from './order-payments.repository.js';
 import { PaymentGateway, type ChargeResult } from './payment-gateway.js';
@@ -7,7 +8,7 @@ import { PaymentGateway, type ChargeResult } from './payment-gateway.js';
 export type { OrderPayment } from './order-payments.repository.js';
 
 /** Statuses that still wait for a charge. */
-const PAYABLE: ReadonlySet<OrderStatus> = new Set(['pending', 'payment_pending']);
+const PAYABLE: ReadonlySet<string> = new Set(ORDER_TRANSITIONS.pay.from);
 
 /**
  * An order's payment, for the checkout (inline) and the worker (deferred): one provider key per
@@ -76,7 +77,15 @@ export class OrderPayments {
 
   private async settle(order: OrderPayment, status: 'paid' | 'payment_failed'): Promise<OrderStatus> {
     const restocked = await this.orders.settle(order.orderId, status);
-    if (restocked === null) return (await this.find(order.orderId)).status;
+    if (restocked === null) {
+      const now = (await this.find(order.orderId)).status;
+      // Charged after the customer cancelled (the charge was in flight): the money goes back.
+      if (status === 'paid' && now === 'cancelled' && (await this.orders.refundLateCharge(order.orderId))) {
+        this.logger.warn(`order ${order.orderId}: charged after it was cancelled; refunding it in full`);
+        await this.orders.rememberWrite(order.userId);
+      }
+      return now;
+    }
     // After the commit: a miss right after the invalidation must load the returned stock.
     await this.products.changed(restocked);
     await this.orders.rememberWrite(order.userId);

@@ -16,8 +16,25 @@ export type ChargeResult =
   /** The provider is slow, down, or the breaker is open: try again later. */
   | { outcome: 'retry-later'; reason: string };
 
+/** A refund of (part of) an order's charge. */
+export interface RefundRequest {
+  orderId: number;
+  /** The charge's own idempotency key (`order-<id>`): the provider finds the charge by it. */
+  chargeIdempotencyKey: string;
+  amountCents: number;
+  /** One per refund (`refund-<orderId>-<n>`): a retried refund is never a second refund. */
+  idempotencyKey: string;
+}
+
+export type RefundResult =
+  | { outcome: 'refunded'; refundId: string }
+  /** The provider refused (no such charge, more than is left of it): retrying will not help. */
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'retry-later'; reason: string };
+
 export abstract class PaymentGateway {
   abstract charge(request: ChargeRequest): Promise<ChargeResult>;
+  abstract refund(request: RefundRequest): Promise<RefundResult>;
   /** The breaker in front of the provider, for health and metrics. */
   abstract readonly circuit: 'closed' | 'open' | 'half-open';
 }

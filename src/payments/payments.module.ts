@@ -4,15 +4,19 @@ import { HttpPaymentGateway } from './http-payment-gateway.js';
 import { ProductsDataModule } from '../products/products-data.module.js';
 import { OrderPaymentsRepository } from './order-payments.repository.js';
 import { OrderPayments } from './order-payments.service.js';
+import { OrderRefundsRepository } from './order-refunds.repository.js';
+import { OrderRefunds } from './order-refunds.service.js';
 import { PaymentGateway } from './payment-gateway.js';
 
-/** The payment provider (one breaker per process, injectable as `PaymentGateway`) and order payments. */
+/** The payment provider (one breaker per process, injectable as `PaymentGateway`), order payments and refunds. */
 @Global()
 @Module({
   imports: [ProductsDataModule],
   providers: [
     OrderPayments,
     OrderPaymentsRepository,
+    OrderRefunds,
+    OrderRefundsRepository,
     {
       provide: PaymentGateway,
       inject: [AppConfig],
@@ -25,6 +29,6 @@ import { PaymentGateway } from './payment-gateway.js';
         }),
     },
   ],
-  exports: [PaymentGateway, OrderPayments],
+  exports: [PaymentGateway, OrderPayments, OrderRefunds],
 })
 export class PaymentsModule {}

@@ -1,14 +1,16 @@
 /** The queues the outbox relay feeds, named after what their jobs do. */
 export const CHARGES_QUEUE = 'charges';
 export const EMAILS_QUEUE = 'emails';
+export const REFUNDS_QUEUE = 'refunds';
 
 /** Injection token: every queue above, for code that watches them all (health, metrics, error log). */
 export const ALL_QUEUES = Symbol('ALL_QUEUES');
 
 /** Job names per outbox topic (what Bull Board and logs show). */
-export const JOB_NAMES = { charge: 'deferred-charge', email: 'order-email' } as const;
+export const JOB_NAMES = { charge: 'deferred-charge', email: 'order-email', refund: 'order-refund' } as const;
 
-export type EmailTemplate = 'order-confirmation' | 'payment-failed';
+export type EmailTemplate =
+  'order-confirmation' | 'payment-failed' | 'order-cancelled' | 'order-shipped' | 'order-refunded';
 
 /** A deferred charge: the worker charges the order with the provider key `order-<id>`. */
 export interface ChargeJobData {
@@ -23,6 +25,16 @@ export interface ChargeJobData {
 export interface EmailJobData {
   orderId: number;
   template: EmailTemplate;
+  outboxId: string;
+  traceparent?: string;
+}
+
+/** A refund of an order: the worker asks the provider with the key `refund-<orderId>-<seq>`. */
+export interface RefundJobData {
+  orderId: number;
+  /** The refund's number within its order (`order_refunds.seq`). */
+  seq: number;
+  amountCents: number;
   outboxId: string;
   traceparent?: string;
 }

@@ -3,7 +3,7 @@ import { Global, Inject, Injectable, Logger, Module } from '@nestjs/common';
 import type { DefaultJobOptions, Queue } from 'bullmq';
 import { AppConfig } from '../config/index.js';
 import { queueConnection } from './queue-connection.js';
-import { ALL_QUEUES, CHARGES_QUEUE, EMAILS_QUEUE } from './queues.constants.js';
+import { ALL_QUEUES, CHARGES_QUEUE, EMAILS_QUEUE, REFUNDS_QUEUE } from './queues.constants.js';
 
 const DAY_S = 86_400;
 
@@ -38,7 +38,7 @@ class QueueErrorLog {
 }
 
 /**
- * The `charges` and `emails` queues on the queue Redis (noeviction; one server or a cluster),
+ * The `charges`, `emails` and `refunds` queues on the queue Redis (noeviction; one server or a cluster),
  * injectable with `@InjectQueue(name)` by the API (Bull Board) and the worker (relay and processors).
  */
 @Global()
@@ -67,12 +67,21 @@ class QueueErrorLog {
           defaultJobOptions: retried(config.EMAIL_ATTEMPTS, config.EMAIL_BACKOFF_MS),
         }),
       },
+      {
+        // Refunds talk to the same provider as charges: the same retries and backoff.
+        name: REFUNDS_QUEUE,
+        inject: [AppConfig],
+        useFactory: (config: AppConfig) => ({
+          forceDisconnectOnShutdown: true,
+          defaultJobOptions: retried(config.CHARGE_ATTEMPTS, config.CHARGE_BACKOFF_MS),
+        }),
+      },
     ),
   ],
   providers: [
     {
       provide: ALL_QUEUES,
-      inject: [getQueueToken(CHARGES_QUEUE), getQueueToken(EMAILS_QUEUE)],
+      inject: [getQueueToken(CHARGES_QUEUE), getQueueToken(EMAILS_QUEUE), getQueueToken(REFUNDS_QUEUE)],
       useFactory: (...queues: Queue[]) => queues,
     },
     QueueErrorLog,

@@ -8,13 +8,14 @@ import { withDeadline } from '../common/deadline.js';
 import { Db } from '../database/index.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { queueConnection, releaseQueueConnection } from '../queues/queue-connection.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE } from '../queues/queues.constants.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE, REFUNDS_QUEUE } from '../queues/queues.constants.js';
 import { ChargeProcessor } from './charge.processor.js';
 import { EmailProcessor } from './email.processor.js';
+import { RefundProcessor } from './refund.processor.js';
 import { inSpan, SpanKind } from '../tracing/trace-context.js';
 
 /**
- * The worker process: BullMQ workers for `charges` and `emails` (concurrency, locks and stalled-job
+ * The worker process: BullMQ workers for `charges`, `emails` and `refunds` (concurrency, locks and stalled-job
  * recovery from the config) and the outbox relay. Shutdown stops the relay, lets the workers
  * finish their active jobs within WORKER_SHUTDOWN_TIMEOUT_MS (then force-closes: those jobs' locks
  * lapse and another worker takes them as stalled), before the database and Redis close.
@@ -40,14 +41,16 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly config: AppConfig,
     private readonly charges: ChargeProcessor,
     private readonly emails: EmailProcessor,
+    private readonly refunds: RefundProcessor,
     private readonly log: PinoLogger,
     db: Db,
     @InjectQueue(CHARGES_QUEUE) chargesQueue: Queue,
     @InjectQueue(EMAILS_QUEUE) emailsQueue: Queue,
+    @InjectQueue(REFUNDS_QUEUE) refundsQueue: Queue,
   ) {
     this.relay = new OutboxRelay(
       db,
-      { charge: chargesQueue, email: emailsQueue },
+      { charge: chargesQueue, email: emailsQueue, refund: refundsQueue },
       { intervalMs: config.OUTBOX_RELAY_INTERVAL_MS },
     );
   }
@@ -56,6 +59,8 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     this.workers = [
       this.start(CHARGES_QUEUE, (job) => this.charges.process(job), this.config.WORKER_CHARGE_CONCURRENCY),
       this.start(EMAILS_QUEUE, (job) => this.emails.process(job), this.config.WORKER_EMAIL_CONCURRENCY),
+      // Refunds are rare and admin-made: the charges' concurrency is plenty.
+      this.start(REFUNDS_QUEUE, (job) => this.refunds.process(job), this.config.WORKER_CHARGE_CONCURRENCY),
     ];
     if (this.config.OUTBOX_RELAY_ENABLED) this.relay.start();
     else this.logger.warn('outbox relay disabled (OUTBOX_RELAY_ENABLED=false): events wait in the outbox');

@@ -148,13 +148,22 @@ const rangeQuery = (dates: fc.Arbitrary<string[]>, rest: fc.Arbitrary<string>) =
     .tuple(dates, rest)
     .map(([[from, to], more]) => `?from=${percent(from)}&to=${percent(to)}${more.replace('?', '&')}`);
 const format = fc.constantFrom('', '?format=csv', '?format=ndjson');
-const status = fc.constantFrom('pending', 'payment_pending', 'paid', 'payment_failed', 'cancelled', 'shipped');
+const status = fc.constantFrom(
+  'pending',
+  'payment_pending',
+  'paid',
+  'payment_failed',
+  'cancelled',
+  'shipped',
+  'delivered',
+  'refunded',
+);
 
-const queueName = fc.oneof(fc.constantFrom('charges', 'emails'), hostileText.map(percent));
+const queueName = fc.oneof(fc.constantFrom('charges', 'emails', 'refunds'), hostileText.map(percent));
 const boardRead = fc.oneof(
   fc.constant('/admin/queues'),
   chaosQuery({
-    activeQueue: fc.oneof(fc.constantFrom('charges', 'emails'), hostileText),
+    activeQueue: fc.oneof(fc.constantFrom('charges', 'emails', 'refunds'), hostileText),
     status: fc.oneof(fc.constantFrom('latest', 'active', 'waiting', 'completed', 'failed', 'delayed'), hostileText),
     page: numberText,
     jobsPerPage: numberText,

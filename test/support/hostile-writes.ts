@@ -232,6 +232,9 @@ const checkoutFields = {
   ),
   paymentToken: oneOf(text(200, { trimmed: false })),
 };
+const shipment = fc.record({ trackingReference: freeText });
+const shipmentFields = { trackingReference: oneOf(text(100)) };
+const refundFields = { amountCents: outside(1, MAX_INT) };
 const VALID_KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
 const badKey = fc
   .oneof(
@@ -317,6 +320,22 @@ export const refusedWrite: fc.Arbitrary<Probe> = fc.oneof(
     .map(([body, key]) =>
       write('POST', '/checkout', 'customer', body, [400], key === undefined ? {} : { 'idempotency-key': key }),
     ),
+  // The order lifecycle: broken bodies on any order, bad or missing ids (never a valid change).
+  fc
+    .tuple(existingId, brokenBody(shipment, shipmentFields, ['trackingReference']))
+    .map(([id, body]) => write('POST', `/orders/${id}/ship`, 'admin', body, [400])),
+  fc
+    .tuple(existingId, brokenBody(fc.constant({}), refundFields, []))
+    .map(([id, body]) => write('POST', `/orders/${id}/refund`, 'admin', body, [400])),
+  fc
+    .tuple(fc.oneof(badId, missingId), fc.constantFrom('cancel', 'deliver'))
+    .map(([id, action]) =>
+      write('POST', `/orders/${id}/${action}`, action === 'cancel' ? 'customer' : 'admin', undefined, [400, 404, 414]),
+    ),
+  fc.tuple(missingId, shipment).map(([id, body]) => write('POST', `/orders/${id}/ship`, 'admin', body, [404])),
+  fc
+    .tuple(missingId, fc.record({ amountCents: fc.integer({ min: 1, max: 100_000 }) }, { requiredKeys: [] }))
+    .map(([id, body]) => write('POST', `/orders/${id}/refund`, 'admin', body, [404])),
 );
 
 const WRITE_ROUTES: { method: Method; url: string; caller: Caller }[] = [
@@ -328,6 +347,8 @@ const WRITE_ROUTES: { method: Method; url: string; caller: Caller }[] = [
   { method: 'POST', url: '/checkout', caller: 'customer' },
   { method: 'POST', url: '/categories', caller: 'admin' },
   { method: 'PATCH', url: '/categories/1', caller: 'admin' },
+  // Not cancel, deliver or refund: no body (or an empty one) is a valid request to them.
+  { method: 'POST', url: '/orders/1/ship', caller: 'admin' },
 ];
 /** A JSON object of exactly `bytes` bytes that every write route refuses (an unknown key). */
 const padded = (bytes: number) => `{"padding":"${'x'.repeat(bytes - 14)}"}`;
@@ -395,6 +416,10 @@ const ROUTES: Record<string, Method[]> = {
   '/categories/1': ['GET', 'PATCH'],
   '/orders': ['GET'],
   '/orders/1': ['GET'],
+  '/orders/1/cancel': ['POST'],
+  '/orders/1/ship': ['POST'],
+  '/orders/1/deliver': ['POST'],
+  '/orders/1/refund': ['POST'],
   '/admin/orders': ['GET'],
   '/admin/orders/export': ['GET'],
   '/admin/analytics/dashboard': ['GET'],

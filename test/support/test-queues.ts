@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { queueConnection, releaseQueueConnection } from '../../src/queues/queue-connection.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE } from '../../src/queues/queues.constants.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE, REFUNDS_QUEUE } from '../../src/queues/queues.constants.js';
 import { testConfig } from './test-app.js';
 
 /**
@@ -11,7 +11,7 @@ import { testConfig } from './test-app.js';
 export async function resumeTestQueues(): Promise<string[]> {
   const config = testConfig();
   const resumed: string[] = [];
-  for (const name of [CHARGES_QUEUE, EMAILS_QUEUE]) {
+  for (const name of [CHARGES_QUEUE, EMAILS_QUEUE, REFUNDS_QUEUE]) {
     const connection = queueConnection(config);
     const queue = new Queue(name, { connection, prefix: config.QUEUE_PREFIX });
     try {
