@@ -304,6 +304,38 @@ describe('order lifecycle: cancel, ship, deliver, refund (e2e: worker process, f
     }
   });
 
+  it('inline: the owner cancels while the checkout request is charging → that request answers 409 order-cancelled, the charge is refunded', async () => {
+    behaviour.latencyMs = 1_500;
+    try {
+      const key = `lifecycle-inline-race-${process.pid}-${Date.now()}`;
+      const placing = app.inject({
+        method: 'POST',
+        url: '/checkout',
+        headers: { ...buyer, 'idempotency-key': key },
+        payload: { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' },
+      });
+      let orderId = 0;
+      await waitFor(
+        async () => {
+          const { rows } = await sql.query('SELECT order_id FROM idempotency_keys WHERE key = $1', [key]);
+          orderId = rows[0]?.order_id ?? 0;
+          return orderId > 0;
+        },
+        10_000,
+        'the order to be placed',
+      );
+      expect((await act(orderId, 'cancel', buyer)).statusCode).toBe(200);
+      const response = await placing;
+      expect(response.statusCode, response.body).toBe(409);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json().type).toMatch(/order-cancelled$/);
+      await waitFor(async () => (await refundsFor(orderId)).length > 0, 15_000, 'the charge refunded');
+      expect(await statusOf(orderId)).toBe('cancelled');
+    } finally {
+      behaviour.latencyMs = 0;
+    }
+  });
+
   it('a refund the provider cannot take now is retried with backoff, and a duplicate job refunds nothing more', async () => {
     const { orderId, totalCents } = await checkout();
     behaviour.failureRate = 1;

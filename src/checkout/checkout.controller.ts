@@ -46,7 +46,10 @@ export class CheckoutController {
     headers: { 'X-Consistency-Token': false, 'Idempotent-Replayed': false },
   })
   @ApiProblem(402, 'The payment was declined; the order is cancelled', paymentDeclinedSchema)
-  @ApiProblem(409, 'Not enough stock, or a request with this key still in progress')
+  @ApiProblem(
+    409,
+    'Not enough stock, a request with this key still in progress, or the order cancelled by its owner while it was being paid',
+  )
   @ApiProblem(
     422,
     'A product that cannot be bought, mixed currencies, a total above 2,147,483,647 cents, or this key used with another body',

@@ -142,17 +142,29 @@ function refusal(lines: readonly OrderLine[], overLimit: boolean): ProblemExcept
   ]);
 }
 
+/** Statuses an order reaches only once paid: its checkout's answer is "charged" whatever came after. */
+const PAID_SINCE: ReadonlySet<OrderPayment['status']> = new Set(['paid', 'shipped', 'delivered', 'refunded']);
+
 function answer({ orderId, status, totalCents, currency }: OrderPayment): StoredResponse {
+  if (PAID_SINCE.has(status)) return { status: 201, body: { orderId, status: 'paid', totalCents, currency } };
+  if (status === 'cancelled')
+    // Its owner cancelled it while this request was charging it: the cancel refunds a charge that lands.
+    return {
+      status: 409,
+      body: new ProblemException(
+        409,
+        'order-cancelled',
+        'The order was cancelled while its payment was in progress; a charge that went through is refunded.',
+      ).toProblem(),
+    };
   // An order not yet tried is shown as payment_pending: the worker settles it.
-  const shown = status === 'pending' ? 'payment_pending' : status;
-  const body = { orderId, status: shown, totalCents, currency };
-  if (status === 'paid') return { status: 201, body };
+  const body = { orderId, status: 'payment_pending', totalCents, currency };
   if (status !== 'payment_failed') return { status: 202, body };
   return {
     status: 402,
     body: {
       ...new ProblemException(402, 'payment-declined', 'The payment was declined; the order is cancelled.').toProblem(),
-      order: body,
+      order: { ...body, status },
     },
   };
 }
