@@ -128,28 +128,6 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await send(404, 'PATCH', '/products/2000000000', { payload: { name: 'Nobody' }, headers: admin });
   });
 
-  it('reviews: list, create, one per user, 404', async () => {
-    await send(200, 'GET', `/products/${productId}/reviews`);
-    await send(201, 'POST', `/products/${productId}/reviews`, {
-      payload: { rating: 5, comment: 'Holds tea.' },
-      headers: customer,
-    });
-    await send(409, 'POST', `/products/${productId}/reviews`, { payload: { rating: 4 }, headers: customer });
-    await send(404, 'GET', '/products/2000000000/reviews');
-    // The only review: the last page, no Link.
-    expect((await send(200, 'GET', `/products/${productId}/reviews?limit=1`)).headers.link).toBeUndefined();
-    await send(200, 'GET', `/products/${productId}/reviews?fields=id,user`);
-    await send(400, 'GET', `/products/${productId}/reviews?fields=author`);
-    const second = await send(201, 'POST', `/products/${productId}/reviews`, {
-      payload: { rating: 3 },
-      headers: admin,
-    });
-    // Two reviews now: page 1 of 2 links page 2 (read from where the write has reached).
-    await sendAndFollow(`/products/${productId}/reviews?limit=1`, {
-      headers: { 'x-consistency-token': String(second.headers['x-consistency-token']) },
-    });
-  });
-
   it('checkout: 201, replay, 202, 402, 409, 400; then orders, export and the dashboard', async () => {
     const checkout = (status: number, key: string | undefined, payload: object) =>
       send(status, 'POST', '/checkout', {
@@ -186,6 +164,35 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await send(200, 'GET', '/admin/orders/export?format=csv', { headers: admin });
     await send(400, 'GET', '/admin/orders/export?format=xml', { headers: admin });
     await send(200, 'GET', '/admin/analytics/dashboard', { headers: admin });
+  });
+
+  it('reviews (after checkout: only buyers review): list, 403, create, one per user, 404', async () => {
+    await send(200, 'GET', `/products/${productId}/reviews`);
+    // The admin has not bought it (yet); the customer has (the checkout above).
+    await send(403, 'POST', `/products/${productId}/reviews`, { payload: { rating: 3 }, headers: admin });
+    await send(201, 'POST', `/products/${productId}/reviews`, {
+      payload: { rating: 5, comment: 'Holds tea.' },
+      headers: customer,
+    });
+    await send(409, 'POST', `/products/${productId}/reviews`, { payload: { rating: 4 }, headers: customer });
+    await send(404, 'GET', '/products/2000000000/reviews');
+    await send(404, 'POST', '/products/2000000000/reviews', { payload: { rating: 4 }, headers: customer });
+    // The only review: the last page, no Link.
+    expect((await send(200, 'GET', `/products/${productId}/reviews?limit=1`)).headers.link).toBeUndefined();
+    await send(200, 'GET', `/products/${productId}/reviews?fields=id,user`);
+    await send(400, 'GET', `/products/${productId}/reviews?fields=author`);
+    await send(201, 'POST', '/checkout', {
+      payload: { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' },
+      headers: { ...admin, 'idempotency-key': `ct-${run}-admin` },
+    });
+    const second = await send(201, 'POST', `/products/${productId}/reviews`, {
+      payload: { rating: 3 },
+      headers: admin,
+    });
+    // Two reviews now: page 1 of 2 links page 2 (read from where the write has reached).
+    await sendAndFollow(`/products/${productId}/reviews?limit=1`, {
+      headers: { 'x-consistency-token': String(second.headers['x-consistency-token']) },
+    });
   });
 
   it('API keys: issue, list, limits (429), revoke (then 401), archive the product', async () => {
