@@ -3,6 +3,7 @@ import { bool, int } from './config-fields.js';
 
 const DAY_S = 86_400;
 const YEAR_S = 365 * DAY_S;
+const EMAIL_DELIVERIES_DEFAULT_S = 30 * DAY_S;
 
 /**
  * What the worker prunes, and when (`src/retention`): on BullMQ job schedulers every
@@ -19,7 +20,7 @@ export const retentionFields = z.object({
   // Outbox events, from when they were sent (unsent ones are never pruned).
   RETENTION_OUTBOX_EVENTS_S: int(3_600, YEAR_S, 7 * DAY_S),
   // Sent emails' "sent once" records, from when they were sent; at least as long as finished jobs.
-  RETENTION_EMAIL_DELIVERIES_S: int(3_600, YEAR_S, 30 * DAY_S),
+  RETENTION_EMAIL_DELIVERIES_S: int(3_600, YEAR_S, EMAIL_DELIVERIES_DEFAULT_S),
   // Finished BullMQ jobs (the history Bull Board shows), from when they finished.
   RETENTION_COMPLETED_JOBS_S: int(60, YEAR_S, DAY_S),
   RETENTION_FAILED_JOBS_S: int(60, YEAR_S, 7 * DAY_S),
@@ -29,14 +30,27 @@ type RetentionFields = z.output<typeof retentionFields>;
 
 /**
  * A kept job can be retried (Bull Board's "retry"), and an email job whose "sent once" record was
- * pruned would send its email again: the records must outlive the jobs.
+ * pruned would send its email again: the records must outlive the jobs. The issue names the
+ * setting that was changed (the email window, unless it has its default).
  */
 export function keepDeliveriesPastJobs(config: Partial<RetentionFields>, context: z.RefinementCtx): void {
-  const jobs = Math.max(config.RETENTION_COMPLETED_JOBS_S ?? 0, config.RETENTION_FAILED_JOBS_S ?? 0);
-  if (config.RETENTION_EMAIL_DELIVERIES_S === undefined || config.RETENTION_EMAIL_DELIVERIES_S >= jobs) return;
-  context.addIssue({
-    code: 'custom',
-    path: ['RETENTION_EMAIL_DELIVERIES_S'],
-    message: `must be at least as long as finished jobs are kept (RETENTION_*_JOBS_S, ${jobs} s): a retried job would send its email again`,
-  });
+  const deliveries = config.RETENTION_EMAIL_DELIVERIES_S;
+  const [longest, jobsS] = (['RETENTION_COMPLETED_JOBS_S', 'RETENTION_FAILED_JOBS_S'] as const)
+    .map((key) => [key, config[key] ?? 0] as const)
+    .reduce((a, b) => (b[1] > a[1] ? b : a));
+  if (deliveries === undefined || deliveries >= jobsS) return;
+  const why = 'a retried job would send its email again';
+  context.addIssue(
+    deliveries === EMAIL_DELIVERIES_DEFAULT_S
+      ? {
+          code: 'custom',
+          path: [longest],
+          message: `must be at most RETENTION_EMAIL_DELIVERIES_S (${deliveries} s): ${why}`,
+        }
+      : {
+          code: 'custom',
+          path: ['RETENTION_EMAIL_DELIVERIES_S'],
+          message: `must be at least ${longest} (${jobsS} s): ${why}`,
+        },
+  );
 }
