@@ -1,8 +1,11 @@
 import { nextLink } from './support/links.js';
+import { Db } from '../src/database/index.js';
 import { ADMIN_EMAIL, login, useTestApp } from './support/test-app.js';
+import { WireCounts } from './support/wire-counts.js';
 
 describe('reviews (e2e)', () => {
-  const t = useTestApp();
+  // No background probes on the primary: the round-trip count below is the review's alone.
+  const t = useTestApp({ HEALTH_PROBE_INTERVAL_MS: '60000' });
 
   /** The product with the most reviews, and its review ids newest first. */
   const mostReviewedProduct = async () => {
@@ -99,6 +102,21 @@ describe('reviews (e2e)', () => {
       payload: { rating: 1 },
     });
     expect(again.statusCode).toBe(409);
+  });
+
+  it('checks the buyer and the product in the insert itself: 2 primary round trips per review, a refusal reads why instead of the position', async () => {
+    const wire = new WireCounts(t.app.get(Db));
+    const headers = await login(t.app, 'user81@example.com');
+    const bought = await productNotReviewedBy(81);
+    const created = await wire.measure(() => postReview(bought.id, headers));
+    expect(created.result.statusCode, created.result.body).toBe(201);
+    const refused = await wire.measure(() => postReview(bought.id, headers));
+    expect(refused.result.statusCode).toBe(409);
+    // The insert (which checks the product and the orders), then the position after it (shared by
+    // the cache invalidation and the consistency token); a refusal: the insert, then why.
+    expect(created.roundTrips.primary).toBe(2);
+    expect(created.result.headers['x-consistency-token']).toBeTruthy();
+    expect(refused.roundTrips.primary).toBe(2);
   });
 
   it('403 for a product the user never bought, or has only in orders not paid (pending, failed, cancelled); nothing written', async () => {

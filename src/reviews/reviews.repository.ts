@@ -30,6 +30,11 @@ const boughtBy = (userId: number) => Prisma.sql`EXISTS (
 export class ReviewsRepository {
   constructor(private readonly db: Db) {}
 
+  /** The primary's position after this session's last commit (a replica at it shows the review). */
+  committedPosition(): Promise<string> {
+    return this.db.committedPosition();
+  }
+
   /** A product's reviews, newest first, after the keyset cursor. */
   findPage(productId: number, limit: number, cursor?: { createdAt: Date; id: number }): Promise<ReviewRow[]> {
     const after = cursor ? Prisma.sql`AND (created_at, id) < (${cursor.createdAt}, ${cursor.id})` : Prisma.empty;

@@ -64,7 +64,9 @@ export class ReviewsService {
   async create(user: AuthUser, productId: number, body: CreateReviewBody, loaders: RequestLoaders): Promise<ReviewDto> {
     const row = await this.reviews.create({ productId, userId: user.id, rating: body.rating, comment: body.comment });
     if (!row) throw REFUSALS[await this.reviews.refusal(user.id, productId)](productId);
-    await this.productsCache.changed([productId]);
+    // Read once after the commit, shared by the invalidation and the response's consistency token.
+    const position = await this.reviews.committedPosition().catch(() => undefined);
+    await this.productsCache.changed([productId], { position });
     return this.toDto(row, await loaders.users.load(user.id));
   }
 
