@@ -310,5 +310,20 @@ describe('retention: prunes past their windows, in bounded batches (real Postgre
         ]),
       );
     });
+
+    it('a worker booted with RETENTION_ENABLED=false removes the schedulers (nothing is pruned any more)', async () => {
+      await worker?.stop();
+      worker = await startWorker({
+        RETENTION_ENABLED: 'false',
+        WORKER_METRICS_PORT: '0',
+        OUTBOX_RELAY_ENABLED: 'false',
+      });
+      await waitFor(() => worker!.output().includes('retention disabled'), 10_000, 'the warning');
+      expect(await maintenance.getJobSchedulers()).toEqual([]);
+      const key = await insertKey('25 hours', 'completed');
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // > 3 intervals of the removed schedulers
+      expect(await keysLeft([key])).toEqual(new Set([key]));
+      await retention.prune('idempotency_keys');
+    });
   });
 });
