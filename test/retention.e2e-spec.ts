@@ -12,6 +12,7 @@ import { RetentionRepository } from '../src/retention/retention.repository.js';
 import { RETENTION_TARGETS, RetentionService } from '../src/retention/retention.service.js';
 import { startWorker, type AppProcess } from './support/app-process.js';
 import { freePort } from './support/free-port.js';
+import { retentionRows, type RetentionRows } from './support/retention-rows.js';
 import { connect } from './support/sql.js';
 import { createTestApp, login, testConfig } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -31,8 +32,7 @@ describe('retention: prunes past their windows, in bounded batches (real Postgre
   let queue: Queue;
   let repository: RetentionRepository;
   let retention: RetentionService;
-  /** Seeded orders with no email yet: each email row below takes one. */
-  let orders: number[];
+  let rows: RetentionRows;
 
   beforeAll(async () => {
     db = new Db({ applicationName: APP_NAME, primaryUrl: config.DATABASE_URL, replicaUrls: [] });
@@ -42,20 +42,13 @@ describe('retention: prunes past their windows, in bounded batches (real Postgre
     queue = new Queue('jobs', { connection: redis, prefix });
     repository = new RetentionRepository(db);
     retention = new RetentionService(repository, AppConfig.of(config), [queue]);
-    orders = (
-      await sql.query<{ id: number }>(
-        `SELECT id FROM orders o WHERE NOT EXISTS (SELECT 1 FROM email_deliveries d WHERE d.order_id = o.id)
-         ORDER BY id DESC LIMIT 20`,
-      )
-    ).rows.map((row) => row.id);
+    rows = await retentionRows(sql, run);
     // Whatever another run left past its window goes now: the counts below are this file's rows.
     for (const target of RETENTION_TARGETS) await retention.prune(target);
   });
 
   afterAll(async () => {
-    await sql?.query(`DELETE FROM idempotency_keys WHERE key LIKE $1`, [`ret-${run}-%`]);
-    await sql?.query(`DELETE FROM outbox_events WHERE payload->>'run' = $1`, [run]);
-    await sql?.query(`DELETE FROM email_deliveries WHERE message_id LIKE $1`, [`<ret-${run}-%`]);
+    await rows?.deleteAll();
     await queue?.obliterate({ force: true });
     await queue?.close();
     redis?.disconnect();
@@ -64,100 +57,46 @@ describe('retention: prunes past their windows, in bounded batches (real Postgre
     await db?.onApplicationShutdown();
   });
 
-  /** An idempotency key of user 2, first used `age` ago (SQL interval), its lock until `lockedUntil` (SQL). */
-  const insertKey = async (age: string, status: 'completed' | 'in_progress', lockedUntil = 'now()') => {
-    const key = `ret-${run}-${Math.random().toString(36).slice(2)}`;
-    await sql.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash, status, locked_until, created_at)
-       VALUES (2, $1, 'hash', $2, ${lockedUntil}, now() - $3::interval)`,
-      [key, status, age],
-    );
-    return key;
-  };
-  /** Which of these are still there (a set: order does not matter). */
-  const keysLeft = async (keys: string[]) =>
-    new Set(
-      (await sql.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE key = ANY($1)', [keys])).rows.map(
-        (row) => row.key,
-      ),
-    );
-
-  /** An outbox event sent `sentAgo` ago (null: unsent), written long before. */
-  const insertEvent = async (sentAgo: string | null) => {
-    const {
-      rows: [{ id }],
-    } = await sql.query<{ id: string }>(
-      `INSERT INTO outbox_events (topic, payload, created_at, available_at, sent_at)
-       VALUES ('email', jsonb_build_object('run', $1::text), now() - interval '30 days', now() + interval '1 day',
-               now() - $2::interval) RETURNING id`,
-      [run, sentAgo],
-    );
-    return id;
-  };
-  const eventsLeft = async (ids: string[]) =>
-    new Set(
-      (await sql.query<{ id: string }>('SELECT id FROM outbox_events WHERE id = ANY($1)', [ids])).rows.map(
-        (row) => row.id,
-      ),
-    );
-
-  /** A delivery record of the next free seeded order, sent `sentAgo` ago (null: never sent). */
-  const insertDelivery = async (sentAgo: string | null) => {
-    const orderId = orders.pop()!;
-    await sql.query(
-      `INSERT INTO email_deliveries (order_id, template, message_id, sent_at, created_at)
-       VALUES ($1, 'order-confirmation', $2, now() - $3::interval, now() - interval '400 days')`,
-      [orderId, `<ret-${run}-${orderId}>`, sentAgo],
-    );
-    return orderId;
-  };
-  const deliveriesLeft = async (orderIds: number[]) =>
-    new Set(
-      (
-        await sql.query<{ id: number }>('SELECT order_id AS id FROM email_deliveries WHERE order_id = ANY($1)', [
-          orderIds,
-        ])
-      ).rows.map((row) => row.id),
-    );
-
   const counted = async (name: string, labels: Record<string, string>) =>
     (await register.getSingleMetric(name)!.get()).values.find((value) =>
       Object.entries(labels).every(([key, label]) => value.labels[key] === label),
     )?.value ?? 0;
 
   it('idempotency keys: past 24 h they go; younger ones stay, and an in_progress key stays while its lock holds and a window after it lapsed', async () => {
-    const old = await insertKey('25 hours', 'completed');
-    const young = await insertKey('23 hours', 'completed');
-    const held = await insertKey('30 hours', 'in_progress', `now() + interval '1 minute'`);
-    const lapsedLately = await insertKey('30 hours', 'in_progress', `now() - interval '1 hour'`);
-    const abandoned = await insertKey('50 hours', 'in_progress', `now() - interval '25 hours'`);
+    const old = await rows.insertKey('25 hours', 'completed');
+    const young = await rows.insertKey('23 hours', 'completed');
+    const held = await rows.insertKey('30 hours', 'in_progress', `now() + interval '1 minute'`);
+    const lapsedLately = await rows.insertKey('30 hours', 'in_progress', `now() - interval '1 hour'`);
+    const abandoned = await rows.insertKey('50 hours', 'in_progress', `now() - interval '25 hours'`);
     const before = await counted('retention_pruned_total', { table: 'idempotency_keys' });
 
     expect(await retention.prune('idempotency_keys')).toMatchObject({ pruned: 2 });
-    expect(await keysLeft([old, young, held, lapsedLately, abandoned])).toEqual(new Set([young, held, lapsedLately]));
+    expect(await rows.keysLeft([old, young, held, lapsedLately, abandoned])).toEqual(
+      new Set([young, held, lapsedLately]),
+    );
     expect(await counted('retention_pruned_total', { table: 'idempotency_keys' })).toBe(before + 2);
   });
 
   it('outbox events: sent more than 7 days ago they go; sent lately, or not sent, they stay', async () => {
-    const old = await insertEvent('8 days');
-    const young = await insertEvent('6 days');
-    const unsent = await insertEvent(null);
+    const old = await rows.insertEvent('8 days');
+    const young = await rows.insertEvent('6 days');
+    const unsent = await rows.insertEvent(null);
     expect(await retention.prune('outbox_events')).toMatchObject({ pruned: 1 });
-    expect(await eventsLeft([old, young, unsent])).toEqual(new Set([young, unsent]));
+    expect(await rows.eventsLeft([old, young, unsent])).toEqual(new Set([young, unsent]));
   });
 
   it('email deliveries: sent more than RETENTION_EMAIL_DELIVERIES_S ago they go; sent lately, or never, they stay', async () => {
-    const old = await insertDelivery('31 days');
-    const young = await insertDelivery('29 days');
-    const unsent = await insertDelivery(null);
+    const old = await rows.insertDelivery('31 days');
+    const young = await rows.insertDelivery('29 days');
+    const unsent = await rows.insertDelivery(null);
     expect(await retention.prune('email_deliveries')).toMatchObject({ pruned: 1 });
-    expect(await deliveriesLeft([old, young, unsent])).toEqual(new Set([young, unsent]));
+    expect(await rows.deliveriesLeft([old, young, unsent])).toEqual(new Set([young, unsent]));
   });
 
   it('works in batches of RETENTION_BATCH_SIZE: 5 old rows with batches of 2 take 3 statements of at most 2, and all go', async () => {
     const old: string[] = [];
-    for (let i = 0; i < 5; i++) old.push(await insertKey('2 days', 'completed'));
-    const young = await insertKey('1 hour', 'completed');
+    for (let i = 0; i < 5; i++) old.push(await rows.insertKey('2 days', 'completed'));
+    const young = await rows.insertKey('1 hour', 'completed');
     const batch = vi.spyOn(repository, 'pruneBatch');
     try {
       expect(await retention.prune('idempotency_keys')).toEqual({ target: 'idempotency_keys', pruned: 5, batches: 3 });
@@ -167,7 +106,7 @@ describe('retention: prunes past their windows, in bounded batches (real Postgre
     } finally {
       batch.mockRestore();
     }
-    expect(await keysLeft([...old, young])).toEqual(new Set([young]));
+    expect(await rows.keysLeft([...old, young])).toEqual(new Set([young]));
   });
 
   it('finished jobs: completed past RETENTION_COMPLETED_JOBS_S and failed past RETENTION_FAILED_JOBS_S go, younger stay', async () => {
@@ -279,19 +218,19 @@ describe('retention: prunes past their windows, in bounded batches (real Postgre
       expect(new Set(schedulers.map((scheduler) => `${scheduler.key} every ${scheduler.every}`))).toEqual(
         new Set(RETENTION_TARGETS.map((target) => `retention-${target} every 300`)),
       );
-      const key = await insertKey('25 hours', 'completed');
-      const young = await insertKey('1 hour', 'completed');
-      const event = await insertEvent('8 days');
-      const delivery = await insertDelivery('31 days');
+      const key = await rows.insertKey('25 hours', 'completed');
+      const young = await rows.insertKey('1 hour', 'completed');
+      const event = await rows.insertEvent('8 days');
+      const delivery = await rows.insertDelivery('31 days');
       await waitFor(
         async () =>
-          (await keysLeft([key])).size === 0 &&
-          (await eventsLeft([event])).size === 0 &&
-          (await deliveriesLeft([delivery])).size === 0,
+          (await rows.keysLeft([key])).size === 0 &&
+          (await rows.eventsLeft([event])).size === 0 &&
+          (await rows.deliveriesLeft([delivery])).size === 0,
         10_000,
         'the scheduled prunes',
       );
-      expect(await keysLeft([young])).toEqual(new Set([young]));
+      expect(await rows.keysLeft([young])).toEqual(new Set([young]));
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       for (const table of ['idempotency_keys', 'outbox_events', 'email_deliveries'])
         expect(metrics).toMatch(new RegExp(`^retention_pruned_total\\{table="${table}"\\} [1-9]`, 'm'));
@@ -320,9 +259,9 @@ describe('retention: prunes past their windows, in bounded batches (real Postgre
       });
       await waitFor(() => worker!.output().includes('retention disabled'), 10_000, 'the warning');
       expect(await maintenance.getJobSchedulers()).toEqual([]);
-      const key = await insertKey('25 hours', 'completed');
+      const key = await rows.insertKey('25 hours', 'completed');
       await new Promise((resolve) => setTimeout(resolve, 1_000)); // > 3 intervals of the removed schedulers
-      expect(await keysLeft([key])).toEqual(new Set([key]));
+      expect(await rows.keysLeft([key])).toEqual(new Set([key]));
       await retention.prune('idempotency_keys');
     });
   });
