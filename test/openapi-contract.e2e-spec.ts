@@ -135,28 +135,6 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await send(404, 'PATCH', '/products/2000000000', { payload: { name: 'Nobody' }, headers: admin });
   });
 
-  it('reviews: list, create, one per user, 404', async () => {
-    await send(200, 'GET', `/products/${productId}/reviews`);
-    await send(201, 'POST', `/products/${productId}/reviews`, {
-      payload: { rating: 5, comment: 'Holds tea.' },
-      headers: customer,
-    });
-    await send(409, 'POST', `/products/${productId}/reviews`, { payload: { rating: 4 }, headers: customer });
-    await send(404, 'GET', '/products/2000000000/reviews');
-    // The only review: the last page, no Link.
-    expect((await send(200, 'GET', `/products/${productId}/reviews?limit=1`)).headers.link).toBeUndefined();
-    await send(200, 'GET', `/products/${productId}/reviews?fields=id,user`);
-    await send(400, 'GET', `/products/${productId}/reviews?fields=author`);
-    const second = await send(201, 'POST', `/products/${productId}/reviews`, {
-      payload: { rating: 3 },
-      headers: admin,
-    });
-    // Two reviews now: page 1 of 2 links page 2 (read from where the write has reached).
-    await sendAndFollow(`/products/${productId}/reviews?limit=1`, {
-      headers: { 'x-consistency-token': String(second.headers['x-consistency-token']) },
-    });
-  });
-
   it('categories: list, get, create, rename, move, and their refusals', async () => {
     const list = await send(200, 'GET', '/categories');
     await send(304, 'GET', '/categories', { headers: { 'if-none-match': String(list.headers.etag) } });
@@ -245,6 +223,35 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await send(202, 'POST', `/orders/${orderId}/refund`, { headers: admin, payload: {} });
     await send(409, 'POST', `/orders/${orderId}/refund`, { headers: admin, payload: { amountCents: 1 } });
     await send(404, 'POST', '/orders/2000000000/refund', { headers: admin, payload: {} });
+  });
+
+  it('reviews (after checkout: only buyers review): list, 403, create, one per user, 404', async () => {
+    await send(200, 'GET', `/products/${productId}/reviews`);
+    // The admin has not bought it (yet); the customer has (the checkout above).
+    await send(403, 'POST', `/products/${productId}/reviews`, { payload: { rating: 3 }, headers: admin });
+    await send(201, 'POST', `/products/${productId}/reviews`, {
+      payload: { rating: 5, comment: 'Holds tea.' },
+      headers: customer,
+    });
+    await send(409, 'POST', `/products/${productId}/reviews`, { payload: { rating: 4 }, headers: customer });
+    await send(404, 'GET', '/products/2000000000/reviews');
+    await send(404, 'POST', '/products/2000000000/reviews', { payload: { rating: 4 }, headers: customer });
+    // The only review: the last page, no Link.
+    expect((await send(200, 'GET', `/products/${productId}/reviews?limit=1`)).headers.link).toBeUndefined();
+    await send(200, 'GET', `/products/${productId}/reviews?fields=id,user`);
+    await send(400, 'GET', `/products/${productId}/reviews?fields=author`);
+    await send(201, 'POST', '/checkout', {
+      payload: { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' },
+      headers: { ...admin, 'idempotency-key': `ct-${run}-admin` },
+    });
+    const second = await send(201, 'POST', `/products/${productId}/reviews`, {
+      payload: { rating: 3 },
+      headers: admin,
+    });
+    // Two reviews now: page 1 of 2 links page 2 (read from where the write has reached).
+    await sendAndFollow(`/products/${productId}/reviews?limit=1`, {
+      headers: { 'x-consistency-token': String(second.headers['x-consistency-token']) },
+    });
   });
 
   it('API keys: issue, list, limits (429), revoke (then 401), archive the product', async () => {

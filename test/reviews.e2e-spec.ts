@@ -1,8 +1,11 @@
 import { nextLink } from './support/links.js';
-import { login, useTestApp } from './support/test-app.js';
+import { Db } from '../src/database/index.js';
+import { ADMIN_EMAIL, login, useTestApp } from './support/test-app.js';
+import { WireCounts } from './support/wire-counts.js';
 
 describe('reviews (e2e)', () => {
-  const t = useTestApp();
+  // No background probes on the primary: the round-trip count below is the review's alone.
+  const t = useTestApp({ HEALTH_PROBE_INTERVAL_MS: '60000' });
 
   /** The product with the most reviews, and its review ids newest first. */
   const mostReviewedProduct = async () => {
@@ -18,18 +21,36 @@ describe('reviews (e2e)', () => {
     return { top, rows };
   };
 
-  /** The newest active product this user has not reviewed yet. */
-  const productNotReviewedBy = async (userId: number) => {
+  /** Orders that count as bought (SQL on `orders o`): paid, or gone on from paid. */
+  const BOUGHT = `o.status::text IN ('paid', 'shipped', 'delivered')`;
+  const NOT_BOUGHT = `NOT (${BOUGHT})`;
+
+  /**
+   * The newest active product this user has not reviewed yet, in some order of theirs matching
+   * `in` and in none matching `notIn` (SQL on `orders o`; null: no order condition).
+   */
+  const productNotReviewedBy = async (userId: number, inOrders: string | null = BOUGHT, notInOrders?: string) => {
+    const ordersOfIt = (condition: string) => `(SELECT 1 FROM orders o JOIN order_items i ON i.order_id = o.id
+      WHERE o.user_id = $1 AND i.product_id = p.id AND ${condition})`;
     const {
       rows: [product],
     } = await t.sql.query<{ id: number }>(
       `SELECT p.id FROM products p WHERE p.status = 'active'
          AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.product_id = p.id AND r.user_id = $1)
+         ${inOrders ? `AND EXISTS ${ordersOfIt(inOrders)}` : ''}
+         ${notInOrders ? `AND NOT EXISTS ${ordersOfIt(notInOrders)}` : ''}
        ORDER BY p.id DESC LIMIT 1`,
       [userId],
     );
+    expect(product, `user ${userId}: no product in orders where ${inOrders}, none where ${notInOrders}`).toBeDefined();
     return product;
   };
+
+  const reviewsBy = async (userId: number, productId: number) =>
+    (await t.sql.query('SELECT id FROM reviews WHERE user_id = $1 AND product_id = $2', [userId, productId])).rowCount;
+
+  const postReview = async (productId: number, headers: Record<string, string>, payload: object = { rating: 4 }) =>
+    t.app.inject({ method: 'POST', url: `/products/${productId}/reviews`, headers, payload });
 
   it("lists a product's reviews newest first, every one exactly once across pages, with the author", async () => {
     const { top, rows } = await mostReviewedProduct();
@@ -81,6 +102,78 @@ describe('reviews (e2e)', () => {
       payload: { rating: 1 },
     });
     expect(again.statusCode).toBe(409);
+  });
+
+  it('checks the buyer and the product in the insert itself: 2 primary round trips per review, a refusal reads why instead of the position', async () => {
+    const wire = new WireCounts(t.app.get(Db));
+    const headers = await login(t.app, 'user81@example.com');
+    // A first review puts its author in the users cache: the measured one's author is a cache hit,
+    // not a read that may fall back to the primary while the replicas catch up.
+    expect((await postReview((await productNotReviewedBy(81)).id, headers)).statusCode).toBe(201);
+    const bought = await productNotReviewedBy(81);
+    const created = await wire.measure(() => postReview(bought.id, headers));
+    expect(created.result.statusCode, created.result.body).toBe(201);
+    const refused = await wire.measure(() => postReview(bought.id, headers));
+    expect(refused.result.statusCode).toBe(409);
+    // The insert (which checks the product and the orders), then the position after it (shared by
+    // the cache invalidation and the consistency token); a refusal: the insert, then why.
+    expect(created.roundTrips.primary).toBe(2);
+    expect(created.result.headers['x-consistency-token']).toBeTruthy();
+    expect(refused.roundTrips.primary).toBe(2);
+  });
+
+  it('403 for a product the user never bought, or has only in orders not paid (pending, failed, cancelled); nothing written', async () => {
+    const headers = await login(t.app, 'user78@example.com');
+    const never = await productNotReviewedBy(78, null, 'true');
+    const unpaid = await productNotReviewedBy(78, NOT_BOUGHT, BOUGHT);
+    for (const product of [never, unpaid]) {
+      const refused = await postReview(product.id, headers);
+      expect(refused.statusCode, refused.body).toBe(403);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(refused.json()).toMatchObject({
+        type: 'https://store-api.dev/problems/not-a-buyer',
+        status: 403,
+        detail: expect.stringContaining('Only buyers of this product can review it'),
+      });
+      expect(await reviewsBy(78, product.id)).toBe(0);
+    }
+  });
+
+  it('a shipped order counts as bought', async () => {
+    const product = await productNotReviewedBy(78, `o.status::text = 'shipped'`, `o.status::text <> 'shipped'`);
+    const created = await postReview(product.id, await login(t.app, 'user78@example.com'), { rating: 3 });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ productId: product.id, rating: 3, user: { id: 78 } });
+  });
+
+  it('409 for an archived product, even from its buyer; its reviews stay readable; 404 for a missing product', async () => {
+    const product = await productNotReviewedBy(80);
+    const headers = await login(t.app, 'user80@example.com');
+    const admin = await login(t.app, ADMIN_EMAIL);
+    expect((await t.app.inject({ method: 'DELETE', url: `/products/${product.id}`, headers: admin })).statusCode).toBe(
+      204,
+    );
+    try {
+      const refused = await postReview(product.id, headers);
+      expect(refused.statusCode, refused.body).toBe(409);
+      expect(refused.json()).toMatchObject({
+        type: 'https://store-api.dev/problems/product-archived',
+        detail: `Product ${product.id} is archived: it takes no new reviews.`,
+      });
+      expect(await reviewsBy(80, product.id)).toBe(0);
+      expect((await t.app.inject({ method: 'GET', url: `/products/${product.id}/reviews` })).statusCode).toBe(200);
+    } finally {
+      const restored = await t.app.inject({
+        method: 'PATCH',
+        url: `/products/${product.id}`,
+        headers: admin,
+        payload: { status: 'active' },
+      });
+      expect(restored.statusCode, restored.body).toBe(200);
+    }
+    // Active again: the buyer may review it.
+    expect((await postReview(product.id, headers)).statusCode).toBe(201);
+    expect((await postReview(2_000_000_000, headers)).statusCode).toBe(404);
   });
 
   it.each([

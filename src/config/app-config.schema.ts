@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bool, commaList, int, postgresUrl, redisClusterNodes, redisUrl } from './config-fields.js';
+import { keepDeliveriesPastJobs, retentionFields } from './retention-fields.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 
@@ -214,6 +215,7 @@ const appConfigFields = z.object({
   // /docs and /docs/json on the app port; defaults to true in development and test (LOCAL_DEFAULTS).
   DOCS_ENABLED: bool(false),
   ...tracingFields.shape,
+  ...retentionFields.shape,
 });
 
 type AppConfigFields = z.output<typeof appConfigFields>;
@@ -241,6 +243,7 @@ export const appConfigSchema = appConfigFields.superRefine(
       if (config.HTTP2 === 'tls' && !config[key])
         context.addIssue({ code: 'custom', path: [key], message: `with HTTP2=tls: the ${what}'s PEM file` });
     refusePublicSecrets(config, context);
+    keepDeliveriesPastJobs(config, context);
   },
   // Also when other keys are bad: the one message at boot names every problem at once.
   { when: () => true },

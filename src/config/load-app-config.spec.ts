@@ -164,6 +164,21 @@ describe('loadAppConfig', () => {
     expect(problem).not.toContain('hunter2');
   });
 
+  it('retention: 24 h keys and 7-day outbox by default; email records must outlive the jobs', () => {
+    expect(loadAppConfig({})).toMatchObject({
+      RETENTION_IDEMPOTENCY_KEYS_S: 86_400,
+      RETENTION_OUTBOX_EVENTS_S: 604_800,
+      RETENTION_BATCH_SIZE: 1_000,
+    });
+    expect(problemsOf({ RETENTION_FAILED_JOBS_S: '2592001' })).toEqual([
+      'RETENTION_FAILED_JOBS_S: must be at most RETENTION_EMAIL_DELIVERIES_S (2592000 s): a retried job would send its email again (got "2592001")',
+    ]);
+    expect(problemsOf({ RETENTION_EMAIL_DELIVERIES_S: '86400' })).toEqual([
+      'RETENTION_EMAIL_DELIVERIES_S: must be at least RETENTION_FAILED_JOBS_S (604800 s): a retried job would send its email again (got "86400")',
+    ]);
+    expect(loadAppConfig({ RETENTION_FAILED_JOBS_S: '2592000' }).RETENTION_FAILED_JOBS_S).toBe(2_592_000);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadAppConfig({ PORT: '' }).PORT).toBe(3000);
     expect(loadAppConfig({ NODE_ENV: '' })).toMatchObject({

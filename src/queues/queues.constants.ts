@@ -3,7 +3,13 @@ export const CHARGES_QUEUE = 'charges';
 export const EMAILS_QUEUE = 'emails';
 export const REFUNDS_QUEUE = 'refunds';
 
-/** Injection token: every queue above, for code that watches them all (health, metrics, error log). */
+/**
+ * The worker's own chores (retention), fed by BullMQ job schedulers rather than the outbox: one
+ * job per interval for the whole fleet, however many workers run. Registered by the worker only.
+ */
+export const MAINTENANCE_QUEUE = 'maintenance';
+
+/** Injection token: every queue the outbox feeds (above), for code that watches them all (health, metrics, error log). */
 export const ALL_QUEUES = Symbol('ALL_QUEUES');
 
 /** Job names per outbox topic (what Bull Board and logs show). */

@@ -5,15 +5,17 @@ import { AppConfig } from '../config/index.js';
 import { queueConnection } from './queue-connection.js';
 import { ALL_QUEUES, CHARGES_QUEUE, EMAILS_QUEUE, REFUNDS_QUEUE } from './queues.constants.js';
 
-const DAY_S = 86_400;
-
-/** Retries with exponential backoff and jitter; completed jobs kept a day, failed ones a week (inspection). */
-function retried(attempts: number, delay: number): DefaultJobOptions {
+/**
+ * Retries with exponential backoff and jitter; finished jobs kept for inspection as long as
+ * RETENTION_COMPLETED_JOBS_S / RETENTION_FAILED_JOBS_S say. BullMQ trims by age only when another
+ * job finishes; the worker's retention schedulers trim idle queues too.
+ */
+function retried(config: AppConfig, attempts: number, delay: number): DefaultJobOptions {
   return {
     attempts,
     backoff: { type: 'exponential', delay, jitter: 0.5 },
-    removeOnComplete: { age: DAY_S, count: 10_000 },
-    removeOnFail: { age: 7 * DAY_S },
+    removeOnComplete: { age: config.RETENTION_COMPLETED_JOBS_S, count: 10_000 },
+    removeOnFail: { age: config.RETENTION_FAILED_JOBS_S },
   };
 }
 
@@ -56,7 +58,7 @@ class QueueErrorLog {
           // On a cluster the queues share one client that BullMQ never closes: the first queue to
           // close disconnects it (with a URL, closing the queue already closed its connections).
           forceDisconnectOnShutdown: true,
-          defaultJobOptions: retried(config.CHARGE_ATTEMPTS, config.CHARGE_BACKOFF_MS),
+          defaultJobOptions: retried(config, config.CHARGE_ATTEMPTS, config.CHARGE_BACKOFF_MS),
         }),
       },
       {
@@ -64,7 +66,7 @@ class QueueErrorLog {
         inject: [AppConfig],
         useFactory: (config: AppConfig) => ({
           forceDisconnectOnShutdown: true,
-          defaultJobOptions: retried(config.EMAIL_ATTEMPTS, config.EMAIL_BACKOFF_MS),
+          defaultJobOptions: retried(config, config.EMAIL_ATTEMPTS, config.EMAIL_BACKOFF_MS),
         }),
       },
       {
@@ -73,7 +75,7 @@ class QueueErrorLog {
         inject: [AppConfig],
         useFactory: (config: AppConfig) => ({
           forceDisconnectOnShutdown: true,
-          defaultJobOptions: retried(config.CHARGE_ATTEMPTS, config.CHARGE_BACKOFF_MS),
+          defaultJobOptions: retried(config, config.CHARGE_ATTEMPTS, config.CHARGE_BACKOFF_MS),
         }),
       },
     ),

@@ -32,10 +32,15 @@ export class ReviewsController {
   }
 
   @Post()
-  @ApiRoute({ id: 'reviews.create', summary: 'Review a product (one per user and product)', writes: true })
+  @ApiRoute({
+    id: 'reviews.create',
+    summary: 'Review a product you bought (in a paid, shipped or delivered order); one per user and product',
+    writes: true,
+  })
   @ApiJson(201, 'The review', reviewSchema)
+  @ApiProblem(403, 'Only buyers of this product can review it (type `not-a-buyer`)')
   @ApiProblem(404, 'No such product')
-  @ApiProblem(409, 'You have already reviewed this product')
+  @ApiProblem(409, 'You have already reviewed this product, or it is archived (type `product-archived`)')
   @Authenticated()
   create(
     @CurrentUser() user: AuthUser,

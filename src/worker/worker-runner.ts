@@ -8,15 +8,16 @@ import { withDeadline } from '../common/deadline.js';
 import { Db } from '../database/index.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { queueConnection, releaseQueueConnection } from '../queues/queue-connection.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE, REFUNDS_QUEUE } from '../queues/queues.constants.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE, MAINTENANCE_QUEUE, REFUNDS_QUEUE } from '../queues/queues.constants.js';
 import { ChargeProcessor } from './charge.processor.js';
 import { EmailProcessor } from './email.processor.js';
 import { RefundProcessor } from './refund.processor.js';
+import { RetentionProcessor } from './retention.processor.js';
 import { inSpan, SpanKind } from '../tracing/trace-context.js';
 
 /**
- * The worker process: BullMQ workers for `charges`, `emails` and `refunds` (concurrency, locks and stalled-job
- * recovery from the config) and the outbox relay. Shutdown stops the relay, lets the workers
+ * The worker process: BullMQ workers for `charges`, `emails`, `refunds` and `maintenance` (retention;
+ * concurrency, locks and stalled-job recovery from the config) and the outbox relay. Shutdown stops the relay, lets the workers
  * finish their active jobs within WORKER_SHUTDOWN_TIMEOUT_MS (then force-closes: those jobs' locks
  * lapse and another worker takes them as stalled), before the database and Redis close.
  */
@@ -42,6 +43,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly charges: ChargeProcessor,
     private readonly emails: EmailProcessor,
     private readonly refunds: RefundProcessor,
+    private readonly retention: RetentionProcessor,
     private readonly log: PinoLogger,
     db: Db,
     @InjectQueue(CHARGES_QUEUE) chargesQueue: Queue,
@@ -61,6 +63,8 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
       this.start(EMAILS_QUEUE, (job) => this.emails.process(job), this.config.WORKER_EMAIL_CONCURRENCY),
       // Refunds are rare and admin-made: the charges' concurrency is plenty.
       this.start(REFUNDS_QUEUE, (job) => this.refunds.process(job), this.config.WORKER_CHARGE_CONCURRENCY),
+      // One chore at a time: prunes are background work, never a burst on the database.
+      this.start(MAINTENANCE_QUEUE, (job) => this.retention.process(job), 1),
     ];
     if (this.config.OUTBOX_RELAY_ENABLED) this.relay.start();
     else this.logger.warn('outbox relay disabled (OUTBOX_RELAY_ENABLED=false): events wait in the outbox');
