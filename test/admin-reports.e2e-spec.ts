@@ -125,13 +125,20 @@ describe('admin export and analytics (e2e)', () => {
   });
 
   it('computes the dashboard in SQL, matching an independent query, and caches it per hour', async () => {
+    // A partly refunded sale counts what it kept.
+    await sql.query(
+      `UPDATE orders SET refunded_cents = least(total_cents, 100) WHERE id = (
+         SELECT id FROM orders WHERE status = 'paid' AND created_at >= $1 AND created_at < $2 ORDER BY id LIMIT 1)`,
+      [from, to],
+    );
     const response = await get(`/admin/analytics/dashboard?from=${from}&to=${to}`);
     expect(response.statusCode).toBe(200);
     const dashboard = response.json();
     const {
       rows: [expected],
     } = await sql.query(
-      `SELECT sum(total_cents)::bigint AS revenue, count(*)::int AS count FROM orders WHERE status <> 'cancelled' AND created_at >= $1 AND created_at < $2`,
+      `SELECT sum(total_cents - refunded_cents)::bigint AS revenue, count(*)::int AS count FROM orders
+       WHERE status IN ('paid', 'shipped', 'delivered') AND created_at >= $1 AND created_at < $2`,
       [from, to],
     );
     expect(dashboard.revenueCents).toBe(Number(expected.revenue));
