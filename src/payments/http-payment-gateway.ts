@@ -12,7 +12,7 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import { inSpan, SpanKind, withTraceHeaders } from '../tracing/trace-context.js';
-import { PaymentGateway, type ChargeRequest, type ChargeResult } from './payment-gateway.js';
+import { PaymentGateway, type ChargeRequest, type ChargeResult, type LookupResult } from './payment-gateway.js';
 
 export interface HttpPaymentGatewayOptions {
   baseUrl: string;
@@ -35,6 +35,7 @@ class RetryableGatewayError extends Error {}
 export class HttpPaymentGateway extends PaymentGateway {
   private readonly logger = new Logger('PaymentGateway');
   private readonly policy: IPolicy;
+  private readonly lookupTimeout: IPolicy;
   private readonly breaker;
 
   constructor(private readonly options: HttpPaymentGatewayOptions) {
@@ -53,6 +54,7 @@ export class HttpPaymentGateway extends PaymentGateway {
       this.logger.warn(`payment gateway circuit ${CircuitState[state].toLowerCase()}`),
     );
     this.policy = wrap(this.breaker, timeout(options.timeoutMs ?? 2_000, TimeoutStrategy.Aggressive));
+    this.lookupTimeout = timeout(options.timeoutMs ?? 2_000, TimeoutStrategy.Aggressive);
   }
 
   /** `closed`, `open`, `half-open`: for health and metrics. */
@@ -71,6 +73,35 @@ export class HttpPaymentGateway extends PaymentGateway {
       span.setAttribute('payment.outcome', result.outcome);
       return result;
     });
+  }
+
+  /**
+   * Only the worker asks (reconciliation), after a charge's answer was lost: behind the timeout but
+   * not the breaker, so an open breaker (charges failing) does not stop it from learning that a
+   * charge went through; its failures do not count toward opening it either.
+   */
+  lookup(idempotencyKey: string): Promise<LookupResult> {
+    return inSpan('payment lookup', { kind: SpanKind.CLIENT }, async (span) => {
+      const result = await this.lookupTimeout
+        .execute(({ signal }) => this.get(idempotencyKey, signal), new AbortController().signal)
+        .catch((error: Error): LookupResult => ({
+          outcome: 'unknown',
+          reason: error instanceof TaskCancelledError ? 'timed out' : error.message,
+        }));
+      span.setAttribute('payment.lookup', result.outcome);
+      return result;
+    });
+  }
+
+  private async get(idempotencyKey: string, signal: AbortSignal): Promise<LookupResult> {
+    const response = await fetch(`${this.options.baseUrl}/charges/by-key/${encodeURIComponent(idempotencyKey)}`, {
+      signal,
+      headers: withTraceHeaders({ accept: 'application/json' }),
+    });
+    const body = (await response.json().catch(() => ({}))) as { id?: string; status?: string };
+    if (response.status === 404) return { outcome: 'not-found' };
+    if (response.ok && body.id) return { outcome: 'found', chargeId: body.id, status: body.status ?? 'succeeded' };
+    return { outcome: 'unknown', reason: `provider answered ${response.status}` };
   }
 
   private async chargeThroughPolicy(request: ChargeRequest): Promise<ChargeResult> {

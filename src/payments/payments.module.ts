@@ -5,14 +5,25 @@ import { ProductsDataModule } from '../products/products-data.module.js';
 import { OrderPaymentsRepository } from './order-payments.repository.js';
 import { OrderPayments } from './order-payments.service.js';
 import { PaymentGateway } from './payment-gateway.js';
+import { PaymentReconciliationRepository } from './payment-reconciliation.repository.js';
+import { PaymentTokenCipher } from './payment-token-cipher.js';
 
-/** The payment provider (one breaker per process, injectable as `PaymentGateway`) and order payments. */
+/**
+ * The payment provider (one breaker per process, injectable as `PaymentGateway`), order payments,
+ * the payment-token cipher and the reconciliation's SQL.
+ */
 @Global()
 @Module({
   imports: [ProductsDataModule],
   providers: [
     OrderPayments,
     OrderPaymentsRepository,
+    PaymentReconciliationRepository,
+    {
+      provide: PaymentTokenCipher,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new PaymentTokenCipher(config.PAYMENT_TOKEN_KEY ?? config.JWT_SECRET),
+    },
     {
       provide: PaymentGateway,
       inject: [AppConfig],
@@ -25,6 +36,6 @@ import { PaymentGateway } from './payment-gateway.js';
         }),
     },
   ],
-  exports: [PaymentGateway, OrderPayments],
+  exports: [PaymentGateway, OrderPayments, PaymentTokenCipher, PaymentReconciliationRepository],
 })
 export class PaymentsModule {}
