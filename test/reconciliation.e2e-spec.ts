@@ -7,6 +7,7 @@ import { createSmtpSink } from '../dev/smtp-sink.js';
 import { queueConnection, releaseQueueConnection } from '../src/queues/queue-connection.js';
 import { CHARGES_QUEUE, RECONCILE_JOB } from '../src/queues/queues.constants.js';
 import { startWorker, type AppProcess } from './support/app-process.js';
+import { freePort } from './support/free-port.js';
 import { connect } from './support/sql.js';
 import { createTestApp, login, testConfig } from './support/test-app.js';
 import { resumeTestQueues } from './support/test-queues.js';
@@ -204,14 +205,24 @@ describe('reconciliation: lost charge answers and stuck orders (e2e: built worke
     await sql.query(`UPDATE orders SET updated_at = now() - interval '1 hour' WHERE id = ANY($1::int[])`, [stuck]);
     expect(await chargesFor(neverCharged.orderId)).toHaveLength(0);
 
+    const metricsPort = await freePort();
     worker = await startWorker({
       ...workerEnv,
       PAYMENT_RECONCILE_INTERVAL_MS: '300',
       PAYMENT_RECONCILE_AFTER_MS: '60000',
+      WORKER_METRICS_PORT: String(metricsPort),
     });
     await settledOnce(unaskable, 'paid', 1);
     await settledOnce(neverCharged.orderId, 'paid', 1);
     await settledOnce(tokenless.orderId, 'payment_failed', 0);
     expect(worker.output()).toMatch(/reconciliation pass: /);
+    // What each became, for Prometheus (this worker's counts: it swept these three only).
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    for (const [outcome, count] of [
+      ['paid', 1],
+      ['charged', 1],
+      ['failed', 1],
+    ] as const)
+      expect(metrics).toMatch(new RegExp(`^payment_reconciliations_total\\{outcome="${outcome}"\\} ${count}$`, 'm'));
   });
 });

@@ -14,17 +14,23 @@ export class PaymentReconciliationRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Orders still waiting for a charge whose status has not changed for `afterMs` (placed, or last
-   * deferred), longest unchanged first; `orders_status_created_idx` finds them by status.
+   * Takes up to `limit` orders still waiting for a charge whose status has not changed for `afterMs`
+   * (placed, or last deferred), longest unchanged first. Taking one moves its `updated_at` to now: a
+   * lease, as the outbox relay's (`FOR UPDATE SKIP LOCKED`), so overlapping passes (the next one
+   * started, another worker) never take the same order, and one the provider could not answer is
+   * asked again `afterMs` later. `orders_status_created_idx` finds them by status.
    */
-  async stuck(afterMs: number, limit: number): Promise<StuckOrder[]> {
+  async take(afterMs: number, limit: number): Promise<StuckOrder[]> {
     return this.db.primary.$queryRaw<StuckOrder[]>`
-      SELECT id AS "orderId", (extract(epoch FROM now() - created_at) * 1000)::float8 AS "ageMs"
-      FROM orders
-      WHERE status IN ('pending', 'payment_pending')
-        AND updated_at < now() - ${afterMs}::int * interval '1 millisecond'
-      ORDER BY updated_at, id
-      LIMIT ${limit}`;
+      UPDATE orders o SET updated_at = now()
+      WHERE o.id IN (
+        SELECT id FROM orders
+        WHERE status IN ('pending', 'payment_pending')
+          AND updated_at < now() - ${afterMs}::int * interval '1 millisecond'
+        ORDER BY updated_at, id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING o.id AS "orderId", (extract(epoch FROM now() - o.created_at) * 1000)::float8 AS "ageMs"`;
   }
 
   /**

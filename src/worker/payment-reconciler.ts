@@ -16,7 +16,9 @@ export type SweepOutcome = 'paid' | 'charged' | 'failed' | 'waiting' | 'settled-
  * - not found, token kept, younger than PAYMENT_PENDING_MAX_MS → charged again with the SAME key
  *   (a charge still in flight elsewhere is the same charge at the provider: exactly once);
  * - not found, and too old or no token to charge with → payment_failed (stock back, email);
- * - the provider cannot be asked → left for the next pass.
+ * - the provider cannot be asked → asked again PAYMENT_RECONCILE_AFTER_MS later.
+ * Taking an order leases it (see `take`): passes that overlap (a slow pass, several workers) never
+ * handle the same order at once.
  * Each pass also erases the tokens of orders settled by paths that do not erase them.
  */
 @Injectable()
@@ -37,7 +39,7 @@ export class PaymentReconciler {
 
   async sweep(): Promise<Partial<Record<SweepOutcome, number>> & { erased: number }> {
     const erased = await this.repository.eraseSettledTokens();
-    const stuck = await this.repository.stuck(
+    const stuck = await this.repository.take(
       this.config.PAYMENT_RECONCILE_AFTER_MS,
       this.config.PAYMENT_RECONCILE_BATCH,
     );
