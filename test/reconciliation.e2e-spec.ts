@@ -163,6 +163,24 @@ describe('reconciliation: lost charge answers and stuck orders (e2e: built worke
     }
   });
 
+  let slow: number;
+
+  it('the last attempt times out while the provider still charges: not found yet, so not failed (for the sweep)', async () => {
+    await restartWorker({ CHARGE_ATTEMPTS: '1' });
+    behaviour.latencyMs = 1_500; // past the worker's 400 ms timeout: the charge lands after the lookup
+    try {
+      const { body } = await checkout(deferred);
+      slow = body.orderId;
+      await waitFor(() => jobDone(body.orderId), 15_000, 'the only attempt');
+      expect(await chargesFor(body.orderId)).toHaveLength(0); // the lookup found nothing: still in flight
+      await waitFor(async () => (await chargesFor(body.orderId)).length === 1, 5_000, 'the provider to charge');
+      expect(await statusOf(body.orderId)).toBe('payment_pending');
+      expect(emailsFor(body.orderId)).toHaveLength(0);
+    } finally {
+      behaviour.latencyMs = 0;
+    }
+  });
+
   /** The charge job of the order finished (its return value says what became of it). */
   const jobDone = async (orderId: number) => {
     const { rows } = await sql.query(
@@ -181,7 +199,7 @@ describe('reconciliation: lost charge answers and stuck orders (e2e: built worke
     }
   };
 
-  it('the sweep settles stuck orders: charged but unanswered → paid; never charged → charged once; no token → failed', async () => {
+  it('the sweep settles stuck orders: charged but unanswered (twice) → paid; never charged → charged once; no token → failed', async () => {
     await worker?.stop();
     worker = undefined;
     // Placed while no worker runs; their charge jobs "lost" (events marked sent, nothing enqueued).
@@ -192,7 +210,7 @@ describe('reconciliation: lost charge answers and stuck orders (e2e: built worke
       [[neverCharged.orderId, tokenless.orderId]],
     );
     await sql.query('DELETE FROM order_payment_tokens WHERE order_id = $1', [tokenless.orderId]);
-    const stuck = [unaskable, neverCharged.orderId, tokenless.orderId];
+    const stuck = [unaskable, slow, neverCharged.orderId, tokenless.orderId];
     ({ rows: parked } = await sql.query(
       `WITH old AS (
          SELECT id, updated_at FROM orders
@@ -213,13 +231,14 @@ describe('reconciliation: lost charge answers and stuck orders (e2e: built worke
       WORKER_METRICS_PORT: String(metricsPort),
     });
     await settledOnce(unaskable, 'paid', 1);
+    await settledOnce(slow, 'paid', 1);
     await settledOnce(neverCharged.orderId, 'paid', 1);
     await settledOnce(tokenless.orderId, 'payment_failed', 0);
     expect(worker.output()).toMatch(/reconciliation pass: /);
-    // What each became, for Prometheus (this worker's counts: it swept these three only).
+    // What each became, for Prometheus (this worker's counts: it swept these four only, each once).
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     for (const [outcome, count] of [
-      ['paid', 1],
+      ['paid', 2],
       ['charged', 1],
       ['failed', 1],
     ] as const)
