@@ -156,15 +156,49 @@ describe('card data: no payment token in the database, Redis, Bull Board or logs
     expect(await sealedOf(body.orderId)).toEqual([`legacy:${legacy}`]);
     expect(await findInDatabase(sql, legacy)).toEqual(['order_payment_tokens: 1']);
 
+    // During a rollout, an instance of the earlier version writes another such event after the migration.
+    const rollout = newToken();
+    const { body: late } = await checkout(deferred, rollout);
+    await sql.query('DELETE FROM order_payment_tokens WHERE order_id = $1', [late.orderId]);
+    await sql.query(
+      `UPDATE outbox_events SET payload = payload || jsonb_build_object('paymentToken', $2::text)
+       WHERE topic = 'charge' AND (payload->>'orderId')::int = $1`,
+      [late.orderId, rollout],
+    );
+
+    // The worker's boot: both sealed, the old job scrubbed (the rest of its data kept).
     worker = await startWorker(env);
-    expect(worker.output()).toMatch(/legacy payment tokens: 1 sealed in the database, 1 removed from charge jobs/);
+    expect(worker.output()).toMatch(/legacy payment tokens: 2 sealed in the database, 1 removed from charge jobs/);
     expect(await chargesQueue(async (queue) => (await queue.getJob(oldJob.id!))?.data)).toEqual({
       orderId: body.orderId,
       outboxId: 'legacy',
     });
-    await waitFor(async () => (await statusOf(body.orderId)) === 'paid', 15_000, 'the sealed token to be charged');
+    for (const orderId of [body.orderId, late.orderId])
+      await waitFor(
+        async () => (await statusOf(orderId)) === 'paid',
+        15_000,
+        `order ${orderId}'s sealed token charged`,
+      );
     await chargesQueue((queue) => queue.remove(oldJob.id!));
-    await expectNowhere('after the legacy token was sealed');
+    await expectNowhere('after the legacy tokens were sealed');
+
+    // A job an earlier version's relay enqueued after the boot (token in its data, none in the
+    // database) is still charged, not failed; the next boot scrubs such a job.
+    const relayed = newToken();
+    await stopWorker();
+    const { body: third } = await checkout(deferred, relayed);
+    await sql.query('DELETE FROM order_payment_tokens WHERE order_id = $1', [third.orderId]);
+    await sql.query(
+      `UPDATE outbox_events SET sent_at = now() WHERE topic = 'charge' AND (payload->>'orderId')::int = $1`,
+      [third.orderId],
+    );
+    worker = await startWorker(env);
+    const oldRelayed = await chargesQueue((queue) =>
+      queue.add('deferred-charge', { orderId: third.orderId, paymentToken: relayed, outboxId: 'rollout' }),
+    );
+    await waitFor(async () => (await statusOf(third.orderId)) === 'paid', 15_000, 'the old job charged');
+    await chargesQueue((queue) => queue.remove(oldRelayed.id!));
+    await expectNowhere('after an old job was charged');
   });
 
   it('deferred: while the order waits, only the sealed token is stored; after settlement, nothing', async () => {

@@ -43,6 +43,32 @@ export class PaymentReconciliationRepository {
       WHERE o.id = t.order_id AND o.status NOT IN ('pending', 'payment_pending')`;
   }
 
+  /**
+   * What the migration did, again (at worker boot): charge events written by instances of an earlier
+   * version still running during a rollout carry `paymentToken` in clear. Those of payable orders
+   * move to order_payment_tokens as 'legacy:' (sealed next, by the caller), every payload loses it.
+   * One statement; returns how many events held one.
+   */
+  async moveLegacyTokens(): Promise<number> {
+    const [row] = await this.db.primary.$queryRaw<{ count: number }[]>`
+      WITH legacy AS (
+        SELECT DISTINCT ON (o.id) o.id, e.payload->>'paymentToken' AS token
+        FROM outbox_events e JOIN orders o ON o.id = (e.payload->>'orderId')::int
+        WHERE e.topic = 'charge' AND e.payload ? 'paymentToken' AND o.status IN ('pending', 'payment_pending')
+        ORDER BY o.id, e.id DESC
+      ),
+      moved AS (
+        INSERT INTO order_payment_tokens (order_id, ciphertext)
+        SELECT id, ${LEGACY_PREFIX} || token FROM legacy
+        ON CONFLICT (order_id) DO NOTHING
+      ),
+      stripped AS (
+        UPDATE outbox_events SET payload = payload - 'paymentToken' WHERE payload ? 'paymentToken' RETURNING 1
+      )
+      SELECT count(*)::int AS count FROM stripped`;
+    return row.count;
+  }
+
   /** Tokens the migration moved out of outbox payloads, still in clear ('legacy:'). */
   legacyTokens(): Promise<{ orderId: number; userId: number; stored: string }[]> {
     return this.db.primary.$queryRaw`

@@ -37,7 +37,9 @@ export class ChargeProcessor {
   async process(job: Job<ChargeJobData>): Promise<object> {
     if (job.name === RECONCILE_JOB.name) return this.reconciler.sweep();
     const { orderId } = job.data;
-    const { order, token } = await this.payments.forCharge(orderId);
+    const { order, token: stored } = await this.payments.forCharge(orderId);
+    // A job an earlier version's instance wrote during a rollout (its token not in the database).
+    const token = stored ?? (job.data as { paymentToken?: string }).paymentToken ?? null;
     if (!PAYABLE.has(order.status)) return { status: order.status };
     // No token (unreadable after a key rotation): nothing to retry with, so the lookup decides now.
     const last = isLastAttempt(job) || token === null;

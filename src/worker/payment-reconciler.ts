@@ -73,10 +73,11 @@ export class PaymentReconciler {
   }
 
   /**
-   * Seals the clear tokens the migration moved out of outbox payloads ('legacy:'); at worker boot.
-   * Returns how many.
+   * Takes clear tokens out of outbox payloads (the migration's work, again: earlier instances may
+   * have written some since) and seals every 'legacy:' one; at worker boot. Returns how many sealed.
    */
   async sealLegacyTokens(): Promise<number> {
+    await this.repository.moveLegacyTokens();
     const rows = await this.repository.legacyTokens();
     return this.repository.replaceTokens(
       rows.map((row) => ({ ...row, sealed: this.cipher.seal(this.cipher.open(row.stored, row.userId), row.userId) })),
