@@ -6,6 +6,8 @@
  *                   The same key again answers the first result and records nothing new, as a
  *                   real provider does; failures (injected) are not remembered, so a retry may pass.
  *   GET  /charges   every recorded charge (what tests count: one per order, never two)
+ *   GET  /charges/by-key/:idempotencyKey → 200 the charge made with that key | 404 { error: 'not_found' }
+ *                   (reconciliation: what became of a charge whose answer was lost)
  *   GET  /in-flight the idempotency keys of charges being processed right now
  *   POST /refunds   { chargeIdempotencyKey | chargeId, amountCents } + Idempotency-Key header (required)
  *                   → 201 { id, chargeId, orderId, amountCents, currency, status: 'succeeded' }
@@ -13,13 +15,17 @@
  *                   amount_exceeds_charge when the charge's refunds would sum above its amount (never
  *                   recorded). Injected latency and failures apply as to charges.
  *   GET  /refunds   every recorded refund (what tests count and sum)
- *   POST /control   { latencyMs?, failureRate? }  changes the behaviour at run time
+ *   POST /control   { latencyMs?, failureRate?, loseAnswers?, lookupsDown? }  changes the behaviour at run time
+ *                   loseAnswers: 'timeout' | 'error' | 'drop' | 'off' — every POST /charges (first or
+ *                   replayed) records the charge as usual, then its answer is lost: held until the
+ *                   client gives up (timeout), a 503 (error), or the connection destroyed (drop);
+ *                   lookupsDown: true → GET /charges/by-key answers 503
  *   GET  /health
  *
  * Env: FAKE_GATEWAY_PORT (4010), FAKE_GATEWAY_HOST (127.0.0.1), FAKE_GATEWAY_LATENCY_MS (0),
  * FAKE_GATEWAY_FAILURE_RATE (0).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 
 export interface Charge {
@@ -35,7 +41,13 @@ export interface Charge {
 export interface GatewayBehaviour {
   latencyMs: number;
   failureRate: number;
+  /** Charge, then lose the answer (see the header). */
+  loseAnswers?: LostAnswer;
+  /** GET /charges/by-key answers 503: the provider cannot be asked. */
+  lookupsDown?: boolean;
 }
+
+export type LostAnswer = 'timeout' | 'error' | 'drop' | 'off';
 
 export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, failureRate: 0 }): FastifyInstance {
   const app = Fastify();
@@ -57,6 +69,7 @@ export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, 
         return reply.code(400).send({ error: 'invalid_request' });
       }
       const existing = charges.get(key);
+      if (existing && lost()) return loseAnswer(request, reply);
       if (existing) return reply.code(200).header('idempotent-replayed', 'true').send(existing);
       // Like Stripe: the same key while the first request still runs is a conflict, not a second charge.
       if (inFlight.has(key)) return reply.code(409).send({ error: 'idempotency_key_in_use' });
@@ -65,7 +78,9 @@ export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, 
         if (behaviour.latencyMs) await new Promise((resolve) => setTimeout(resolve, behaviour.latencyMs));
         if (token === 'tok_declined') return reply.code(402).send({ error: 'card_declined' });
         if (Math.random() < behaviour.failureRate) return reply.code(503).send({ error: 'temporarily_unavailable' });
-        return reply.code(201).send(record(key, orderId as number, amountCents as number, currency));
+        const charge = record(key, orderId as number, amountCents as number, currency);
+        if (lost()) return await loseAnswer(request, reply);
+        return reply.code(201).send(charge);
       } finally {
         inFlight.delete(key);
       }
@@ -89,10 +104,36 @@ export function createFakeGateway(behaviour: GatewayBehaviour = { latencyMs: 0, 
   registerRefunds(app, charges, behaviour);
 
   app.get('/charges', async () => [...charges.values()]);
+
+  // Reconciliation: the lookup by key, and answers lost after the charge (behaviour.loseAnswers).
+  app.get<{ Params: { key: string } }>('/charges/by-key/:key', async (request, reply) => {
+    if (behaviour.lookupsDown) return reply.code(503).send({ error: 'temporarily_unavailable' });
+    const charge = charges.get(request.params.key);
+    return charge ? charge : reply.code(404).send({ error: 'not_found' });
+  });
+
+  const lost = () => (behaviour.loseAnswers ?? 'off') !== 'off';
+
+  async function loseAnswer(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    if (behaviour.loseAnswers === 'error') return reply.code(503).send({ error: 'temporarily_unavailable' });
+    if (behaviour.loseAnswers === 'drop') {
+      request.raw.socket.destroy();
+      return reply.hijack();
+    }
+    // Held until the client gives up (at most a minute, so a server closing is not held longer).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 60_000);
+      request.raw.socket.once('close', () => (clearTimeout(timer), resolve()));
+    });
+    request.raw.socket.destroy();
+    return reply.hijack();
+  }
   app.get('/in-flight', async () => [...inFlight]);
 
   app.post<{ Body: Partial<GatewayBehaviour> }>('/control', async (request) => {
-    const { latencyMs, failureRate } = request.body ?? {};
+    const { latencyMs, failureRate, loseAnswers, lookupsDown } = request.body ?? {};
+    if (typeof lookupsDown === 'boolean') behaviour.lookupsDown = lookupsDown;
+    if (loseAnswers && ['timeout', 'error', 'drop', 'off'].includes(loseAnswers)) behaviour.loseAnswers = loseAnswers;
     if (typeof latencyMs === 'number' && latencyMs >= 0) behaviour.latencyMs = latencyMs;
     if (typeof failureRate === 'number' && failureRate >= 0 && failureRate <= 1) behaviour.failureRate = failureRate;
     return behaviour;

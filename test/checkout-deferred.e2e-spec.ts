@@ -125,9 +125,12 @@ describe('checkout, deferred (e2e: real Postgres, replicas, Redis)', () => {
       `SELECT topic, payload, available_at <= now() AS due FROM outbox_events WHERE (payload->>'orderId')::int = $1`,
       [body.orderId],
     );
-    expect(events).toEqual([
-      { topic: 'charge', payload: { orderId: body.orderId, paymentToken: 'tok_visa' }, due: true },
+    // The event (and so the job) holds no token; the token is kept sealed with the order.
+    expect(events).toEqual([{ topic: 'charge', payload: { orderId: body.orderId }, due: true }]);
+    const { rows: tokens } = await sql.query('SELECT ciphertext FROM order_payment_tokens WHERE order_id = $1', [
+      body.orderId,
     ]);
+    expect(tokens).toEqual([{ ciphertext: expect.stringMatching(/^v1\./) }]);
     expect(await keyRow(key)).toEqual({
       status: 'completed',
       order_id: body.orderId,

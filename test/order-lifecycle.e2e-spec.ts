@@ -290,6 +290,9 @@ describe('order lifecycle: cancel, ship, deliver, refund (e2e: worker process, f
       expect(cancel.statusCode).toBe(200);
       expect(cancel.json()).toMatchObject({ status: 'cancelled', refundedCents: 0 });
       expect(await stock()).toBe(before);
+      // Nothing will be charged with it any more: the sealed token went with the cancel.
+      const tokens = await sql.query('SELECT 1 FROM order_payment_tokens WHERE order_id = $1', [orderId]);
+      expect(tokens.rowCount).toBe(0);
       await waitFor(async () => (await refundsFor(orderId)).length > 0, 15_000, 'the late charge refunded');
       await new Promise((resolve) => setTimeout(resolve, 500));
       const [charge] = await chargesFor(orderId);

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 
 /**
  * The work of a deferred POST /checkout in one round trip: one statement whose data-modifying CTEs
  * take the stock (conditional updates: never negative), place the order and its items at the prices
- * read under the row locks, queue the 'charge' outbox event and store the idempotency key with its
+ * read under the row locks, keep the payment token sealed, queue the 'charge' outbox event and store the idempotency key with its
  * response — all or nothing, as one statement is one transaction.
  * - The key is written last, already completed: a key seen in the snapshot skips everything (a
  *   replay); a concurrent request with the same key blocks on the key's primary key until the first
@@ -36,9 +36,11 @@ WITH wanted AS (
 ), items AS (
   INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
   SELECT placed.id, taken.id, taken.quantity, taken.price_cents FROM placed, taken
+), card AS (
+  INSERT INTO order_payment_tokens (order_id, ciphertext) SELECT id, $5::text FROM placed
 ), charge AS (
   INSERT INTO outbox_events (topic, payload)
-  SELECT 'charge', jsonb_build_object('orderId', id, 'paymentToken', $5::text) FROM placed
+  SELECT 'charge', jsonb_build_object('orderId', id) FROM placed
 ), claimed AS (
   INSERT INTO idempotency_keys (user_id, key, request_hash, status, response_status, response_body, order_id, locked_until)
   SELECT $1, $2, $6, 'completed', 202,
@@ -51,6 +53,16 @@ SELECT fresh.yes AS fresh, claimed.response_body AS body,
        CASE WHEN claimed.response_body IS NULL AND total.lines > 0
             THEN ('checkout undone after taking stock for ' || total.lines || ' line(s)')::int END AS undone
 FROM fresh CROSS JOIN total LEFT JOIN claimed ON true`;
+
+/** As the API does (PaymentTokenCipher): the token sealed with AES-256-GCM, never stored in clear. */
+const BENCH_TOKEN_KEY = createHash('sha256').update('bench-payment-token-key').digest();
+function seal(token: string, userId: number): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', BENCH_TOKEN_KEY, iv);
+  cipher.setAAD(Buffer.from(`user-${userId}`));
+  const sealed = Buffer.concat([cipher.update(token, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `v1.${iv.toString('base64url')}.${sealed.toString('base64url')}`;
+}
 
 export interface CheckoutAnswer {
   status: number;
@@ -102,7 +114,7 @@ export async function checkout(primary: pg.Pool, userId: number, key: unknown, b
         key,
         items.map((item) => item.productId),
         items.map((item) => item.quantity),
-        body.paymentToken,
+        seal(body.paymentToken, userId),
         hash,
       ],
     });

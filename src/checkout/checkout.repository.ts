@@ -9,7 +9,8 @@ export interface OrderRequest {
   key: string;
   requestHash: string;
   items: readonly { productId: number; quantity: number }[];
-  paymentToken: string;
+  /** The payment token sealed (PaymentTokenCipher): kept with the order until it settles, never in clear. */
+  sealedToken: string;
   /** The worker charges: the order waits as payment_pending and its 202 is the key's answer at once. */
   deferred: boolean;
   /** When the charge event falls due, from now (a safety net in inline mode). */
@@ -57,7 +58,7 @@ interface PlacementRow {
  *
  * All or nothing: the key is claimed only if every item can be had in one currency (so its row
  * is written once, with what happened: a refusal is stored by the caller instead), and the rest
- * (stock, order, items, charge event) only if the key was claimed — inserted, or taken over from
+ * (stock, order, items, sealed payment token, charge event) only if the key was claimed — inserted, or taken over from
  * an attempt that died before placing anything. The order id comes from the sequence first,
  * so the key row can name it. Sub-statements share one snapshot and cannot see each other's rows;
  * none needs to: each reads the CTEs before it, and the foreign keys are checked at the end.
@@ -72,7 +73,7 @@ export class CheckoutRepository {
   }
 
   async place(request: OrderRequest): Promise<Placement> {
-    const { userId, key, requestHash, paymentToken, deferred, chargeAfterMs, lockMs } = request;
+    const { userId, key, requestHash, sealedToken, deferred, chargeAfterMs, lockMs } = request;
     const ids = request.items.map((item) => item.productId);
     const quantities = request.items.map((item) => item.quantity);
     // The worker's charge continues this request's trace (null when tracing is off).
@@ -139,10 +140,14 @@ export class CheckoutRepository {
         SELECT o.id, l.product_id, l.quantity, l.price_cents FROM placed o, lines l ORDER BY l.product_id
       ),
       -- Deferred: the charge itself, due now. Inline: a safety net, due only if the inline charge
-      -- never settles (a crash mid-request).
+      -- never settles (a crash mid-request). The event (and so the job) holds the order id only: the
+      -- worker reads the sealed token from order_payment_tokens, which the settlement erases.
+      card AS (
+        INSERT INTO order_payment_tokens (order_id, ciphertext) SELECT o.id, ${sealedToken}::text FROM placed o
+      ),
       charge AS (
         INSERT INTO outbox_events (topic, payload, available_at, traceparent)
-        SELECT 'charge', jsonb_build_object('orderId', o.id, 'paymentToken', ${paymentToken}::text),
+        SELECT 'charge', jsonb_build_object('orderId', o.id),
                now() + ${chargeAfterMs}::int * interval '1 millisecond', ${traceparent}::text
         FROM placed o
       )

@@ -4,6 +4,7 @@ import { ConflictProblem, ProblemException, UnprocessableProblem } from '../comm
 import { MAX_ORDER_TOTAL_CENTS, formatLimit } from '../common/money.js';
 import { AppConfig } from '../config/index.js';
 import { OrderPayments, type OrderPayment } from '../payments/order-payments.service.js';
+import { PaymentTokenCipher } from '../payments/payment-token-cipher.js';
 import { ProductsCache } from '../products/products.cache.js';
 import { CheckoutRepository, type OrderLine } from './checkout.repository.js';
 import type { CheckoutBody } from './checkout.schemas.js';
@@ -20,7 +21,8 @@ const MAX_PLACEMENTS = 3;
 /**
  * POST /checkout. One statement on the primary claims the idempotency key, takes the stock (never
  * negative, never oversold), creates the order at the prices read under the row locks, and writes
- * a "charge" outbox event (due later as a safety net, or now in deferred mode). Deferred mode
+ * the payment token sealed (AES-256-GCM, erased at settlement) and a "charge" outbox event holding
+ * the order id only (due later as a safety net, or now in deferred mode). Deferred mode
  * answers 202 from it (the answer is stored with the key in the same statement) and the worker
  * charges. Inline mode then makes one charge attempt behind the breaker: charged → 201, declined →
  * 402 (stock returned), provider unavailable → 202 `payment_pending` with the charge event due now.
@@ -34,17 +36,20 @@ export class CheckoutService {
     private readonly payments: OrderPayments,
     private readonly products: ProductsCache,
     private readonly config: AppConfig,
+    private readonly cipher: PaymentTokenCipher,
   ) {}
 
   async checkout(user: AuthUser, key: string, body: CheckoutBody): Promise<CheckoutResult> {
     const requestHash = IdempotencyStore.hash(body);
+    // Sealed once here (microseconds): only the sealed text is written, the clear one stays in memory.
+    const sealedToken = this.cipher.seal(body.paymentToken, user.id);
     for (let attempt = 1; attempt <= MAX_PLACEMENTS; attempt++) {
       const placement = await this.orders.place({
         userId: user.id,
         key,
         requestHash,
         items: body.items,
-        paymentToken: body.paymentToken,
+        sealedToken,
         deferred: this.deferred,
         chargeAfterMs: this.deferred ? 0 : this.config.CHECKOUT_SAFETY_CHARGE_AFTER_MS,
         lockMs: this.config.IDEMPOTENCY_LOCK_MS,

@@ -10,6 +10,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as con
  */
 export const DEVELOPMENT_JWT_SECRET = 'local-development-secret-not-for-production';
 
+/** Public too: production refuses it as PAYMENT_TOKEN_KEY (unset, the key is derived from JWT_SECRET). */
+export const DEVELOPMENT_PAYMENT_TOKEN_KEY = 'local-development-payment-token-key-not-for-production';
+
 /** Local defaults, so that `npm start` works on a machine prepared by `npm run services:up`. */
 const localDefaults = (database: string, queuePrefix: string) => ({
   // This machine only: with the public secret below, the API must not be reachable from others.
@@ -31,7 +34,8 @@ const localDefaults = (database: string, queuePrefix: string) => ({
 
 export const LOCAL_DEFAULTS = {
   development: localDefaults('store', '{store-api}'),
-  test: localDefaults('store_test', '{store-api-test}'),
+  // No reconciliation sweep in test workers unless a test asks (it would settle seeded orders).
+  test: { ...localDefaults('store_test', '{store-api-test}'), PAYMENT_RECONCILE_INTERVAL_MS: '0' },
 } as const;
 
 /**
@@ -135,6 +139,15 @@ const appConfigFields = z.object({
   PAYMENT_TIMEOUT_MS: int(10, 60_000, 2_000),
   PAYMENT_BREAKER_THRESHOLD: int(1, 1_000, 5),
   PAYMENT_BREAKER_HALF_OPEN_MS: int(100, 600_000, 5_000),
+  // Seals payment tokens at rest (AES-256-GCM, HKDF-derived). Unset: derived from JWT_SECRET
+  // (rotating that one then makes pending orders' tokens unreadable: they settle by lookup).
+  PAYMENT_TOKEN_KEY: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  // The worker's sweep of orders stuck in pending/payment_pending: how often (0: never), from what
+  // age, how many per pass; past PAYMENT_PENDING_MAX_MS an order the provider never charged fails.
+  PAYMENT_RECONCILE_INTERVAL_MS: int(0, 86_400_000, 60_000),
+  PAYMENT_RECONCILE_AFTER_MS: int(100, 86_400_000, 900_000),
+  PAYMENT_RECONCILE_BATCH: int(1, 10_000, 100),
+  PAYMENT_PENDING_MAX_MS: int(1_000, 30 * 86_400_000, 86_400_000),
   CHECKOUT_SAFETY_CHARGE_AFTER_MS: int(1_000, 3_600_000, 30_000),
   // inline: charge during POST /checkout (201/402 at once, 202 if the provider is unavailable);
   // deferred: always 202, the worker charges (checkout latency never includes the provider's).
@@ -255,6 +268,13 @@ export const appConfigSchema = appConfigFields.superRefine(
  * machine exposes it all the same) would accept tokens anyone can sign.
  */
 function refusePublicSecrets(config: Partial<AppConfigFields>, context: z.RefinementCtx): void {
+  // Whoever reads a database dump could open every pending token with the public key.
+  if (config.PAYMENT_TOKEN_KEY === DEVELOPMENT_PAYMENT_TOKEN_KEY && config.NODE_ENV === 'production')
+    context.addIssue({
+      code: 'custom',
+      path: ['PAYMENT_TOKEN_KEY'],
+      message: 'is the public development key; set a key of your own (e.g. `openssl rand -base64 48`) or unset it',
+    });
   if (config.JWT_SECRET !== DEVELOPMENT_JWT_SECRET || config.NODE_ENV === 'test') return;
   const exposed = config.NODE_ENV === 'production' || !isLoopback(config.HOST ?? '');
   if (!exposed) return;

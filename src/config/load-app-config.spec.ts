@@ -1,4 +1,4 @@
-import { DEVELOPMENT_JWT_SECRET } from './app-config.schema.js';
+import { DEVELOPMENT_JWT_SECRET, DEVELOPMENT_PAYMENT_TOKEN_KEY } from './app-config.schema.js';
 import { InvalidConfigError, loadAppConfig, loadDatabaseUrl } from './load-app-config.js';
 
 const PRODUCTION = {
@@ -132,6 +132,33 @@ describe('loadAppConfig', () => {
       'API_KEY_SECRET: must be at least 32 characters (got "***")',
     ]);
     expect(loadAppConfig(PRODUCTION).API_KEY_SECRET).toBeUndefined();
+  });
+
+  it('refuses the public payment-token key in production, a short one anywhere, without repeating either', () => {
+    const [problem, ...others] = problemsOf({ ...PRODUCTION, PAYMENT_TOKEN_KEY: DEVELOPMENT_PAYMENT_TOKEN_KEY });
+    expect(others).toEqual([]);
+    expect(problem).toMatch(/^PAYMENT_TOKEN_KEY: is the public development key; set a key of your own/);
+    expect(problem).not.toContain(DEVELOPMENT_PAYMENT_TOKEN_KEY);
+    expect(problemsOf({ PAYMENT_TOKEN_KEY: 'short-key' })).toEqual([
+      'PAYMENT_TOKEN_KEY: must be at least 32 characters (got "***")',
+    ]);
+    // Unset: derived from JWT_SECRET (see PaymentTokenCipher); the public key is fine outside production.
+    expect(loadAppConfig(PRODUCTION).PAYMENT_TOKEN_KEY).toBeUndefined();
+    expect(loadAppConfig({ PAYMENT_TOKEN_KEY: DEVELOPMENT_PAYMENT_TOKEN_KEY }).PAYMENT_TOKEN_KEY).toBe(
+      DEVELOPMENT_PAYMENT_TOKEN_KEY,
+    );
+  });
+
+  it('runs the payment reconciliation sweep every minute, except in tests unless asked', () => {
+    expect(loadAppConfig(PRODUCTION)).toMatchObject({
+      PAYMENT_RECONCILE_INTERVAL_MS: 60_000,
+      PAYMENT_RECONCILE_AFTER_MS: 900_000,
+      PAYMENT_PENDING_MAX_MS: 86_400_000,
+    });
+    expect(loadAppConfig({ NODE_ENV: 'test' }).PAYMENT_RECONCILE_INTERVAL_MS).toBe(0);
+    expect(
+      loadAppConfig({ NODE_ENV: 'test', PAYMENT_RECONCILE_INTERVAL_MS: '500' }).PAYMENT_RECONCILE_INTERVAL_MS,
+    ).toBe(500);
   });
 
   it('never repeats a secret or a token', () => {

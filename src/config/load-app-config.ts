@@ -49,7 +49,7 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** Secrets, and the passwords connection URLs may carry, never appear in error messages. */
 function redact(key: string, value: string): string {
-  if (/SECRET|_TOKEN$/.test(key)) return '***';
+  if (/SECRET|_TOKEN$|_KEY$/.test(key)) return '***';
   if (!/_(URLS?|NODES)$/.test(key)) return value;
   return value.replace(/\/\/([^:@/]*):[^@/]*@/g, '//$1:***@');
 }

@@ -74,8 +74,8 @@ export class OrderLifecycleRepository {
   /**
    * Cancels the order (the customer's own when `userId` is given) before shipment: stock back
    * (products locked in id order, as checkout and settlement lock them), its pending charge event
-   * closed (a charge already running settles nothing and is refunded: see `OrderPayments`), and
-   * when it was paid, a refund of what was charged and not yet refunded.
+   * closed and its sealed payment token erased (a charge already running settles nothing and is
+   * refunded: see `OrderPayments`), and when it was paid, a refund of what was charged and not yet refunded.
    */
   async cancel(orderId: number, userId?: number): Promise<CancelRow> {
     const [row] = await this.db.write(
@@ -108,6 +108,10 @@ export class OrderLifecycleRepository {
         UPDATE outbox_events SET sent_at = now()
         WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${orderId}
           AND EXISTS (SELECT 1 FROM cancelled)
+      ),
+      -- No charge will be made: its sealed payment token goes (a charge already running holds it in memory).
+      token_erased AS (
+        DELETE FROM order_payment_tokens WHERE order_id = ${orderId} AND EXISTS (SELECT 1 FROM cancelled)
       ),
       refund AS (
         INSERT INTO order_refunds (order_id, seq, amount_cents, reason)

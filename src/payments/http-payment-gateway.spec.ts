@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { createFakeGateway } from '../../dev/fake-payment-gateway.js';
+import { createFakeGateway, type GatewayBehaviour } from '../../dev/fake-payment-gateway.js';
 import { HttpPaymentGateway } from './http-payment-gateway.js';
 
 describe('HttpPaymentGateway against the local fake provider', () => {
   let provider: FastifyInstance;
   let baseUrl: string;
-  const behaviour = { latencyMs: 0, failureRate: 0 };
+  const behaviour: GatewayBehaviour = { latencyMs: 0, failureRate: 0 };
   const request = (orderId: number, token = 'tok_visa') => ({
     orderId,
     amountCents: 1000,
@@ -100,4 +100,34 @@ describe('HttpPaymentGateway against the local fake provider', () => {
     const gateway = new HttpPaymentGateway({ baseUrl: 'http://127.0.0.1:1' });
     expect((await gateway.charge(request(50))).outcome).toBe('retry-later');
   });
+
+  it('looks a charge up by its key: found once charged, not found before, unknown when unreachable', async () => {
+    const gateway = new HttpPaymentGateway({ baseUrl });
+    expect(await gateway.lookup('order-60-charge')).toEqual({ outcome: 'not-found' });
+    const charged = await gateway.charge(request(60));
+    expect(await gateway.lookup('order-60-charge')).toEqual({
+      outcome: 'found',
+      chargeId: (charged as { chargeId: string }).chargeId,
+      status: 'succeeded',
+    });
+    const down = new HttpPaymentGateway({ baseUrl: 'http://127.0.0.1:1' });
+    expect((await down.lookup('order-60-charge')).outcome).toBe('unknown');
+  });
+
+  it.each(['timeout', 'error', 'drop'] as const)(
+    'an answer lost (%s) after the charge is retry-later, and the lookup finds the one charge',
+    async (loseAnswers) => {
+      const gateway = new HttpPaymentGateway({ baseUrl, timeoutMs: 300 });
+      const orderId = { timeout: 70, error: 71, drop: 72 }[loseAnswers];
+      behaviour.loseAnswers = loseAnswers;
+      try {
+        for (let i = 0; i < 2; i++) expect((await gateway.charge(request(orderId))).outcome).toBe('retry-later');
+      } finally {
+        behaviour.loseAnswers = 'off';
+      }
+      expect(await gateway.lookup(`order-${orderId}-charge`)).toMatchObject({ outcome: 'found' });
+      const recorded = (await provider.inject({ method: 'GET', url: '/charges' })).json();
+      expect(recorded.filter((charge: { orderId: number }) => charge.orderId === orderId)).toHaveLength(1);
+    },
+  );
 });

@@ -16,6 +16,7 @@ import {
   PaymentGateway,
   type ChargeRequest,
   type ChargeResult,
+  type LookupResult,
   type RefundRequest,
   type RefundResult,
 } from './payment-gateway.js';
@@ -41,6 +42,7 @@ class RetryableGatewayError extends Error {}
 export class HttpPaymentGateway extends PaymentGateway {
   private readonly logger = new Logger('PaymentGateway');
   private readonly policy: IPolicy;
+  private readonly lookupTimeout: IPolicy;
   private readonly breaker;
 
   constructor(private readonly options: HttpPaymentGatewayOptions) {
@@ -59,6 +61,7 @@ export class HttpPaymentGateway extends PaymentGateway {
       this.logger.warn(`payment gateway circuit ${CircuitState[state].toLowerCase()}`),
     );
     this.policy = wrap(this.breaker, timeout(options.timeoutMs ?? 2_000, TimeoutStrategy.Aggressive));
+    this.lookupTimeout = timeout(options.timeoutMs ?? 2_000, TimeoutStrategy.Aggressive);
   }
 
   /** `closed`, `open`, `half-open`: for health and metrics. */
@@ -97,6 +100,24 @@ export class HttpPaymentGateway extends PaymentGateway {
     });
   }
 
+  /**
+   * Only the worker asks (reconciliation), after a charge's answer was lost: behind the timeout but
+   * not the breaker, so an open breaker (charges failing) does not stop it from learning that a
+   * charge went through; its failures do not count toward opening it either.
+   */
+  lookup(idempotencyKey: string): Promise<LookupResult> {
+    return inSpan('payment lookup', { kind: SpanKind.CLIENT }, async (span) => {
+      const result = await this.lookupTimeout
+        .execute(({ signal }) => this.get(idempotencyKey, signal), new AbortController().signal)
+        .catch((error: Error): LookupResult => ({
+          outcome: 'unknown',
+          reason: error instanceof TaskCancelledError ? 'timed out' : error.message,
+        }));
+      span.setAttribute('payment.lookup', result.outcome);
+      return result;
+    });
+  }
+
   private async postRefund(request: RefundRequest, signal: AbortSignal): Promise<RefundResult> {
     const response = await fetch(`${this.options.baseUrl}/refunds`, {
       method: 'POST',
@@ -110,6 +131,17 @@ export class HttpPaymentGateway extends PaymentGateway {
       throw new RetryableGatewayError(`provider answered ${response.status} ${body.error ?? ''}`.trim());
     }
     return { outcome: 'refused', reason: body.error ?? `provider answered ${response.status}` };
+  }
+
+  private async get(idempotencyKey: string, signal: AbortSignal): Promise<LookupResult> {
+    const response = await fetch(`${this.options.baseUrl}/charges/by-key/${encodeURIComponent(idempotencyKey)}`, {
+      signal,
+      headers: withTraceHeaders({ accept: 'application/json' }),
+    });
+    const body = (await response.json().catch(() => ({}))) as { id?: string; status?: string };
+    if (response.status === 404) return { outcome: 'not-found' };
+    if (response.ok && body.id) return { outcome: 'found', chargeId: body.id, status: body.status ?? 'succeeded' };
+    return { outcome: 'unknown', reason: `provider answered ${response.status}` };
   }
 
   private async chargeThroughPolicy(request: ChargeRequest): Promise<ChargeResult> {

@@ -33,6 +33,16 @@ export class OrderPaymentsRepository {
     return order;
   }
 
+  /** As `find`, with the order's sealed payment token (null once erased, or never stored). */
+  async findForCharge(orderId: number): Promise<(OrderPayment & { sealedToken: string | null }) | undefined> {
+    const [order] = await this.db.primary.$queryRaw<(OrderPayment & { sealedToken: string | null })[]>`
+      SELECT o.id AS "orderId", o.user_id AS "userId", o.status, o.total_cents AS "totalCents", o.currency,
+             t.ciphertext AS "sealedToken"
+      FROM orders o LEFT JOIN order_payment_tokens t ON t.order_id = o.id
+      WHERE o.id = ${orderId}`;
+    return order;
+  }
+
   /** pending → payment_pending, and the charge event due now; true if the status changed. */
   async defer(orderId: number): Promise<boolean> {
     const [row] = await this.db.write(
@@ -53,7 +63,7 @@ export class OrderPaymentsRepository {
 
   /**
    * A payable order becomes `status`; with it, its pending charge event is closed, the email event
-   * written, and on failure its units go back (products locked in id order, as checkout locks
+   * written, its sealed payment token erased (no longer needed), and on failure its units go back (products locked in id order, as checkout locks
    * them, so the two never deadlock; lines of one product summed). Returns the products
    * restocked, `null` when another path settled the order first.
    */
@@ -85,6 +95,9 @@ export class OrderPaymentsRepository {
         UPDATE outbox_events SET sent_at = now()
         WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${orderId}
           AND EXISTS (SELECT 1 FROM settled)
+      ),
+      token_erased AS (
+        DELETE FROM order_payment_tokens WHERE order_id = ${orderId} AND EXISTS (SELECT 1 FROM settled)
       ),
       email AS (
         INSERT INTO outbox_events (topic, payload, traceparent)

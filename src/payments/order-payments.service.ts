@@ -4,11 +4,12 @@ import { ORDER_TRANSITIONS } from '../orders/order-lifecycle.js';
 import { ProductsCache } from '../products/products.cache.js';
 import { OrderPaymentsRepository, type OrderPayment } from './order-payments.repository.js';
 import { PaymentGateway, type ChargeResult } from './payment-gateway.js';
+import { PaymentTokenCipher } from './payment-token-cipher.js';
 
 export type { OrderPayment } from './order-payments.repository.js';
 
 /** Statuses that still wait for a charge. */
-const PAYABLE: ReadonlySet<string> = new Set(ORDER_TRANSITIONS.pay.from);
+export const PAYABLE: ReadonlySet<OrderStatus> = new Set(ORDER_TRANSITIONS.pay.from);
 
 /**
  * An order's payment, for the checkout (inline) and the worker (deferred): one provider key per
@@ -25,7 +26,38 @@ export class OrderPayments {
     private readonly orders: OrderPaymentsRepository,
     private readonly gateway: PaymentGateway,
     private readonly products: ProductsCache,
+    private readonly cipher: PaymentTokenCipher,
   ) {}
+
+  /** The order as it stands, with its payment token opened (null: erased, never stored, or unreadable). */
+  async forCharge(orderId: number): Promise<{ order: OrderPayment; token: string | null }> {
+    const found = await this.orders.findForCharge(orderId);
+    if (!found) throw new Error(`order ${orderId} does not exist`);
+    const { sealedToken, ...order } = found;
+    if (sealedToken === null) return { order, token: null };
+    try {
+      return { order, token: this.cipher.open(sealedToken, order.userId) };
+    } catch {
+      // Another key (PAYMENT_TOKEN_KEY or JWT_SECRET rotated): the order settles by lookup alone.
+      this.logger.warn(`order ${orderId}: its payment token cannot be opened with the configured key`);
+      return { order, token: null };
+    }
+  }
+
+  /**
+   * Asks the provider what became of the order's charge (its key), for when an answer was lost:
+   * found → the order is paid (once: a conditional settlement, whoever comes first); `not-found`
+   * and `unknown` change nothing. Returns the order's status with what was learnt.
+   */
+  async reconcile(order: OrderPayment): Promise<{ found: 'yes' | 'no' | 'unknown'; status: OrderStatus }> {
+    if (!PAYABLE.has(order.status)) return { found: 'unknown', status: order.status };
+    const lookup = await this.gateway.lookup(keyOf(order.orderId));
+    if (lookup.outcome === 'not-found') return { found: 'no', status: order.status };
+    if (lookup.outcome === 'unknown') return { found: 'unknown', status: order.status };
+    if (lookup.status !== 'succeeded') return { found: 'no', status: order.status };
+    this.logger.log(`order ${order.orderId}: the provider has its charge ${lookup.chargeId}; settled from it`);
+    return { found: 'yes', status: await this.settle(order, 'paid') };
+  }
 
   /**
    * Charges a payable order once and records the outcome; an order already settled is returned as
@@ -40,7 +72,7 @@ export class OrderPayments {
       amountCents: order.totalCents,
       currency: order.currency,
       token: paymentToken,
-      idempotencyKey: `order-${orderId}`,
+      idempotencyKey: keyOf(orderId),
     });
     if (result.outcome === 'retry-later') return { ...order, status: await this.defer(order), result };
     if (result.outcome === 'declined') this.logger.log(`order ${orderId}: payment declined (${result.reason})`);
@@ -57,8 +89,9 @@ export class OrderPayments {
   }
 
   /** No more attempts: the order fails, its stock goes back, and the customer is told. */
-  async giveUp(orderId: number, reason: string): Promise<OrderStatus> {
-    const order = await this.find(orderId);
+  async giveUp(placed: number | OrderPayment, reason: string): Promise<OrderStatus> {
+    const order = typeof placed === 'number' ? await this.find(placed) : placed;
+    const orderId = order.orderId;
     this.logger.warn(`order ${orderId}: payment abandoned after the last attempt (${reason})`);
     return this.settle(order, 'payment_failed');
   }
@@ -92,3 +125,6 @@ export class OrderPayments {
     return status;
   }
 }
+
+/** One provider key per order: every path and every retry is the same charge. */
+const keyOf = (orderId: number) => `order-${orderId}`;

@@ -32,9 +32,19 @@ export type RefundResult =
   | { outcome: 'refused'; reason: string }
   | { outcome: 'retry-later'; reason: string };
 
+/** What the provider knows of a charge key: reconciliation settles from it. */
+export type LookupResult =
+  | { outcome: 'found'; chargeId: string; status: string }
+  /** The provider has no charge with this key (never charged, or still processing it). */
+  | { outcome: 'not-found' }
+  /** The provider could not be asked: nothing is known. */
+  | { outcome: 'unknown'; reason: string };
+
 export abstract class PaymentGateway {
   abstract charge(request: ChargeRequest): Promise<ChargeResult>;
   abstract refund(request: RefundRequest): Promise<RefundResult>;
+  /** The charge made with `idempotencyKey`, if any (after an answer was lost). */
+  abstract lookup(idempotencyKey: string): Promise<LookupResult>;
   /** The breaker in front of the provider, for health and metrics. */
   abstract readonly circuit: 'closed' | 'open' | 'half-open';
 }

@@ -7,8 +7,13 @@ import { OrderPayments } from './order-payments.service.js';
 import { OrderRefundsRepository } from './order-refunds.repository.js';
 import { OrderRefunds } from './order-refunds.service.js';
 import { PaymentGateway } from './payment-gateway.js';
+import { PaymentReconciliationRepository } from './payment-reconciliation.repository.js';
+import { PaymentTokenCipher } from './payment-token-cipher.js';
 
-/** The payment provider (one breaker per process, injectable as `PaymentGateway`), order payments and refunds. */
+/**
+ * The payment provider (one breaker per process, injectable as `PaymentGateway`), order payments
+ * and refunds, the payment-token cipher and the reconciliation's SQL.
+ */
 @Global()
 @Module({
   imports: [ProductsDataModule],
@@ -17,6 +22,12 @@ import { PaymentGateway } from './payment-gateway.js';
     OrderPaymentsRepository,
     OrderRefunds,
     OrderRefundsRepository,
+    PaymentReconciliationRepository,
+    {
+      provide: PaymentTokenCipher,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => new PaymentTokenCipher(config.PAYMENT_TOKEN_KEY ?? config.JWT_SECRET),
+    },
     {
       provide: PaymentGateway,
       inject: [AppConfig],
@@ -29,6 +40,6 @@ import { PaymentGateway } from './payment-gateway.js';
         }),
     },
   ],
-  exports: [PaymentGateway, OrderPayments, OrderRefunds],
+  exports: [PaymentGateway, OrderPayments, OrderRefunds, PaymentTokenCipher, PaymentReconciliationRepository],
 })
 export class PaymentsModule {}

@@ -18,10 +18,15 @@ export const JOB_NAMES = { charge: 'deferred-charge', email: 'order-email', refu
 export type EmailTemplate =
   'order-confirmation' | 'payment-failed' | 'order-cancelled' | 'order-shipped' | 'order-refunded';
 
-/** A deferred charge: the worker charges the order with the provider key `order-<id>`. */
+/** The charges queue's scheduled sweep of orders stuck waiting for a charge (not an outbox topic). */
+export const RECONCILE_JOB = { name: 'reconcile-payments', schedulerId: 'payment-reconciliation' } as const;
+
+/**
+ * A deferred charge: the worker charges the order with the provider key `order-<id>`. No payment
+ * token here (jobs are kept for days and shown in Bull Board): the worker reads the sealed one.
+ */
 export interface ChargeJobData {
   orderId: number;
-  paymentToken: string;
   /** The outbox event this job came from (its id is also the job id). */
   outboxId: string;
   /** The trace the job continues (W3C traceparent of the request or job that wrote the event). */

@@ -8,9 +8,11 @@ import { withDeadline } from '../common/deadline.js';
 import { Db } from '../database/index.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { queueConnection, releaseQueueConnection } from '../queues/queue-connection.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE, MAINTENANCE_QUEUE, REFUNDS_QUEUE } from '../queues/queues.constants.js';
+import { CHARGES_QUEUE, EMAILS_QUEUE, MAINTENANCE_QUEUE, RECONCILE_JOB, REFUNDS_QUEUE } from '../queues/queues.constants.js';
 import { ChargeProcessor } from './charge.processor.js';
 import { EmailProcessor } from './email.processor.js';
+import { scrubLegacyChargeJobs } from './legacy-charge-jobs.js';
+import { PaymentReconciler } from './payment-reconciler.js';
 import { RefundProcessor } from './refund.processor.js';
 import { RetentionProcessor } from './retention.processor.js';
 import { inSpan, SpanKind } from '../tracing/trace-context.js';
@@ -45,8 +47,9 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly refunds: RefundProcessor,
     private readonly retention: RetentionProcessor,
     private readonly log: PinoLogger,
+    private readonly reconciler: PaymentReconciler,
     db: Db,
-    @InjectQueue(CHARGES_QUEUE) chargesQueue: Queue,
+    @InjectQueue(CHARGES_QUEUE) private readonly chargesQueue: Queue,
     @InjectQueue(EMAILS_QUEUE) emailsQueue: Queue,
     @InjectQueue(REFUNDS_QUEUE) refundsQueue: Queue,
   ) {
@@ -57,7 +60,8 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     );
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.scheduleReconciliation();
     this.workers = [
       this.start(CHARGES_QUEUE, (job) => this.charges.process(job), this.config.WORKER_CHARGE_CONCURRENCY),
       this.start(EMAILS_QUEUE, (job) => this.emails.process(job), this.config.WORKER_EMAIL_CONCURRENCY),
@@ -68,6 +72,30 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
     ];
     if (this.config.OUTBOX_RELAY_ENABLED) this.relay.start();
     else this.logger.warn('outbox relay disabled (OUTBOX_RELAY_ENABLED=false): events wait in the outbox');
+  }
+
+  /**
+   * The sweep of stuck payments as a job scheduler (one per queue, whichever worker upserts it last
+   * sets its interval: every worker runs the same config). Also, once per boot, clear payment
+   * tokens left by earlier versions: sealed in the database, removed from charge jobs in Redis.
+   */
+  private async scheduleReconciliation(): Promise<void> {
+    const every = this.config.PAYMENT_RECONCILE_INTERVAL_MS;
+    if (every > 0)
+      await this.chargesQueue.upsertJobScheduler(
+        RECONCILE_JOB.schedulerId,
+        { every },
+        {
+          name: RECONCILE_JOB.name,
+          data: {},
+          opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+        },
+      );
+    else await this.chargesQueue.removeJobScheduler(RECONCILE_JOB.schedulerId);
+    const sealed = await this.reconciler.sealLegacyTokens();
+    const scrubbed = await scrubLegacyChargeJobs(this.chargesQueue);
+    if (sealed || scrubbed)
+      this.logger.log(`legacy payment tokens: ${sealed} sealed in the database, ${scrubbed} removed from charge jobs`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

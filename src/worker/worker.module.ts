@@ -7,13 +7,14 @@ import { MAINTENANCE_QUEUE } from '../queues/queues.constants.js';
 import { RetentionModule } from '../retention/retention.module.js';
 import { ChargeProcessor } from './charge.processor.js';
 import { EmailProcessor } from './email.processor.js';
+import { PaymentReconciler } from './payment-reconciler.js';
 import { RefundProcessor } from './refund.processor.js';
 import { RetentionProcessor } from './retention.processor.js';
 import { RetentionScheduler } from './retention.scheduler.js';
 import { WorkerHttp } from './worker-http.js';
 import { WorkerRunner } from './worker-runner.js';
 
-/** The worker process: deferred charges, refunds, emails, the outbox relay and retention. No HTTP. */
+/** The worker process: deferred charges, the payment reconciliation sweep, refunds, emails, the outbox relay and retention. No HTTP. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfigValues): DynamicModule {
@@ -29,6 +30,7 @@ export class WorkerModule {
       providers: [
         ChargeProcessor,
         EmailProcessor,
+        PaymentReconciler,
         RefundProcessor,
         RetentionProcessor,
         RetentionScheduler,
