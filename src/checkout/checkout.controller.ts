@@ -5,6 +5,7 @@ import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { ChoosesStatus, PROBLEM_CONTENT_TYPE, ValidationProblem, chooseStatus } from '../common/http/index.js';
 import { ApiJson, ApiProblem, ApiRoute, inputSchema } from '../common/openapi/zod-openapi.js';
+import { NOT_VERIFIED } from '../users/user-access.js';
 import { ReadFromPrimary } from '../database/index.js';
 import {
   checkoutBody,
@@ -46,6 +47,7 @@ export class CheckoutController {
     headers: { 'X-Consistency-Token': false, 'Idempotent-Replayed': false },
   })
   @ApiProblem(402, 'The payment was declined; the order is cancelled', paymentDeclinedSchema)
+  @ApiProblem(403, NOT_VERIFIED)
   @ApiProblem(409, 'Not enough stock, or a request with this key still in progress')
   @ApiProblem(422, 'A product that cannot be bought, mixed currencies, or this key used with another body')
   async place(

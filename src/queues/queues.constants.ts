@@ -6,7 +6,7 @@ export const EMAILS_QUEUE = 'emails';
 export const ALL_QUEUES = Symbol('ALL_QUEUES');
 
 /** Job names per outbox topic (what Bull Board and logs show). */
-export const JOB_NAMES = { charge: 'deferred-charge', email: 'order-email' } as const;
+export const JOB_NAMES = { charge: 'deferred-charge', email: 'order-email', 'account-email': 'account-email' } as const;
 
 export type EmailTemplate = 'order-confirmation' | 'payment-failed';
 
@@ -23,6 +23,14 @@ export interface ChargeJobData {
 export interface EmailJobData {
   orderId: number;
   template: EmailTemplate;
+  outboxId: string;
+  traceparent?: string;
+}
+
+/** An account email (on the `emails` queue): only who and what; the worker makes any token itself. */
+export interface AccountEmailJobData {
+  userId: number;
+  kind: 'verify' | 'reset' | 'signup-attempt';
   outboxId: string;
   traceparent?: string;
 }

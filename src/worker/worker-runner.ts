@@ -47,7 +47,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
   ) {
     this.relay = new OutboxRelay(
       db,
-      { charge: chargesQueue, email: emailsQueue },
+      { charge: chargesQueue, email: emailsQueue, 'account-email': emailsQueue },
       { intervalMs: config.OUTBOX_RELAY_INTERVAL_MS },
     );
   }
