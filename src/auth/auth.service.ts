@@ -6,6 +6,7 @@ import { AppConfig } from '../config/index.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { RateLimitService, limitRefusal } from '../rate-limit/index.js';
 import { UserAccess } from '../users/user-access.js';
+import type { UserAccessRow } from '../users/users.repository.js';
 import { toUserDto, type UserDto } from '../users/user.dto.js';
 import type { AuthUser } from './auth-user.js';
 import type { AccountRequestAccepted } from './accounts.schemas.js';
@@ -106,10 +107,8 @@ export class AuthService {
    */
   isCurrent(user: AuthUser): boolean | Promise<boolean> {
     const known = this.access.peek(user.id);
-    if (known) return known.tokenVersion === user.tokenVersion && known.role === user.role;
-    return this.access
-      .of(user.id)
-      .then((access) => !!access && access.tokenVersion === user.tokenVersion && access.role === user.role);
+    if (known !== undefined) return tokenIsCurrent(user, known);
+    return this.access.of(user.id).then((access) => tokenIsCurrent(user, access));
   }
 
   /**
@@ -160,6 +159,11 @@ export const ACCEPTED: AccountRequestAccepted = Object.freeze({
   status: 'accepted',
   detail: 'If the address can receive it, an email is on its way: follow its instructions.',
 });
+
+/** Whether a token's user still has the token's version and role (`access`: the user's now; null: gone). */
+export function tokenIsCurrent(user: AuthUser, access: UserAccessRow | null): access is UserAccessRow {
+  return !!access && access.tokenVersion === user.tokenVersion && access.role === user.role;
+}
 
 export const revoked = () =>
   new UnauthorizedException('The access token was revoked (the password or role changed): log in again.');

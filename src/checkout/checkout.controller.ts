@@ -22,7 +22,8 @@ export class CheckoutController {
   constructor(private readonly checkout: CheckoutService) {}
 
   @Post()
-  @Authenticated()
+  // Orders need a proven address (403 otherwise), checked by the guard before the body is read.
+  @Authenticated({ verified: true })
   // Its reads are of its own writes, on the primary: no replica position to look up.
   @ReadFromPrimary()
   // 201 charged, 202 accepted, or the stored answer of an earlier request with this key.

@@ -11,16 +11,13 @@ import { idParam } from '../common/http/query-params.js';
 import { reviewPageSchema, reviewSchema, type ReviewDto } from './review.dto.js';
 import { createReviewBody, listReviewsQuery, type CreateReviewBody, type ListReviewsQuery } from './reviews.schemas.js';
 import { ReviewsService } from './reviews.service.js';
-import { NOT_VERIFIED, UserAccess } from '../users/user-access.js';
+import { NOT_VERIFIED } from '../users/user-access.js';
 
 @ApiTags('reviews')
 @Controller('products/:id/reviews')
 @UseInterceptors(LoadersInterceptor)
 export class ReviewsController {
-  constructor(
-    private readonly reviews: ReviewsService,
-    private readonly access: UserAccess,
-  ) {}
+  constructor(private readonly reviews: ReviewsService) {}
 
   @Get()
   @ApiRoute({ id: 'reviews.list', summary: "A product's reviews, newest first, keyset-paginated" })
@@ -41,14 +38,13 @@ export class ReviewsController {
   @ApiProblem(404, 'No such product')
   @ApiProblem(403, NOT_VERIFIED)
   @ApiProblem(409, 'You have already reviewed this product')
-  @Authenticated()
-  async create(
+  @Authenticated({ verified: true })
+  create(
     @CurrentUser() user: AuthUser,
     @Param({ schema: idParam }) { id }: { id: number },
     @Body({ schema: createReviewBody }) body: CreateReviewBody,
     @Loaders() loaders: RequestLoaders,
   ): Promise<ReviewDto> {
-    await this.access.requireVerified(user.id);
     return this.reviews.create(user, id, body, loaders);
   }
 }

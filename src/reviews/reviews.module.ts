@@ -1,13 +1,8 @@
 import { Module } from '@nestjs/common';
 import { LoadersModule } from '../loaders/loaders.module.js';
-import { UsersModule } from '../users/users.module.js';
 import { ReviewsController } from './reviews.controller.js';
 import { ReviewsRepository } from './reviews.repository.js';
 import { ReviewsService } from './reviews.service.js';
 
-@Module({
-  imports: [LoadersModule, UsersModule],
-  controllers: [ReviewsController],
-  providers: [ReviewsService, ReviewsRepository],
-})
+@Module({ imports: [LoadersModule], controllers: [ReviewsController], providers: [ReviewsService, ReviewsRepository] })
 export class ReviewsModule {}

@@ -40,15 +40,12 @@ export class UserAccess {
   changed(userId: number): Promise<void> {
     return this.cache.delete({ namespace: USER_ACCESS_NAMESPACE, id: userId });
   }
-
-  /** Checkout and reviews: the caller proved their address. @throws ProblemException 403 */
-  async requireVerified(userId: number): Promise<void> {
-    const access = this.peek(userId) ?? (await this.of(userId));
-    if (!access?.verified)
-      throw new ProblemException(
-        403,
-        'email-not-verified',
-        'Verify your email address first: follow the link in the email sent at sign-up (or reset your password).',
-      );
-  }
 }
+
+/** The 403 of `@Authenticated({ verified: true })` for a user who has not proved their address. */
+export const notVerified = () =>
+  new ProblemException(
+    403,
+    'email-not-verified',
+    'Verify your email address first: send the token emailed at sign-up to POST /auth/verify (or reset your password).',
+  );
