@@ -29,6 +29,7 @@ const TABLES = [
   'idempotency_keys',
   'outbox_events',
   'email_deliveries',
+  'account_tokens',
 ];
 
 describe(`hostile input on every route (fast-check, seed ${SEED})`, () => {
