@@ -10,14 +10,10 @@ export interface UserAccessRow {
   verified: boolean;
 }
 
-/** The only code that reads or writes users. */
+/** Reads of users (account changes, which also write outbox rows, are `AccountsRepository`'s). */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly db: Db) {}
-
-  create(data: { email: string; name: string; passwordHash: string }): Promise<User> {
-    return this.db.primary.user.create({ data });
-  }
 
   /** From the primary: a user who just registered must be able to log in at once. */
   findByEmail(email: string): Promise<User | null> {
