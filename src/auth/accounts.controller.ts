@@ -91,7 +91,7 @@ export class AccountsController {
   @Patch('admin/users/:id')
   @ApiTags('admin')
   @ApiRoute({
-    id: 'admin.users.update',
+    id: 'users.setRole',
     summary: "Set a user's role (admin); a change revokes the user's earlier access tokens",
     writes: true,
   })
