@@ -104,7 +104,7 @@ describe('accounts (e2e: API, worker process, SMTP sink)', () => {
 
     // Logging in works before verification; what needs a proven address does not.
     const headers = await login(app, email, PASSWORD);
-    expect((await me(headers)).statusCode).toBe(200);
+    expect((await me(headers)).json()).toMatchObject({ email, emailVerified: false });
     for (const refused of [
       await checkout(headers),
       await post(`/products/${productId}/reviews`, { rating: 5, comment: 'great' }, headers),
@@ -116,6 +116,9 @@ describe('accounts (e2e: API, worker process, SMTP sink)', () => {
 
     const verified = await post('/auth/verify', { token });
     expect(verified.statusCode).toBe(204);
+    // Read from a replica that has the verification (its consistency token).
+    const consistency = { 'x-consistency-token': String(verified.headers['x-consistency-token']) };
+    expect((await me({ ...headers, ...consistency })).json().emailVerified).toBe(true);
     // The same token again: spent.
     const again = await post('/auth/verify', { token });
     expect(again.statusCode).toBe(400);

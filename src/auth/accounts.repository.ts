@@ -7,9 +7,13 @@ import { currentTraceparent } from '../tracing/trace-context.js';
 export type AccountEmailKind = 'verify' | 'reset' | 'signup-attempt';
 
 /** A user as a session needs it. */
-export type SessionUser = Pick<User, 'id' | 'email' | 'name' | 'role' | 'createdAt' | 'tokenVersion'>;
+export type SessionUser = Pick<
+  User,
+  'id' | 'email' | 'name' | 'role' | 'createdAt' | 'emailVerifiedAt' | 'tokenVersion'
+>;
 
-const SESSION_COLUMNS = Prisma.sql`id, email, name, role::text AS role, created_at AS "createdAt", token_version AS "tokenVersion"`;
+const SESSION_COLUMNS = Prisma.sql`id, email, name, role::text AS role, created_at AS "createdAt",
+  email_verified_at AS "emailVerifiedAt", token_version AS "tokenVersion"`;
 
 /**
  * The SQL of account changes. Each is one statement; the ones that send mail write their outbox
