@@ -6,7 +6,8 @@
  * Redis), (d) plain Fastify + pg running the API's SQL (bench/peers), and this API's mixed workload
  * on an older commit's build (BENCH_BASELINE_COMMIT, default the commit before issue 14).
  * Scenarios: product by id (Zipf 1.0 over every active product), pure cache hits, list page 1 vs a
- * keyset page vs an offset page 10,000 rows deep, order lists of 10/50/100, search, checkout with
+ * keyset page vs an offset page 10,000 rows deep, order lists of 10/50/100, search, GET /me (an
+ * authenticated read: the token-version check's cost), checkout with
  * the provider at 300 ms, a checkout ramp to saturation (this API vs Fastify + pg), and a mixed
  * workload (80 % reads, 15 % search, 5 % checkout). Every server runs in its own process, started
  * fresh per case; each case runs twice (medians). Results: bench/results/<date>.{json,md,svg}.
@@ -136,7 +137,7 @@ try {
           );
         },
       );
-    if (enabled('product') || enabled('hot') || enabled('orders') || enabled('search'))
+    if (enabled('product') || enabled('hot') || enabled('orders') || enabled('search') || enabled('me'))
       await bench.withServer(
         () => bench.startWarmedApi(env, data),
         () => warmedCases(),
@@ -188,6 +189,9 @@ async function warmedCases(): Promise<void> {
   }
   if (enabled('search'))
     await bench.run(CASE.search, BASE.api, () => bench.get(`/products/search?q=${data.pickFrom(data.searchTerms)}`));
+  // The cost of revocation: every authenticated request checks the token version (from memory
+  // after a user's first request in USER_ACCESS_TTL_MS); compare with an older build's `me`.
+  if (enabled('me')) await bench.run(CASE.me, BASE.api, () => bench.get('/me', 'me', { authorization: buyer }));
 }
 
 /** POST /checkout at a fixed open-loop rate, the charge inline vs deferred (the provider at 300 ms). */

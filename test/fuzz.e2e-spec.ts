@@ -30,6 +30,7 @@ const TABLES = [
   'outbox_events',
   'email_deliveries',
   'order_refunds',
+  'account_tokens',
 ];
 
 describe(`hostile input on every route (fast-check, seed ${SEED})`, () => {

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import type pg from 'pg';
 import { createFakeGateway } from '../dev/fake-payment-gateway.js';
 import { CacheService } from '../src/cache/index.js';
 import { CATEGORIES_NAMESPACE, CATEGORY_LIST_NAMESPACE } from '../src/categories/categories.cache.js';
@@ -10,6 +11,7 @@ import {
 } from '../src/products/products.cache.js';
 import { nextLink } from './support/links.js';
 import { ContractChecker, type OpenApiDocument } from './support/openapi-contract.js';
+import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, createTestApp } from './support/test-app.js';
 
 /**
@@ -24,6 +26,8 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
   let contract: ContractChecker;
   let admin: Record<string, string>;
   let customer: Record<string, string>;
+  let customerId: number;
+  let sql: pg.Client;
   const run = `${process.pid}-${Date.now() % 1_000_000}`;
   let productId: number;
 
@@ -33,6 +37,7 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
       PAYMENT_GATEWAY_URL: await provider.listen({ port: 0, host: '127.0.0.1' }),
       DOCS_ENABLED: 'true',
     });
+    sql = await connect();
     contract = new ContractChecker((await app.inject({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument);
     // The cache Redis is shared: entries another checkout's run wrote (another response shape) must not answer here.
     const cache = app.get(CacheService);
@@ -47,6 +52,7 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
   });
 
   afterAll(async () => {
+    await sql?.end();
     await app?.close();
     await provider?.close();
   });
@@ -72,16 +78,51 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await send(200, 'GET', '/health/ready');
   });
 
-  it('auth: register, login, me', async () => {
+  it('auth: register, verify, login, me, password reset and change', async () => {
     const email = `contract-${run}@example.com`;
-    const registered = await send(201, 'POST', '/auth/register', {
+    const accepted = await send(202, 'POST', '/auth/register', {
       payload: { email, password: 'password123', name: 'Contract Tester' },
     });
-    customer = bearer(registered);
-    await send(409, 'POST', '/auth/register', { payload: { email, password: 'password123', name: 'Again' } });
+    const again = await send(202, 'POST', '/auth/register', {
+      payload: { email, password: 'password123', name: 'Again' },
+    });
+    expect(again.body).toBe(accepted.body);
     await send(400, 'POST', '/auth/register', { payload: { email: 'nope', password: 'short' } });
-    await send(200, 'POST', '/auth/login', { payload: { email, password: 'password123' } });
+    // Emailed tokens as the worker stores them (their SHA-256; accounts.e2e-spec.ts mails them for real).
+    const {
+      rows: [{ id: userId }],
+    } = await sql.query<{ id: number }>('SELECT id FROM users WHERE email = $1', [email]);
+    customerId = userId;
+    const tokenFor = async (purpose: 'verify' | 'reset') => {
+      const token = `contract-${purpose}-${run}`;
+      await sql.query(
+        `INSERT INTO account_tokens (user_id, purpose, token_hash, outbox_id, expires_at)
+         VALUES ($1, $2, encode(sha256($3::bytea), 'hex'), -(SELECT count(*) + 1 + $4 FROM account_tokens), now() + interval '1 hour')`,
+        [userId, purpose, token, Date.now()],
+      );
+      return token;
+    };
+    await send(400, 'POST', '/auth/verify', { payload: { token: 'not-a-token' } });
+    await send(204, 'POST', '/auth/verify', { payload: { token: await tokenFor('verify') } });
+    await send(202, 'POST', '/auth/password-reset', { payload: { email } });
+    await send(202, 'POST', '/auth/password-reset', { payload: { email: `nobody-${run}@example.com` } });
+    const reset = { token: await tokenFor('reset'), newPassword: 'password456' };
+    await send(204, 'POST', '/auth/password-reset/confirm', { payload: reset });
+    await send(400, 'POST', '/auth/password-reset/confirm', { payload: reset });
+    await send(200, 'POST', '/auth/login', { payload: { email, password: 'password456' } });
     await send(401, 'POST', '/auth/login', { payload: { email, password: 'wrong-password' } });
+    const session = bearer(await send(200, 'POST', '/auth/login', { payload: { email, password: 'password456' } }));
+    await send(403, 'POST', '/auth/password', {
+      payload: { currentPassword: 'wrong-password', newPassword: 'password123' },
+      headers: session,
+    });
+    customer = bearer(
+      await send(200, 'POST', '/auth/password', {
+        payload: { currentPassword: 'password456', newPassword: 'password123' },
+        headers: session,
+      }),
+    );
+    await send(401, 'GET', '/me', { headers: session });
     admin = bearer(await send(200, 'POST', '/auth/login', { payload: { email: ADMIN_EMAIL, password: 'password' } }));
     await send(200, 'GET', '/me', { headers: customer });
     await send(401, 'GET', '/me');
@@ -197,6 +238,11 @@ describe('OpenAPI contract (e2e: every documented route, real responses checked 
     await send(200, 'GET', '/admin/orders/export?format=csv', { headers: admin });
     await send(400, 'GET', '/admin/orders/export?format=xml', { headers: admin });
     await send(200, 'GET', '/admin/analytics/dashboard', { headers: admin });
+    // The role it has: no change, so the customer's token stays valid.
+    await send(200, 'PATCH', `/admin/users/${customerId}`, { payload: { role: 'customer' }, headers: admin });
+    await send(404, 'PATCH', '/admin/users/2000000000', { payload: { role: 'customer' }, headers: admin });
+    await send(400, 'PATCH', `/admin/users/${customerId}`, { payload: { role: 'root' }, headers: admin });
+    await send(403, 'PATCH', `/admin/users/${customerId}`, { payload: { role: 'admin' }, headers: customer });
   });
 
   it('order lifecycle: cancel, ship, deliver, refund; 400, 404, 409, 422', async () => {

@@ -10,7 +10,7 @@ describe('outbox relay into BullMQ (real Postgres + queue Redis)', () => {
   const prefix = `test-relay-${process.pid}-${Date.now()}`;
   let db: Db;
   let redis: Redis;
-  let queues: { charge: Queue; email: Queue; refund: Queue };
+  let queues: { charge: Queue; email: Queue; refund: Queue; 'account-email': Queue };
 
   beforeAll(async () => {
     db = new Db({
@@ -20,17 +20,20 @@ describe('outbox relay into BullMQ (real Postgres + queue Redis)', () => {
     });
     await db.onModuleInit();
     redis = new Redis(config.REDIS_QUEUE_URL!, { maxRetriesPerRequest: null });
+    const emails = new Queue('emails', { connection: redis, prefix });
+    // Account emails share the emails queue (their job name tells them apart).
     queues = {
       charge: new Queue('charges', { connection: redis, prefix }),
-      email: new Queue('emails', { connection: redis, prefix }),
+      email: emails,
       refund: new Queue('refunds', { connection: redis, prefix }),
+      'account-email': emails,
     };
     await db.primary.$executeRaw`UPDATE outbox_events SET sent_at = now() WHERE sent_at IS NULL`;
   });
 
   afterAll(async () => {
     await Promise.all(
-      Object.values(queues ?? {}).map(async (queue) => {
+      [...new Set(Object.values(queues ?? {}))].map(async (queue) => {
         await queue.obliterate({ force: true });
         await queue.close();
       }),

@@ -8,6 +8,7 @@ import { keySlot } from '../src/common/redis/index.js';
 import { queueConnection, releaseQueueConnection } from '../src/queues/queue-connection.js';
 import { EMAILS_QUEUE } from '../src/queues/queues.constants.js';
 import { inspectRedis, keysPerNode, mastersOf, REDIS_MODES, redisEnv, slotsOf } from './support/redis-mode.js';
+import { registerVerified } from './support/accounts.js';
 import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, createTestApp, login, testConfig } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
@@ -247,14 +248,9 @@ describe.each(REDIS_MODES)('worker: deferred charges, emails, relay (e2e: real p
       expect(emailsFor(body.orderId)).toHaveLength(1);
 
       // A customer whose mailbox the SMTP server refuses (550): no retries, the job stays failed.
-      const bouncing = await inline.inject({
-        method: 'POST',
-        url: '/auth/register',
-        payload: { email: `bounce-${Date.now()}@example.com`, password: 'a-long-password', name: 'Bounce' },
-      });
-      const { body: order } = await checkout(inline, {
-        authorization: `Bearer ${bouncing.json().accessToken}`,
-      });
+      // (Its verification email bounces too: an account email, no order's.)
+      const bouncing = await registerVerified(inline, sql, { email: `bounce-${Date.now()}@example.com` });
+      const { body: order } = await checkout(inline, bouncing.headers);
       await waitFor(
         async () => (await emails.getFailed()).some((job) => job.data.orderId === order.orderId),
         10_000,

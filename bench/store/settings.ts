@@ -63,6 +63,7 @@ export const CASE = {
   ordersCacheOff: 'orders: page of 50, cache off (b)',
   ordersPeer: 'orders: page of 50, Fastify + pg (d)',
   search: 'search',
+  me: 'me: GET /me, authenticated (token version checked)',
   checkout: (mode: string) => `checkout (${mode}, provider 300 ms, ${CHECKOUT_RATE}/s)`,
   rampOurs: 'checkout saturation: this API (deferred)',
   rampPeer: 'checkout saturation: Fastify + pg (d)',

@@ -222,7 +222,7 @@ export function seedRows(scale: SeedScale, passwordHash = '!no-login') {
         const created = iso(END - Math.floor(random() * 700 * DAY));
         const role = id === 1 ? 'admin' : 'customer';
         const email = id === 1 ? 'admin@example.com' : `user${id}@example.com`;
-        yield `${id}\t${email}\t${pick(FIRST, random)} ${pick(LAST, random)}\t${passwordHash}\t${role}\t${created}\t${created}\n`;
+        yield `${id}\t${email}\t${pick(FIRST, random)} ${pick(LAST, random)}\t${passwordHash}\t${role}\t${created}\t${created}\t${created}\n`;
       }
     },
     *products() {

@@ -35,7 +35,8 @@ const url = values.url ?? loadDatabaseUrl();
 const TABLES = ['categories', 'users', 'products', 'orders', 'order_items', 'reviews'] as const;
 const COLUMNS: Record<(typeof TABLES)[number], string> = {
   categories: 'id, name, slug, created_at',
-  users: 'id, email, name, password_hash, role, created_at, updated_at',
+  // Seeded users count as verified (only new sign-ups start unverified).
+  users: 'id, email, name, password_hash, role, created_at, updated_at, email_verified_at',
   products: 'id, sku, name, description, price_cents, currency, stock, status, category_id, created_at, updated_at',
   orders: 'id, user_id, status, total_cents, currency, created_at, updated_at',
   order_items: 'id, order_id, product_id, quantity, unit_price_cents',
@@ -68,7 +69,7 @@ async function seed(): Promise<void> {
 
   await client.query('BEGIN');
   await client.query(
-    `TRUNCATE ${[...TABLES, 'outbox_events', 'idempotency_keys', 'email_deliveries', 'api_keys'].join(', ')} RESTART IDENTITY CASCADE`,
+    `TRUNCATE ${[...TABLES, 'outbox_events', 'idempotency_keys', 'email_deliveries', 'api_keys', 'account_tokens'].join(', ')} RESTART IDENTITY CASCADE`,
   );
   // Bulk-load the way Postgres likes it: secondary indexes rebuilt once at the end instead of row
   // by row, FREEZE (legal right after TRUNCATE in the same transaction), and no per-row FK checks

@@ -54,7 +54,8 @@ export class QueueBoard {
   private async admitted(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     try {
       const user = request.user ?? (await this.basicUser(request));
-      if (user?.role !== 'admin') throw new UnauthorizedException(DENIED);
+      // A demoted admin's earlier token (or remembered Basic login) is refused as well.
+      if (user?.role !== 'admin' || !(await this.auth.isCurrent(user))) throw new UnauthorizedException(DENIED);
       return true;
     } catch (error) {
       const details = toProblemDetails(error);

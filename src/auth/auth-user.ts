@@ -5,6 +5,8 @@ import type { UserRole } from '../generated/prisma/client.js';
 export interface AuthUser {
   id: number;
   role: UserRole;
+  /** The token's `tv`: refused once the user's token version moved on (role or password changed). */
+  tokenVersion: number;
 }
 
 /** The caller of an `@Authenticated()` route. */

@@ -1,8 +1,9 @@
 import { ApiTags } from '@nestjs/swagger';
-import { ApiJson, ApiProblem, ApiRoute } from '../common/openapi/zod-openapi.js';
+import { ApiJson, ApiRoute } from '../common/openapi/zod-openapi.js';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { userSchema, type UserDto } from '../users/user.dto.js';
 import { CurrentUser, type AuthUser } from './auth-user.js';
+import { accountRequestAcceptedSchema, type AccountRequestAccepted } from './accounts.schemas.js';
 import { loginBody, registerBody, type LoginBody, type RegisterBody } from './auth.schemas.js';
 import { AuthService } from './auth.service.js';
 import { Authenticated } from './authenticated.decorator.js';
@@ -16,10 +17,16 @@ export class AuthController {
 
   @Post('auth/register')
   @RateLimit('auth')
-  @ApiRoute({ id: 'auth.register', summary: 'Create a customer account and get an access token', writes: true })
-  @ApiJson(201, 'The session', sessionSchema)
-  @ApiProblem(409, 'An account with this email exists')
-  register(@Body({ schema: registerBody }) body: RegisterBody): Promise<Session> {
+  @ApiRoute({
+    id: 'auth.register',
+    summary:
+      'Create a customer account and email a verification token (POST /auth/verify); the same 202 whether or not ' +
+      'the address is taken (its owner is emailed instead). Log in afterwards; checkout and reviews need the address verified',
+    writes: true,
+  })
+  @ApiJson(202, 'Accepted: check the inbox', accountRequestAcceptedSchema)
+  @HttpCode(202)
+  register(@Body({ schema: registerBody }) body: RegisterBody): Promise<AccountRequestAccepted> {
     return this.auth.register(body);
   }
 

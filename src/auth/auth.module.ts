@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../config/index.js';
+import { AccountsController } from './accounts.controller.js';
+import { AccountsRepository } from './accounts.repository.js';
+import { AccountsService } from './accounts.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
@@ -19,8 +22,8 @@ import { UsersModule } from '../users/users.module.js';
       }),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AuthService, AuthGuard, PasswordHasher],
+  controllers: [AuthController, AccountsController],
+  providers: [AuthService, AuthGuard, PasswordHasher, AccountsRepository, AccountsService],
   exports: [AuthGuard, AuthService],
 })
 export class AuthModule {}

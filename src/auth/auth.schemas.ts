@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { STORABLE_TEXT, isStorableText } from '../common/http/query-params.js';
 import { requestContract } from '../common/openapi/contract.js';
 
-const email = z
+export const email = z
   .email({ error: 'must be an email address' })
   .max(254)
   .transform((value) => value.toLowerCase());
-const password = z
+export const password = z
   .string({ error: 'is required' })
   .min(8, { error: 'must be at least 8 characters' })
   .max(200, { error: 'must be at most 200 characters' });

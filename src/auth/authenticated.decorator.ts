@@ -5,6 +5,8 @@ import { AUTHENTICATED } from './auth.constants.js';
 export interface AuthenticatedOptions {
   /** Only admins. @default false */
   admin?: boolean;
+  /** Only users whose email address is verified (403 `email-not-verified`): checkout, reviews. @default false */
+  verified?: boolean;
 }
 
 /**

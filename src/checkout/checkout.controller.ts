@@ -5,6 +5,7 @@ import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import { ChoosesStatus, PROBLEM_CONTENT_TYPE, ValidationProblem, chooseStatus } from '../common/http/index.js';
 import { ApiJson, ApiProblem, ApiRoute, inputSchema } from '../common/openapi/zod-openapi.js';
+import { NOT_VERIFIED } from '../users/user-access.js';
 import { ReadFromPrimary } from '../database/index.js';
 import {
   checkoutBody,
@@ -21,7 +22,8 @@ export class CheckoutController {
   constructor(private readonly checkout: CheckoutService) {}
 
   @Post()
-  @Authenticated()
+  // Orders need a proven address (403 otherwise), checked by the guard before the body is read.
+  @Authenticated({ verified: true })
   // Its reads are of its own writes, on the primary: no replica position to look up.
   @ReadFromPrimary()
   // 201 charged, 202 accepted, or the stored answer of an earlier request with this key.
@@ -46,6 +48,7 @@ export class CheckoutController {
     headers: { 'X-Consistency-Token': false, 'Idempotent-Replayed': false },
   })
   @ApiProblem(402, 'The payment was declined; the order is cancelled', paymentDeclinedSchema)
+  @ApiProblem(403, NOT_VERIFIED)
   @ApiProblem(
     409,
     'Not enough stock, a request with this key still in progress, or the order cancelled by its owner while it was being paid',

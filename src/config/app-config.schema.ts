@@ -157,6 +157,9 @@ const appConfigFields = z.object({
   IDEMPOTENCY_LOCK_MS: int(1_000, 3_600_000, 60_000),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }),
   MAIL_FROM: z.string().min(3).default('Store <orders@store.local>'),
+  // How long an emailed token works: verification (sign-up) and password reset (single use either way).
+  ACCOUNT_VERIFY_TOKEN_TTL_S: int(60, 30 * 86_400, 86_400),
+  ACCOUNT_RESET_TOKEN_TTL_S: int(60, 86_400, 3_600),
   // BullMQ key prefix; in braces so every queue key hashes to one Redis Cluster slot.
   QUEUE_PREFIX: z.string().min(1).default('{store-api}'),
   WORKER_CHARGE_CONCURRENCY: int(1, 1_000, 4),

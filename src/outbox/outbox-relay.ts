@@ -5,7 +5,7 @@ import { JOB_NAMES } from '../queues/queues.constants.js';
 
 export interface OutboxRow {
   id: bigint;
-  topic: 'charge' | 'email' | 'refund';
+  topic: 'charge' | 'email' | 'refund' | 'account-email';
   payload: Record<string, unknown>;
   /** The writer's trace context (W3C), handed to the job so the worker continues its trace. */
   traceparent: string | null;

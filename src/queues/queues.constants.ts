@@ -13,7 +13,12 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 export const ALL_QUEUES = Symbol('ALL_QUEUES');
 
 /** Job names per outbox topic (what Bull Board and logs show). */
-export const JOB_NAMES = { charge: 'deferred-charge', email: 'order-email', refund: 'order-refund' } as const;
+export const JOB_NAMES = {
+  charge: 'deferred-charge',
+  email: 'order-email',
+  refund: 'order-refund',
+  'account-email': 'account-email',
+} as const;
 
 export type EmailTemplate =
   'order-confirmation' | 'payment-failed' | 'order-cancelled' | 'order-shipped' | 'order-refunded';
@@ -46,6 +51,14 @@ export interface RefundJobData {
   /** The refund's number within its order (`order_refunds.seq`). */
   seq: number;
   amountCents: number;
+  outboxId: string;
+  traceparent?: string;
+}
+
+/** An account email (on the `emails` queue): only who and what; the worker makes any token itself. */
+export interface AccountEmailJobData {
+  userId: number;
+  kind: 'verify' | 'reset' | 'signup-attempt';
   outboxId: string;
   traceparent?: string;
 }

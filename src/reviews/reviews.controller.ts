@@ -11,6 +11,7 @@ import { idParam } from '../common/http/query-params.js';
 import { reviewPageSchema, reviewSchema, type ReviewDto } from './review.dto.js';
 import { createReviewBody, listReviewsQuery, type CreateReviewBody, type ListReviewsQuery } from './reviews.schemas.js';
 import { ReviewsService } from './reviews.service.js';
+import { NOT_VERIFIED } from '../users/user-access.js';
 
 @ApiTags('reviews')
 @Controller('products/:id/reviews')
@@ -38,10 +39,13 @@ export class ReviewsController {
     writes: true,
   })
   @ApiJson(201, 'The review', reviewSchema)
-  @ApiProblem(403, 'Only buyers of this product can review it (type `not-a-buyer`)')
   @ApiProblem(404, 'No such product')
+  @ApiProblem(
+    403,
+    `Only buyers of this product can review it (type \`not-a-buyer\`); or: ${NOT_VERIFIED} (type \`email-not-verified\`)`,
+  )
   @ApiProblem(409, 'You have already reviewed this product, or it is archived (type `product-archived`)')
-  @Authenticated()
+  @Authenticated({ verified: true })
   create(
     @CurrentUser() user: AuthUser,
     @Param({ schema: idParam }) { id }: { id: number },

@@ -9,6 +9,9 @@ export const userSchema = responseContract(
     email: z.email(),
     name: z.string(),
     role: z.enum(['customer', 'admin']),
+    emailVerified: z
+      .boolean()
+      .describe('Whether the address is verified (POST /auth/verify): checkout and reviews need it'),
     createdAt: isoDateTime,
   }),
 );
@@ -24,7 +27,15 @@ export function toUserDto(user: {
   email: string;
   name: string;
   role: UserDto['role'];
+  emailVerifiedAt: Date | null;
   createdAt: Date;
 }): UserDto {
-  return { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt.toISOString() };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    emailVerified: user.emailVerifiedAt !== null,
+    createdAt: user.createdAt.toISOString(),
+  };
 }

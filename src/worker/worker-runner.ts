@@ -8,7 +8,13 @@ import { withDeadline } from '../common/deadline.js';
 import { Db } from '../database/index.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { queueConnection, releaseQueueConnection } from '../queues/queue-connection.js';
-import { CHARGES_QUEUE, EMAILS_QUEUE, MAINTENANCE_QUEUE, RECONCILE_JOB, REFUNDS_QUEUE } from '../queues/queues.constants.js';
+import {
+  CHARGES_QUEUE,
+  EMAILS_QUEUE,
+  MAINTENANCE_QUEUE,
+  RECONCILE_JOB,
+  REFUNDS_QUEUE,
+} from '../queues/queues.constants.js';
 import { ChargeProcessor } from './charge.processor.js';
 import { EmailProcessor } from './email.processor.js';
 import { scrubLegacyChargeJobs } from './legacy-charge-jobs.js';
@@ -55,7 +61,7 @@ export class WorkerRunner implements OnApplicationBootstrap, BeforeApplicationSh
   ) {
     this.relay = new OutboxRelay(
       db,
-      { charge: chargesQueue, email: emailsQueue, refund: refundsQueue },
+      { charge: chargesQueue, email: emailsQueue, refund: refundsQueue, 'account-email': emailsQueue },
       { intervalMs: config.OUTBOX_RELAY_INTERVAL_MS },
     );
   }

@@ -25,7 +25,7 @@ class HeaderUserGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const user = request.headers['x-test-user'];
-    if (typeof user === 'string') request.user = { id: Number(user), role: 'customer' };
+    if (typeof user === 'string') request.user = { id: Number(user), role: 'customer', tokenVersion: 0 };
     const required = this.reflector.getAllAndOverride(AUTHENTICATED, [context.getHandler(), context.getClass()]);
     if (required && !request.user) throw new UnauthorizedException();
     return true;

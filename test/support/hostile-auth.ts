@@ -55,6 +55,13 @@ const PRIVATE_ROUTES: (Omit<Probe, 'caller'> & { admin: boolean })[] = [
     body: json({ items: [{ productId: 1, quantity: 1 }], paymentToken: 'tok_visa' }),
     admin: false,
   },
+  {
+    method: 'POST',
+    url: '/auth/password',
+    body: json({ currentPassword: 'password', newPassword: 'pwned-password' }),
+    admin: false,
+  },
+  { method: 'PATCH', url: '/admin/users/1', body: json({ role: 'customer' }), admin: true },
   { method: 'GET', url: '/admin/orders', admin: true },
   { method: 'GET', url: '/admin/orders/export', admin: true },
   { method: 'GET', url: '/admin/analytics/dashboard', admin: true },

@@ -35,6 +35,23 @@ export const notUtf8Write: fc.Arbitrary<Probe> = fc
         body: { email: `fuzz-${id}@example.com`, password: 'long enough', name: 'x' },
         field: 'name',
       })),
+      fc
+        .constantFrom(
+          { url: '/auth/verify', caller: 'anonymous' as Caller, body: { token: 'x' }, field: 'token' },
+          {
+            url: '/auth/password-reset/confirm',
+            caller: 'anonymous' as Caller,
+            body: { token: 'x', newPassword: 'long enough' },
+            field: 'newPassword',
+          },
+          {
+            url: '/auth/password',
+            caller: 'customer' as Caller,
+            body: { currentPassword: 'password', newPassword: 'long enough' },
+            field: 'newPassword',
+          },
+        )
+        .map((write) => ({ method: 'POST' as Method, ...write })),
       validProduct.map((body) => ({
         method: 'POST' as Method,
         url: '/products',
