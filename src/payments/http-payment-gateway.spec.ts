@@ -103,15 +103,15 @@ describe('HttpPaymentGateway against the local fake provider', () => {
 
   it('looks a charge up by its key: found once charged, not found before, unknown when unreachable', async () => {
     const gateway = new HttpPaymentGateway({ baseUrl });
-    expect(await gateway.lookup('order-60-charge')).toEqual({ outcome: 'not-found' });
-    const charged = await gateway.charge(request(60));
-    expect(await gateway.lookup('order-60-charge')).toEqual({
+    expect(await gateway.lookup('order-62-charge')).toEqual({ outcome: 'not-found' });
+    const charged = await gateway.charge(request(62));
+    expect(await gateway.lookup('order-62-charge')).toEqual({
       outcome: 'found',
       chargeId: (charged as { chargeId: string }).chargeId,
       status: 'succeeded',
     });
     const down = new HttpPaymentGateway({ baseUrl: 'http://127.0.0.1:1' });
-    expect((await down.lookup('order-60-charge')).outcome).toBe('unknown');
+    expect((await down.lookup('order-62-charge')).outcome).toBe('unknown');
   });
 
   it.each(['timeout', 'error', 'drop'] as const)(
