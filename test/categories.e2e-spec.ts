@@ -228,7 +228,8 @@ describe('categories (e2e: real Postgres, replicas, Redis cache)', () => {
 
   it('refuses bad input with problem+json and field messages', async () => {
     const existing = await create({ name: `Taken ${run}` });
-    expectProblem(await write('POST', '/categories', { name: `Taken ${run}` }), 409, 'body.name');
+    // Its own slug, so that only the name is taken (with both taken, Postgres names whichever index it checks first).
+    expectProblem(await write('POST', '/categories', { name: `Taken ${run}`, slug: `free-${run}` }), 409, 'body.name');
     expectProblem(await write('POST', '/categories', { name: `Other ${run}`, slug: existing.slug }), 409, 'body.slug');
     expectProblem(await write('PATCH', `/categories/${existing.id}`, { name: `Warm-up ${run}` }), 409, 'body.name');
     expectProblem(

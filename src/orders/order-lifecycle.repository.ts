@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { currentTraceparent } from '../tracing/trace-context.js';
+import { chargeWithdrawn, refundsRequested, stockReturned } from './order-effects.sql.js';
 import { fromStatusesSql, toStatusSql } from './order-lifecycle.js';
 
 /** An order's lifecycle state: what the transition routes answer. */
@@ -90,40 +91,9 @@ export class OrderLifecycleRepository {
         RETURNING ${ORDER_COLUMNS}, o.refund_count AS seq,
           CASE WHEN c.status = 'paid' THEN c.total_cents - c.refunded_cents ELSE 0 END AS refund_cents
       ),
-      units AS (
-        SELECT oi.product_id, sum(oi.quantity)::int AS quantity
-        FROM order_items oi JOIN cancelled ON oi.order_id = cancelled.id
-        GROUP BY oi.product_id
-      ),
-      locked AS MATERIALIZED (
-        SELECT p.id FROM products p JOIN units ON units.product_id = p.id ORDER BY p.id FOR UPDATE OF p
-      ),
-      restocked AS (
-        UPDATE products p SET stock = p.stock + units.quantity, updated_at = now()
-        FROM units JOIN locked ON locked.id = units.product_id
-        WHERE p.id = units.product_id
-        RETURNING p.id
-      ),
-      charge_closed AS (
-        UPDATE outbox_events SET sent_at = now()
-        WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${orderId}
-          AND EXISTS (SELECT 1 FROM cancelled)
-      ),
-      -- No charge will be made: its sealed payment token goes (a charge already running holds it in memory).
-      token_erased AS (
-        DELETE FROM order_payment_tokens WHERE order_id = ${orderId} AND EXISTS (SELECT 1 FROM cancelled)
-      ),
-      refund AS (
-        INSERT INTO order_refunds (order_id, seq, amount_cents, reason)
-        SELECT id, seq, refund_cents, 'cancel' FROM cancelled WHERE refund_cents > 0
-        RETURNING order_id, seq, amount_cents
-      ),
-      refund_event AS (
-        INSERT INTO outbox_events (topic, payload, traceparent)
-        SELECT 'refund', jsonb_build_object('orderId', order_id, 'seq', seq, 'amountCents', amount_cents),
-               ${currentTraceparent()}::text
-        FROM refund
-      ),
+      ${stockReturned('cancelled')},
+      ${chargeWithdrawn(orderId, 'cancelled')},
+      ${refundsRequested(Prisma.sql`SELECT id, seq, refund_cents, 'cancel' FROM cancelled WHERE refund_cents > 0`)},
       email AS (${emailEvent('order-cancelled', 'cancelled')})
       SELECT (SELECT ${stateOf('cancelled')}) AS "order",
              EXISTS (SELECT 1 FROM cancelled) AS changed,
@@ -189,17 +159,7 @@ export class OrderLifecycleRepository {
           AND w.amount > 0 AND c.refunded_cents + w.amount <= c.total_cents
         RETURNING ${ORDER_COLUMNS}, o.refund_count AS seq, w.amount
       ),
-      refund AS (
-        INSERT INTO order_refunds (order_id, seq, amount_cents, reason)
-        SELECT id, seq, amount, 'admin' FROM changed
-        RETURNING order_id, seq, amount_cents
-      ),
-      refund_event AS (
-        INSERT INTO outbox_events (topic, payload, traceparent)
-        SELECT 'refund', jsonb_build_object('orderId', order_id, 'seq', seq, 'amountCents', amount_cents),
-               ${currentTraceparent()}::text
-        FROM refund
-      )
+      ${refundsRequested(Prisma.sql`SELECT id, seq, amount, 'admin' FROM changed`)}
       SELECT (SELECT ${stateOf('changed')}) AS "order",
              EXISTS (SELECT 1 FROM changed) AS changed,
              (SELECT json_build_object('seq', seq, 'amountCents', amount_cents) FROM refund) AS refund`,

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
-import type { OrderStatus } from '../generated/prisma/client.js';
+import { Prisma, type OrderStatus } from '../generated/prisma/client.js';
 import { currentTraceparent } from '../tracing/trace-context.js';
+import { chargeWithdrawn, refundsRequested, stockReturned } from '../orders/order-effects.sql.js';
 import { fromStatusesSql, toStatusSql } from '../orders/order-lifecycle.js';
 
 export interface OrderPayment {
@@ -62,10 +63,9 @@ export class OrderPaymentsRepository {
   }
 
   /**
-   * A payable order becomes `status`; with it, its pending charge event is closed, the email event
-   * written, its sealed payment token erased (no longer needed), and on failure its units go back (products locked in id order, as checkout locks
-   * them, so the two never deadlock; lines of one product summed). Returns the products
-   * restocked, `null` when another path settled the order first.
+   * A payable order becomes `status`; with it, its charge is withdrawn (the pending event closed,
+   * the sealed token erased), the email event written, and on failure its units go back (see
+   * `stockReturned`). Returns the products restocked, `null` when another path settled the order first.
    */
   async settle(orderId: number, status: 'paid' | 'payment_failed'): Promise<number[] | null> {
     const template = status === 'paid' ? 'order-confirmation' : 'payment-failed';
@@ -76,29 +76,8 @@ export class OrderPaymentsRepository {
         WHERE id = ${orderId} AND ${fromStatusesSql(status === 'paid' ? 'pay' : 'fail')}
         RETURNING id
       ),
-      units AS (
-        SELECT oi.product_id, sum(oi.quantity)::int AS quantity
-        FROM order_items oi JOIN settled ON oi.order_id = settled.id
-        WHERE ${status}::text = 'payment_failed'
-        GROUP BY oi.product_id
-      ),
-      locked AS MATERIALIZED (
-        SELECT p.id FROM products p JOIN units ON units.product_id = p.id ORDER BY p.id FOR UPDATE OF p
-      ),
-      restocked AS (
-        UPDATE products p SET stock = p.stock + units.quantity, updated_at = now()
-        FROM units JOIN locked ON locked.id = units.product_id
-        WHERE p.id = units.product_id
-        RETURNING p.id
-      ),
-      charge_closed AS (
-        UPDATE outbox_events SET sent_at = now()
-        WHERE topic = 'charge' AND sent_at IS NULL AND (payload->>'orderId')::int = ${orderId}
-          AND EXISTS (SELECT 1 FROM settled)
-      ),
-      token_erased AS (
-        DELETE FROM order_payment_tokens WHERE order_id = ${orderId} AND EXISTS (SELECT 1 FROM settled)
-      ),
+      ${stockReturned('settled', Prisma.sql`${status}::text = 'payment_failed'`)},
+      ${chargeWithdrawn(orderId, 'settled')},
       email AS (
         INSERT INTO outbox_events (topic, payload, traceparent)
         SELECT 'email', jsonb_build_object('orderId', settled.id, 'template', ${template}::text),
@@ -124,16 +103,7 @@ export class OrderPaymentsRepository {
         WHERE id = ${orderId} AND status = 'cancelled' AND refunded_cents = 0 AND total_cents > 0
         RETURNING id, refund_count AS seq, total_cents
       ),
-      refund AS (
-        INSERT INTO order_refunds (order_id, seq, amount_cents, reason)
-        SELECT id, seq, total_cents, 'late-charge' FROM late
-      ),
-      refund_event AS (
-        INSERT INTO outbox_events (topic, payload, traceparent)
-        SELECT 'refund', jsonb_build_object('orderId', id, 'seq', seq, 'amountCents', total_cents),
-               ${currentTraceparent()}::text
-        FROM late
-      )
+      ${refundsRequested(Prisma.sql`SELECT id, seq, total_cents, 'late-charge' FROM late`)}
       SELECT EXISTS (SELECT 1 FROM late) AS refunded`,
     );
     return row.refunded;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/index.js';
+import { Prisma } from '../generated/prisma/client.js';
 
 /** The tables the worker prunes. */
 export const PRUNED_TABLES = ['idempotency_keys', 'outbox_events', 'email_deliveries'] as const;
@@ -22,10 +23,10 @@ export class RetentionRepository {
     switch (table) {
       case 'idempotency_keys':
         return this.idempotencyKeys(windowS, limit);
+      // An unsent event is work still to do, an unsent email's record evidence of a failure: never.
       case 'outbox_events':
-        return this.outboxEvents(windowS, limit);
       case 'email_deliveries':
-        return this.emailDeliveries(windowS, limit);
+        return this.sentBefore(table, windowS, limit);
     }
   }
 
@@ -44,21 +45,12 @@ export class RetentionRepository {
         FOR UPDATE SKIP LOCKED))`;
   }
 
-  /** Events sent longer ago than the window (an unsent event is work still to do: never). */
-  private outboxEvents(windowS: number, limit: number): Promise<number> {
+  /** Rows sent (`sent_at`) longer ago than the window. */
+  private sentBefore(table: 'outbox_events' | 'email_deliveries', windowS: number, limit: number): Promise<number> {
+    const name = Prisma.raw(table);
     return this.db.primary.$executeRaw`
-      DELETE FROM outbox_events WHERE ctid = ANY(ARRAY(
-        SELECT ctid FROM outbox_events
-        WHERE sent_at < now() - make_interval(secs => ${windowS})
-        ORDER BY sent_at LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED))`;
-  }
-
-  /** "Sent once" records of emails sent longer ago than the window (unsent ones stay: evidence of a failure). */
-  private emailDeliveries(windowS: number, limit: number): Promise<number> {
-    return this.db.primary.$executeRaw`
-      DELETE FROM email_deliveries WHERE ctid = ANY(ARRAY(
-        SELECT ctid FROM email_deliveries
+      DELETE FROM ${name} WHERE ctid = ANY(ARRAY(
+        SELECT ctid FROM ${name}
         WHERE sent_at < now() - make_interval(secs => ${windowS})
         ORDER BY sent_at LIMIT ${limit}
         FOR UPDATE SKIP LOCKED))`;
