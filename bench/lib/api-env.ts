@@ -27,6 +27,9 @@ export function apiEnv(
     RATE_LIMIT_SEARCH: '10000000',
     OPS_PORT: '0',
     METRICS_TOKEN: BENCH_METRICS_TOKEN,
+    // No payment sweep: its job scheduler keeps a delayed job on the charges queue for good (the
+    // benches wait for that queue to empty), and it would give up the seeded pending orders mid-run.
+    PAYMENT_RECONCILE_INTERVAL_MS: '0',
     // Production's default level: the access log is on, and its cost is in every number.
     LOG_LEVEL: 'info',
     ...extra,
