@@ -139,14 +139,19 @@ describe.each(REDIS_MODES)('tracing (e2e: API and worker processes, OTLP/HTTP re
 
     const http = await span('the checkout request', (s) => s.name === 'POST /checkout' && s.service === 'store-api');
     const inTrace = (name: string) => (s: ReceivedSpan) => s.name === name && s.traceId === http.traceId;
+    // The relay's hand-off to the queue (a producer span), then the job under it.
+    const relayed = await span('the relay sending the charge', inTrace('charges send'));
+    expect(relayed).toMatchObject({ service: 'store-worker', parentSpanId: http.spanId, kind: 4 });
     const charge = await span('the charge job', inTrace('charges process'));
-    expect(charge).toMatchObject({ service: 'store-worker', parentSpanId: http.spanId, kind: 5 });
+    expect(charge).toMatchObject({ service: 'store-worker', parentSpanId: relayed.spanId, kind: 5 });
     const payment = await span('the provider call', inTrace('payment charge'));
     expect(payment).toMatchObject({ parentSpanId: charge.spanId, kind: 3 });
     expect(payment.attributes['payment.outcome']).toBe('charged');
     // The settlement wrote the email's outbox row inside the charge job's span.
+    const emailRelayed = await span('the relay sending the email', inTrace('emails send'));
+    expect(emailRelayed).toMatchObject({ parentSpanId: charge.spanId, kind: 4 });
     const email = await span('the email job', inTrace('emails process'));
-    expect(email).toMatchObject({ service: 'store-worker', parentSpanId: charge.spanId });
+    expect(email).toMatchObject({ service: 'store-worker', parentSpanId: emailRelayed.spanId });
     const send = await span('the SMTP send', inTrace('smtp send'));
     expect(send.parentSpanId).toBe(email.spanId);
     expect(sink.messages.some((message) => message.subject.includes(`#${orderId} `))).toBe(true);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Db } from '../database/index.js';
 import { JOB_NAMES } from '../queues/queues.constants.js';
+import { startHandOffSpan, type HandOffSpan } from '../tracing/trace-context.js';
 
 export interface OutboxRow {
   id: bigint;
@@ -64,30 +65,40 @@ export class OutboxRelay {
       RETURNING id, topic, payload, traceparent`;
     if (!rows.length) return 0;
     const ids = rows.map((row) => row.id);
+    // One `send` span per traced event, in the trace of whoever wrote it; the job continues it.
+    const spans: HandOffSpan[] = [];
     try {
       const inOrder = rows.toSorted((a, b) => (a.id < b.id ? -1 : 1));
       await Promise.all(
         (Object.keys(this.queues) as OutboxRow['topic'][]).flatMap((topic) => {
           const events = inOrder.filter((row) => row.topic === topic);
-          const jobs = events.map((row) => ({
-            name: JOB_NAMES[topic],
-            data: {
-              ...row.payload,
-              outboxId: String(row.id),
-              ...(row.traceparent && { traceparent: row.traceparent }),
-            },
-            opts: { jobId: jobIdOf(row.id) },
-          }));
+          const jobs = events.map((row) => {
+            const span = startHandOffSpan(`${this.queues[topic].name} send`, row.traceparent, {
+              'messaging.system': 'bullmq',
+              'messaging.operation.type': 'send',
+              'messaging.destination.name': this.queues[topic].name,
+              'messaging.message.id': jobIdOf(row.id),
+            });
+            if (span) spans.push(span);
+            const traceparent = span?.traceparent ?? row.traceparent;
+            return {
+              name: JOB_NAMES[topic],
+              data: { ...row.payload, outboxId: String(row.id), ...(traceparent && { traceparent }) },
+              opts: { jobId: jobIdOf(row.id) },
+            };
+          });
           return jobs.length ? [this.queues[topic].addBulk(jobs)] : [];
         }),
       );
     } catch (error) {
+      for (const span of spans) span.end(error as Error);
       await this.db.primary
         .$executeRaw`UPDATE outbox_events SET available_at = now() WHERE id = ANY(${ids}::bigint[])`.catch(
         () => undefined, // the lease ends by itself
       );
       throw error;
     }
+    for (const span of spans) span.end();
     await this.db.primary.$executeRaw`UPDATE outbox_events SET sent_at = now() WHERE id = ANY(${ids}::bigint[])`;
     return rows.length;
   }

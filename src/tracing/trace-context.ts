@@ -83,6 +83,39 @@ export async function inSpan<T>(name: string, options: SpanOptions, work: (span:
   );
 }
 
+/** A span begun on behalf of stored work (see `startHandOffSpan`), ended by whoever began it. */
+export interface HandOffSpan {
+  /** This span as a W3C `traceparent`: the next hop continues from it. */
+  readonly traceparent: string;
+  end(error?: Error): void;
+}
+
+/**
+ * A span continuing a stored `traceparent` (an outbox row's) for one hand-off done outside any
+ * request, such as the relay moving the row to its queue; several can be open at once, one per
+ * row, each in its own trace. Undefined when tracing is off or the row carries no trace.
+ */
+export function startHandOffSpan(name: string, parent: string | null, attributes: Attributes): HandOffSpan | undefined {
+  if (!tracingOn || !parent) return undefined;
+  const span = tracer.startSpan(
+    name,
+    { kind: SpanKind.PRODUCER, attributes },
+    propagation.extract(ROOT_CONTEXT, { traceparent: parent }),
+  );
+  const carrier: { traceparent?: string } = {};
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+  return {
+    traceparent: carrier.traceparent ?? parent,
+    end(error) {
+      if (error) {
+        span.recordException(error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      }
+      span.end();
+    },
+  };
+}
+
 /**
  * A cache decision as an event on the active span, only when it records. Its attributes are built
  * here, after that check: the callers are every cache hit, where an object per call would be paid
