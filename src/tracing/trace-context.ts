@@ -39,10 +39,25 @@ export function traceIds(): { trace_id?: string; span_id?: string } {
 
 /** The active span as a W3C `traceparent`, to store beside work another process picks up; null when off. */
 export function currentTraceparent(): string | null {
-  if (!tracingOn) return null;
+  return tracingOn ? traceparentOf(context.active()) : null;
+}
+
+/** The W3C `traceparent` of a context's span (as stored in outbox rows and job data). */
+function traceparentOf(from: Context): string | null {
   const carrier: { traceparent?: string } = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(from, carrier);
   return carrier.traceparent ?? null;
+}
+
+/** The context of a stored `traceparent`, to continue its trace in this process. */
+function contextOf(traceparent: string): Context {
+  return propagation.extract(ROOT_CONTEXT, { traceparent });
+}
+
+/** Marks a span as failed by `error` (its exception event and error status). */
+function markFailed(span: Span, error: Error): void {
+  span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
 }
 
 /** Adds `traceparent` (and any other propagated header) of the active span to outgoing headers. */
@@ -64,7 +79,7 @@ export interface SpanOptions {
  */
 export async function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
   if (!tracingOn) return work(notRecording);
-  const parent = options.parent ? propagation.extract(ROOT_CONTEXT, { traceparent: options.parent }) : context.active();
+  const parent = options.parent ? contextOf(options.parent) : context.active();
   return tracer.startActiveSpan(
     name,
     { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes },
@@ -73,8 +88,7 @@ export async function inSpan<T>(name: string, options: SpanOptions, work: (span:
       try {
         return await work(span);
       } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        markFailed(span, error as Error);
         throw error;
       } finally {
         span.end();
@@ -97,20 +111,11 @@ export interface HandOffSpan {
  */
 export function startHandOffSpan(name: string, parent: string | null, attributes: Attributes): HandOffSpan | undefined {
   if (!tracingOn || !parent) return undefined;
-  const span = tracer.startSpan(
-    name,
-    { kind: SpanKind.PRODUCER, attributes },
-    propagation.extract(ROOT_CONTEXT, { traceparent: parent }),
-  );
-  const carrier: { traceparent?: string } = {};
-  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+  const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes }, contextOf(parent));
   return {
-    traceparent: carrier.traceparent ?? parent,
+    traceparent: traceparentOf(trace.setSpan(ROOT_CONTEXT, span)) ?? parent,
     end(error) {
-      if (error) {
-        span.recordException(error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-      }
+      if (error) markFailed(span, error);
       span.end();
     },
   };
