@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { ORDER_STATUSES } from '../../src/orders/order.dto.js';
 import { badCaller } from './hostile-auth.js';
 import {
   RAW_URL_PIECES,
@@ -148,16 +149,7 @@ const rangeQuery = (dates: fc.Arbitrary<string[]>, rest: fc.Arbitrary<string>) =
     .tuple(dates, rest)
     .map(([[from, to], more]) => `?from=${percent(from)}&to=${percent(to)}${more.replace('?', '&')}`);
 const format = fc.constantFrom('', '?format=csv', '?format=ndjson');
-const status = fc.constantFrom(
-  'pending',
-  'payment_pending',
-  'paid',
-  'payment_failed',
-  'cancelled',
-  'shipped',
-  'delivered',
-  'refunded',
-);
+const status = fc.constantFrom(...ORDER_STATUSES);
 
 const queueName = fc.oneof(fc.constantFrom('charges', 'emails', 'refunds'), hostileText.map(percent));
 const boardRead = fc.oneof(
