@@ -17,7 +17,8 @@ describe('admin export and analytics (e2e)', () => {
   const to = '2026-04-01T00:00:00Z';
 
   beforeAll(async () => {
-    app = await createTestApp();
+    // Statement counts are global: no readiness probes (a SELECT per pool each second) in between.
+    app = await createTestApp({ HEALTH_PROBE_INTERVAL_MS: '60000' });
     sql = await connect();
     admin = await login(app, ADMIN_EMAIL);
     customer = await login(app, 'user5@example.com');

@@ -17,7 +17,8 @@ describe('orders, read side (e2e)', () => {
   let admin: Record<string, string>;
 
   beforeAll(async () => {
-    app = await createTestApp();
+    // Statement counts are global: no readiness probes (a SELECT per pool each second) in between.
+    app = await createTestApp({ HEALTH_PROBE_INTERVAL_MS: '60000' });
     db = app.get(Db);
     sql = await connect();
     const { rows } = await sql.query(

@@ -14,7 +14,8 @@ describe('HTTP caching of the catalog (real Redis, real replicas)', () => {
   let cache: CacheService;
 
   beforeAll(async () => {
-    app = await createTestApp();
+    // Statement counts are global: no readiness probes (a SELECT per pool each second) in between.
+    app = await createTestApp({ HEALTH_PROBE_INTERVAL_MS: '60000' });
     db = app.get(Db);
     cache = app.get(CacheService);
     // Start from an empty catalog cache, whatever earlier runs left.
@@ -100,7 +101,7 @@ describe('HTTP caching of the catalog (real Redis, real replicas)', () => {
     // What a write just stored (refresh-after-write): a warm-up reading older rows must not replace it.
     const written = { id: second.id, name: 'written just now' };
     await cache.set({ namespace: PRODUCTS_NAMESPACE, id: String(second.id) }, written);
-    const warmed = await createTestApp({ CACHE_WARM_TOP_PRODUCTS: '20' });
+    const warmed = await createTestApp({ CACHE_WARM_TOP_PRODUCTS: '20', HEALTH_PROBE_INTERVAL_MS: '60000' });
     try {
       const warmedCache = warmed.get(CacheService);
       const warmedDb = warmed.get(Db);
