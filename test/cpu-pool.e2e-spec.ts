@@ -1,7 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readFileSync, readdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type pg from 'pg';
 import { CpuPool, cpuTask } from '../src/cpu-pool/index.js';
-import { FIELD_SEPARATOR, formatOrderLines } from '../src/orders/orders-lines.task.js';
+import { Db } from '../src/database/index.js';
+import { exportStream, type ExportStreamOptions } from '../src/orders/orders-export.js';
+import { OrdersRepository } from '../src/orders/orders.repository.js';
+import { FIELD_SEPARATOR, formatOrderText } from '../src/orders/orders-lines.task.js';
 import { connect } from './support/sql.js';
 import { ADMIN_EMAIL, createTestApp, login } from './support/test-app.js';
 
@@ -64,17 +69,88 @@ describe.each([
 });
 
 describe('CpuPool', () => {
-  const formatTask = cpuTask(import.meta.url, '../src/orders/orders-lines.task', 'formatOrderLines', formatOrderLines);
+  const formatTask = cpuTask(import.meta.url, '../src/orders/orders-lines.task', 'formatOrderText', formatOrderText);
 
   it('stops its threads when the app closes; later tasks are refused', async () => {
     const app = await createTestApp({ CPU_POOL_THREADS: '2' });
     const pool = app.get(CpuPool);
     expect(pool.threads).toBe(2);
     const text = ['1', '2', 'paid', '300', 'USD', 'x'].join(FIELD_SEPARATOR);
-    const bytes = await pool.run(formatTask, { format: 'csv', text });
-    expect(Buffer.from(bytes).toString()).toBe('1,2,paid,300,USD,x\n');
+    expect(await pool.run(formatTask, { format: 'csv', text })).toBe('1,2,paid,300,USD,x\n');
     await app.close();
     expect(pool.threads).toBe(0);
     await expect(pool.run(formatTask, { format: 'csv', text })).rejects.toThrow();
   });
 });
+
+describe('orders export on a pool thread (CPU_POOL_THREADS=1)', () => {
+  let app: NestFastifyApplication;
+  const range = { from: new Date('2025-11-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z') };
+
+  beforeAll(async () => {
+    app = await createTestApp({ CPU_POOL_THREADS: '1', HEALTH_PROBE_INTERVAL_MS: '60000' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const exportOf = (job: Partial<ExportStreamOptions> = {}) =>
+    exportStream(app.get(CpuPool), {
+      ...app.get(OrdersRepository).exportSource(),
+      range,
+      format: 'csv',
+      encoding: 'identity',
+      ...job,
+    });
+
+  it("runs an export while another waits on its client: one slow download holds no one else's", async () => {
+    const held = exportOf({ batchSize: 100 });
+    try {
+      await held[Symbol.asyncIterator]().next();
+      expect((await text(exportOf())).split('\n').length).toBeGreaterThan(19_000);
+    } finally {
+      held.destroy();
+    }
+  });
+
+  it('reads from a replica in rotation, and counts its statements in that pool', async () => {
+    const db = app.get(Db);
+    const replicaSelects = () =>
+      db
+        .snapshot()
+        .queries.filter((row) => row.pool.startsWith('replica') && row.operation === 'select')
+        .reduce((sum, row) => sum + row.count, 0);
+    const [{ orders }] = await db.primary.$queryRaw<{ orders: number }[]>`
+      SELECT count(*)::int AS orders FROM orders WHERE created_at >= ${range.from} AND created_at < ${range.to}`;
+    const before = replicaSelects();
+    await text(exportOf());
+    // Batches of 1,000: the full ones, then a short one or, after a full one, an empty read.
+    expect(replicaSelects() - before).toBe(Math.floor(orders / 1_000) + 1);
+  });
+
+  it('fails the stream with the reason when the database cannot be read', async () => {
+    const connection = { ...app.get(Db).readerEndpoint(), url: 'postgresql://postgres@127.0.0.1:1/store_test' };
+    await expect(text(exportOf({ connection }))).rejects.toThrow(/^the export failed: .*Can't reach database server/);
+  });
+
+  it('runs its threads at nice 10: the event loop comes first on busy cores', () => {
+    // Field 19 of a task's stat; a thread that ended since the listing has none.
+    const nice = (tid: string) => {
+      try {
+        return Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+      } catch {
+        return undefined;
+      }
+    };
+    const threads = readdirSync('/proc/self/task');
+    expect(threads.filter((tid) => nice(tid) === 10).length).toBeGreaterThanOrEqual(1);
+    expect(nice(String(process.pid))).toBe(0);
+  });
+});
+
+async function text(stream: Readable): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += chunk;
+  return out;
+}

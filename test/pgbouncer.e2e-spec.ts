@@ -6,7 +6,7 @@ import { parseLsn } from '../src/common/lsn.js';
 import { Db } from '../src/database/index.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { connect } from './support/sql.js';
-import { createTestApp, login, testConfig } from './support/test-app.js';
+import { ADMIN_EMAIL, createTestApp, login, testConfig } from './support/test-app.js';
 
 /** The PgBouncer `scripts/services.sh up` runs: transaction pooling in front of the primary. */
 const PGBOUNCER = 'postgresql://postgres@127.0.0.1:6432';
@@ -117,6 +117,20 @@ describe('through PgBouncer in transaction mode (e2e: the local one from service
       const after = await stats();
       expect(after.queries - before.queries).toBeGreaterThanOrEqual(6);
       expect(db.snapshot().routing['no-replicas'] - routedBefore).toBeGreaterThanOrEqual(4);
+    });
+
+    it("streams an export through it, from the pool thread's own connection", async () => {
+      const range = 'from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z';
+      const { rows } = await sql.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM orders WHERE created_at >= '2026-01-01' AND created_at < '2026-03-01'`,
+      );
+      const before = await stats();
+      const admin = await login(app, ADMIN_EMAIL);
+      const response = await app.inject({ method: 'GET', url: `/admin/orders/export?${range}`, headers: admin });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.body.trim().split('\n')).toHaveLength(rows[0].count);
+      // One statement per batch of 1,000 (and the login's), each through PgBouncer.
+      expect((await stats()).queries - before.queries).toBeGreaterThanOrEqual(Math.ceil(rows[0].count / 1_000));
     });
 
     it('multiplexes 4× as many concurrent checkouts as server connections: each order once, stock exact', async () => {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Transferable } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { CPU_POOL_OPTIONS } from './cpu-pool.module-definition.js';
 import type { CpuPoolModuleOptions } from './cpu-pool.options.js';
@@ -15,12 +16,19 @@ export class CpuPool implements OnApplicationShutdown {
     const threads = options.threads ?? 1;
     if (threads === 0) return;
     const heap = options.heapLimitsMb ?? { old: 64, young: 8 };
+    const filename = siblingModule(import.meta.url, './cpu-pool.worker');
     this.pool = new Piscina({
-      filename: siblingModule(import.meta.url, './cpu-pool.worker'),
+      filename,
+      // Under the tests the threads run the `.ts` sources, whose `.js` imports tsx resolves.
+      execArgv: filename.endsWith('.ts') ? ['--import', 'tsx'] : undefined,
       // Fixed size and never idled out: a thread started per task would cost more than the task.
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: Infinity,
+      // Long tasks mostly wait (an export, on its database and its client): one must not hold the
+      // thread from the others.
+      concurrentTasksPerWorker: options.tasksPerThread ?? 8,
+      workerData: { niceness: options.niceness ?? 10 },
       resourceLimits: { maxOldGenerationSizeMb: heap.old, maxYoungGenerationSizeMb: heap.young },
     });
     // A thread that dies (out of its heap) fails its task; piscina starts another in its place.
@@ -32,12 +40,15 @@ export class CpuPool implements OnApplicationShutdown {
     return this.pool?.threads.length ?? 0;
   }
 
-  /** The task's result, computed on a pool thread (inline when the pool has no threads). */
-  async run<Input, Output>(task: CpuTask<Input, Output>, input: Input): Promise<Output> {
+  /**
+   * The task's result, computed on a pool thread (inline when the pool has no threads).
+   * `transferList`: objects in `input` moved to the thread rather than copied (a `MessagePort`).
+   */
+  async run<Input, Output>(task: CpuTask<Input, Output>, input: Input, transferList?: Transferable[]): Promise<Output> {
     // A closed piscina would start a new thread for the task, which nothing would stop.
     if (this.closed) throw new Error('The CPU pool is closed (the application is shutting down).');
-    if (!this.pool) return task.run(input);
-    return (await this.pool.run({ module: task.module, name: task.name, input })) as Output;
+    if (!this.pool) return await task.run(input);
+    return (await this.pool.run({ module: task.module, name: task.name, input }, { transferList })) as Output;
   }
 
   /** Tasks already started finish; queued ones are refused. */

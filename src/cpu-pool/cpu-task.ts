@@ -2,9 +2,10 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * A function the pool can run in a worker thread: it lives in a module of its own that imports
- * nothing of the app (a worker loads it by itself: the built `.js`, or under the tests the `.ts`
- * source through Node's type stripping), takes and returns structured-cloneable values, and a
+ * A function the pool can run in a worker thread: it lives in a module of its own, which a worker
+ * loads by itself (the built `.js`, or under the tests the `.ts` source through tsx), so it
+ * imports no Nest provider, only plain modules; it takes and returns structured-cloneable
+ * values (and may await: a `MessagePort` in its input, transferred, streams a result), and a
  * `Uint8Array` result is transferred back, not copied.
  */
 export interface CpuTask<Input, Output> {
@@ -17,7 +18,7 @@ export interface CpuTask<Input, Output> {
 }
 
 /**
- * `cpuTask(import.meta.url, './orders-lines.task', 'formatOrderLines', formatOrderLines)`: the
+ * `cpuTask(import.meta.url, './orders-export.task', 'streamOrderExport', streamOrderExport)`: the
  * module beside the caller, with the caller's own extension (`.js` when built, `.ts` in tests).
  */
 export function cpuTask<Input, Output>(

@@ -7,7 +7,7 @@ import { isConnectionError, isRetryableTransactionError } from './database-error
 import { DatabaseStats, statementKind, type DatabaseStatsSnapshot, type RoutingDecision } from './database-stats.js';
 import { DATABASE_MODULE_OPTIONS } from './database.module-definition.js';
 import type { DatabaseModuleOptions } from './database.options.js';
-import { DatabasePool } from './pools/database-pool.js';
+import { DatabasePool, type PoolEndpoint } from './pools/database-pool.js';
 import { formatLsn, parseLsn, type Lsn } from '../common/lsn.js';
 import { ReplicaMonitor } from './routing/replica-monitor.js';
 import { ReplicaRouter } from './routing/replica-router.js';
@@ -122,6 +122,16 @@ export class Db implements OnModuleInit, OnApplicationShutdown {
     const { client, decision } = this.route();
     this.stats.routing[decision]++;
     return client;
+  }
+
+  /**
+   * Where a long read on a connection of its own should go (an export, on a pool thread): the
+   * server `reader()` would choose now, with its pool's session settings.
+   */
+  readerEndpoint(): PoolEndpoint {
+    const { decision, replica } = this.route();
+    this.stats.routing[decision]++;
+    return (replica === undefined ? this.primaryPool : this.replicaPools[replica]).endpoint;
   }
 
   /** Runs `fn` in a primary transaction, again on serialization failures and deadlocks (bounded, with backoff). */

@@ -1,7 +1,8 @@
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiJson, ApiProblem, ApiRoute } from '../common/openapi/zod-openapi.js';
 import { responseHeaders } from '../common/openapi/http-headers.js';
-import { Controller, Get, Param, Query, StreamableFile, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser, type AuthUser } from '../auth/auth-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
 import type { Page } from '../common/pagination/keyset-cursor.js';
@@ -9,6 +10,7 @@ import { Paginated } from '../common/pagination/paginated.decorator.js';
 import { Loaders, LoadersInterceptor } from '../loaders/loaders.interceptor.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { idParam } from '../common/http/query-params.js';
+import { negotiatedEncoding } from '../common/http/response-encoding.js';
 import { adminOrderPageSchema, orderPageSchema, orderSchema, type AdminOrderDto, type OrderDto } from './order.dto.js';
 import {
   adminOrdersQuery,
@@ -69,8 +71,17 @@ export class OrdersController {
     },
   })
   @Authenticated({ admin: true })
-  export(@Query({ schema: exportOrdersQuery }) query: ExportOrdersQuery): StreamableFile {
-    return new StreamableFile(this.orders.export(query), {
+  export(
+    @Query({ schema: exportOrdersQuery }) query: ExportOrdersQuery,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): StreamableFile {
+    // Gzipped on the pool thread with the rest of the export, not by @fastify/compress (which
+    // still answers a client that takes brotli only).
+    const encoding = negotiatedEncoding(request, ['gzip']);
+    reply.header('vary', 'accept-encoding');
+    if (encoding !== 'identity') reply.header('content-encoding', encoding);
+    return new StreamableFile(this.orders.export(query, encoding), {
       type: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
       disposition: `attachment; filename="orders.${query.format}"`,
     });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db, isoTimestamp } from '../database/index.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { OrderDto, OrderItemRow, OrderRow } from './order.dto.js';
-import { orderBatches } from './orders-export.js';
+import type { ExportStreamOptions } from './orders-export.js';
 
 export interface OrderPageQuery {
   limit: number;
@@ -71,9 +71,22 @@ export class OrdersRepository {
     return this.db.reader().$queryRaw<OrderRow[]>(orderPageSql(query));
   }
 
-  /** Every order created in [from, to), oldest first, in keyset batches (see `orderBatches`). */
-  exportBatches(range: { from: Date; to: Date }): AsyncGenerator<string> {
-    return orderBatches(this.db, range);
+  /**
+   * Where an export reads (its SQL is `orderBatches`, run on a pool thread's own connection): the
+   * server the replica router picks now; its statements count in that pool's statistics.
+   */
+  exportSource(): Pick<ExportStreamOptions, 'connection' | 'onStatement'> {
+    const connection = this.db.readerEndpoint();
+    return {
+      connection,
+      onStatement: ({ durationMs, failed }) =>
+        this.db.stats.recordStatement(connection.pool, {
+          sql: 'SELECT',
+          durationMs,
+          error: failed ? new Error('export statement failed') : undefined,
+          inTransaction: false,
+        }),
+    };
   }
 
   async findById(id: number): Promise<OrderRow | null> {

@@ -8,7 +8,7 @@ import { createdAtIdCursorOf, toPage, type Page } from '../common/pagination/key
 import { CpuPool } from '../cpu-pool/index.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { toOrderFields, toOrderItemDto, type AdminOrderDto, type OrderDto, type OrderRow } from './order.dto.js';
-import { exportStream } from './orders-export.js';
+import { exportStream, type ExportEncoding } from './orders-export.js';
 import { OrdersRepository, type OrderPageQuery } from './orders.repository.js';
 
 /** A page request with its `?fields=` view (validated against the route's whitelist). */
@@ -61,9 +61,12 @@ export class OrdersService {
     return this.pageOf(rows, query.limit, (_order, index) => page[index]);
   }
 
-  /** All orders in a date range as a stream (flat memory, stops when the client goes away). */
-  export(query: ExportOrdersQuery): Readable {
-    return exportStream(this.orders.exportBatches(query), this.cpuPool, query.format);
+  /**
+   * All orders in a date range as a byte stream in `encoding`, read, formatted and encoded on a
+   * pool thread (flat memory, stops when the client goes away).
+   */
+  export({ from, to, format }: ExportOrdersQuery, encoding: ExportEncoding): Readable {
+    return exportStream(this.cpuPool, { ...this.orders.exportSource(), range: { from, to }, format, encoding });
   }
 
   /** Another customer's order is a 404, not a 403: its existence is not the caller's business. */

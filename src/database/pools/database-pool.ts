@@ -38,12 +38,26 @@ export interface DatabasePoolConfig {
   recover?: AdapterObserver['recover'];
 }
 
+/**
+ * A pool's server and session settings, for work that opens its own connection to the same
+ * place (an export on a pool thread): its credentials never leave the process.
+ */
+export interface PoolEndpoint {
+  /** The pool's name, for its statistics. */
+  pool: string;
+  url: string;
+  applicationName: string;
+  readOnly: boolean;
+  statementTimeoutMs: number;
+}
+
 /** One `pg.Pool` we own, the Prisma client on top of it, and what watches it. */
 export class DatabasePool {
   readonly name: string;
   readonly pool: pg.Pool;
   readonly client: PrismaClient;
   readonly settings: Required<PoolOptions>;
+  readonly endpoint: PoolEndpoint;
   private readonly leakWatch: LeakWatch;
   private readonly adapter: ObservedAdapterFactory;
   private connected?: Promise<SqlDriverAdapter>;
@@ -56,6 +70,13 @@ export class DatabasePool {
     this.logger = new Logger(`Database:${config.name}`);
     this.slowQueryLog = new ThrottledLog(this.logger, config.slowQueryMs === 0 ? Infinity : 5);
     this.settings = { ...POOL_DEFAULTS, ...config.pool };
+    this.endpoint = {
+      pool: config.name,
+      url: config.url,
+      applicationName: config.applicationName,
+      readOnly: config.readOnly,
+      statementTimeoutMs: this.settings.statementTimeoutMillis,
+    };
     this.pool = new pg.Pool({
       connectionString: config.url,
       application_name: config.applicationName,
