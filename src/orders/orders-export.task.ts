@@ -55,6 +55,9 @@ function clientFor(connection: ExportConnection): PrismaClient {
       application_name: connection.applicationName,
       max: 2,
       idleTimeoutMillis: 10_000,
+      // Idle connections keep no one waiting at shutdown (inline, `CPU_POOL_THREADS=0`, they are
+      // on the event loop's thread).
+      allowExitOnIdle: true,
       statement_timeout: connection.statementTimeoutMs,
       options: connection.readOnly ? '-c default_transaction_read_only=on' : undefined,
     });
