@@ -212,9 +212,11 @@ const appConfigFields = z.object({
   // argon2 hashes at once (19 MiB each) and waiting behind them; past that, 503 with Retry-After.
   PASSWORD_HASH_CONCURRENCY: int(1, 64, 2),
   PASSWORD_HASH_QUEUE: int(0, 10_000, 32),
-  // Worker threads for CPU-heavy work (export formatting); 0 runs it on the event loop. Leave
+  // Worker threads for CPU-heavy work (the orders export); 0 runs it on the event loop. Leave
   // cores for the event loop, libuv's pool (zlib, argon2) and Postgres: 1 on 2 cores.
   CPU_POOL_THREADS: int(0, 64, 1),
+  // An export's pace (rows a second; 0: as fast as it goes): background work leaves the cores to requests.
+  EXPORT_ROWS_PER_SECOND: int(0, 10_000_000, 50_000),
   HEALTH_CHECK_TIMEOUT_MS: int(10, 10_000, 300),
   HEALTH_QUEUE_BACKLOG_MAX: int(0, 10_000_000, 1_000),
   // Readiness answers from background probes run this often (a result 3 intervals old counts as down).

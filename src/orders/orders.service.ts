@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { NotFoundProblem } from '../common/http/index.js';
 import { pickFields, wants } from '../common/http/sparse-fields.js';
 import { createdAtIdCursorOf, toPage, type Page } from '../common/pagination/keyset-cursor.js';
+import { AppConfig } from '../config/index.js';
 import { CpuPool } from '../cpu-pool/index.js';
 import type { RequestLoaders } from '../loaders/request-loaders.js';
 import { toOrderFields, toOrderItemDto, type AdminOrderDto, type OrderDto, type OrderRow } from './order.dto.js';
@@ -19,6 +20,7 @@ export class OrdersService {
   constructor(
     private readonly orders: OrdersRepository,
     private readonly cpuPool: CpuPool,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -66,7 +68,13 @@ export class OrdersService {
    * pool thread (flat memory, stops when the client goes away).
    */
   export({ from, to, format }: ExportOrdersQuery, encoding: ExportEncoding): Readable {
-    return exportStream(this.cpuPool, { ...this.orders.exportSource(), range: { from, to }, format, encoding });
+    return exportStream(this.cpuPool, {
+      ...this.orders.exportSource(),
+      range: { from, to },
+      format,
+      encoding,
+      rowsPerSecond: this.config.EXPORT_ROWS_PER_SECOND,
+    });
   }
 
   /** Another customer's order is a 404, not a 403: its existence is not the caller's business. */
