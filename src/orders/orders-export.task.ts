@@ -6,7 +6,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { isoTimestamp } from '../database/sql-fragments.js';
 import { GzipParts } from '../common/gzip-parts.js';
-import { FIELD_SEPARATOR, formatOrderText } from './orders-lines.task.js';
+import { FIELD_SEPARATOR, formatOrderText, type ExportFormat } from './orders-lines.task.js';
+
+export type { ExportFormat };
 
 const BATCH = 1_000;
 const CSV_HEADER = 'id,userId,status,totalCents,currency,createdAt\n';
@@ -19,7 +21,6 @@ export interface ExportConnection {
   statementTimeoutMs: number;
 }
 
-export type ExportFormat = 'ndjson' | 'csv';
 export type ExportEncoding = 'identity' | 'gzip';
 
 /**

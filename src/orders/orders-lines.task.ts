@@ -7,8 +7,10 @@ export const FIELD_SEPARATOR = '\x1f';
  * One batch of exported orders as the database wrote it (one text value, not an object per row):
  * `id, userId, status, totalCents, currency, createdAt` per row.
  */
+export type ExportFormat = 'ndjson' | 'csv';
+
 export interface OrderBatchText {
-  format: 'ndjson' | 'csv';
+  format: ExportFormat;
   text: string;
 }
 
