@@ -110,7 +110,7 @@ describe('admin export and analytics (e2e)', () => {
     const range = { from: new Date('2025-11-01T00:00:00Z'), to: new Date('2026-11-01T00:00:00Z') };
     let queries = 0;
     const stream = exportStream(app.get(CpuPool), {
-      connection: app.get(Db).readerEndpoint(),
+      connection: app.get(Db).readerEndpoint().session,
       range,
       format: 'ndjson',
       encoding: 'identity',

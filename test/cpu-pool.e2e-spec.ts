@@ -137,7 +137,10 @@ describe('orders export on a pool thread (CPU_POOL_THREADS=1)', () => {
   });
 
   it('fails the stream with the reason when the database cannot be read', async () => {
-    const connection = { ...app.get(Db).readerEndpoint(), url: 'postgresql://postgres@127.0.0.1:1/store_test' };
+    const connection = {
+      ...app.get(Db).readerEndpoint().session,
+      connectionString: 'postgresql://postgres@127.0.0.1:1/store_test',
+    };
     await expect(text(exportOf({ connection }))).rejects.toThrow(/^the export failed: .*Can't reach database server/);
   });
 

@@ -7,6 +7,6 @@ export type { DatabaseModuleOptions, PoolOptions, ReplicaRoutingOptions } from '
 export type { DatabaseStatsSnapshot, QueryEvent, RoutingDecision } from './database-stats.js';
 export { constraintViolation, isConnectionError, type ConstraintViolation } from './database-errors.js';
 export { Db, type TransactionOptions } from './db.service.js';
-export type { PoolEndpoint } from './pools/database-pool.js';
+export type { PoolEndpoint, PoolSession } from './pools/database-pool.js';
 export { ReadFromPrimary } from './decorators/read-from-primary.decorator.js';
 export { isoTimestamp } from './sql-fragments.js';

@@ -6,6 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { isoTimestamp } from '../database/sql-fragments.js';
 import { GzipParts } from '../common/gzip-parts.js';
+import type { PoolSession } from '../database/pools/database-pool.js';
 import { FIELD_SEPARATOR, formatOrderText, type ExportFormat } from './orders-lines.task.js';
 
 export type { ExportFormat };
@@ -13,13 +14,8 @@ export type { ExportFormat };
 const BATCH = 1_000;
 const CSV_HEADER = 'id,userId,status,totalCents,currency,createdAt\n';
 
-/** Where the export reads: the server the replica router chose, and its session settings. */
-export interface ExportConnection {
-  url: string;
-  applicationName: string;
-  readOnly: boolean;
-  statementTimeoutMs: number;
-}
+/** Where the export reads: the session of the pool the replica router chose. */
+export type ExportConnection = PoolSession;
 
 export type ExportEncoding = 'identity' | 'gzip';
 
@@ -52,21 +48,19 @@ export interface OrderExportJob {
 const clients = new Map<string, PrismaClient>();
 
 function clientFor(connection: ExportConnection): PrismaClient {
-  let client = clients.get(connection.url);
+  const key = JSON.stringify(connection);
+  let client = clients.get(key);
   if (!client) {
     const adapter = new PrismaPg({
-      connectionString: connection.url,
-      application_name: connection.applicationName,
+      ...connection,
       max: 2,
       idleTimeoutMillis: 10_000,
       // Idle connections keep no one waiting at shutdown (inline, `CPU_POOL_THREADS=0`, they are
       // on the event loop's thread).
       allowExitOnIdle: true,
-      statement_timeout: connection.statementTimeoutMs,
-      options: connection.readOnly ? '-c default_transaction_read_only=on' : undefined,
     });
     client = new PrismaClient({ adapter, errorFormat: 'minimal' });
-    clients.set(connection.url, client);
+    clients.set(key, client);
   }
   return client;
 }

@@ -76,11 +76,11 @@ export class OrdersRepository {
    * server the replica router picks now; its statements count in that pool's statistics.
    */
   exportSource(): Pick<ExportStreamOptions, 'connection' | 'onStatement'> {
-    const connection = this.db.readerEndpoint();
+    const { pool, session } = this.db.readerEndpoint();
     return {
-      connection,
+      connection: session,
       onStatement: ({ durationMs, failed }) =>
-        this.db.stats.recordStatement(connection.pool, {
+        this.db.stats.recordStatement(pool, {
           sql: 'SELECT',
           durationMs,
           error: failed ? new Error('export statement failed') : undefined,

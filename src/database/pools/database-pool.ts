@@ -38,17 +38,20 @@ export interface DatabasePoolConfig {
   recover?: AdapterObserver['recover'];
 }
 
+/** How a pool's connections reach their server and set up their session (pg's own options). */
+export type PoolSession = Pick<
+  pg.PoolConfig,
+  'connectionString' | 'application_name' | 'statement_timeout' | 'options'
+>;
+
 /**
- * A pool's server and session settings, for work that opens its own connection to the same
- * place (an export on a pool thread): its credentials never leave the process.
+ * A pool's name and session, for work that opens its own connection to the same place (an
+ * export on a pool thread): its credentials never leave the process.
  */
 export interface PoolEndpoint {
   /** The pool's name, for its statistics. */
   pool: string;
-  url: string;
-  applicationName: string;
-  readOnly: boolean;
-  statementTimeoutMs: number;
+  session: PoolSession;
 }
 
 /** One `pg.Pool` we own, the Prisma client on top of it, and what watches it. */
@@ -70,23 +73,20 @@ export class DatabasePool {
     this.logger = new Logger(`Database:${config.name}`);
     this.slowQueryLog = new ThrottledLog(this.logger, config.slowQueryMs === 0 ? Infinity : 5);
     this.settings = { ...POOL_DEFAULTS, ...config.pool };
-    this.endpoint = {
-      pool: config.name,
-      url: config.url,
-      applicationName: config.applicationName,
-      readOnly: config.readOnly,
-      statementTimeoutMs: this.settings.statementTimeoutMillis,
-    };
-    this.pool = new pg.Pool({
+    const session: PoolSession = {
       connectionString: config.url,
       application_name: config.applicationName,
+      statement_timeout: this.settings.statementTimeoutMillis,
+      options: config.readOnly ? '-c default_transaction_read_only=on' : undefined,
+    };
+    this.endpoint = { pool: config.name, session };
+    this.pool = new pg.Pool({
+      ...session,
       max: this.settings.max,
       min: this.settings.min,
       idleTimeoutMillis: this.settings.idleTimeoutMillis,
       connectionTimeoutMillis: this.settings.connectionTimeoutMillis,
       maxLifetimeSeconds: this.settings.maxLifetimeSeconds,
-      statement_timeout: this.settings.statementTimeoutMillis,
-      options: config.readOnly ? '-c default_transaction_read_only=on' : undefined,
     });
     // An idle client's connection dying (server restart, replica stopped) must not crash the process.
     this.pool.on('error', (error) => this.logger.warn(`idle connection lost: ${error.message}`));
